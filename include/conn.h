@@ -1,0 +1,60 @@
+/* One client connection: its state machine, buffers and limits. */
+#ifndef CONN_H
+#define CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "http.h"
+#include "server.h"
+
+enum conn_state {
+	C_RECV,   /* reading a request head, then its body */
+	C_SEND,   /* writing the response head and body */
+	C_LINGER, /* response sent, write side shut: drain until EOF */
+};
+
+struct conn {
+	struct timer timer;       /* first: the timer queues link conns */
+	struct conn *prev, *next;  /* all open connections */
+	int fd;                   /* read side (and write side for sockets) */
+	int wfd;                  /* write side: differs in inetd mode on pipes */
+	enum conn_state state;
+	bool can_read, can_write;
+	bool head_parsed;         /* llhttp paused after the head */
+	bool msg_done;            /* llhttp paused after the message */
+	bool closing;             /* close after the current answer */
+	size_t lingered;          /* bytes drained in C_LINGER */
+	llhttp_t parser;
+	struct request req;
+	struct response resp;
+	struct buf in;            /* raw bytes: this request, then pipelined ones */
+	struct buf out;           /* response head */
+	struct buf body;          /* generated response body */
+	struct buf hdrs;          /* extra response header lines */
+	struct buf raw;           /* dump mode: the head as received, if rewritten */
+	size_t pos;               /* bytes of in consumed by llhttp */
+	size_t scan;              /* head-end search resumes here */
+	size_t out_sent, body_sent;
+	long long bytes_sent;     /* body bytes, for the access log */
+	struct sockaddr_in6 peer; /* IPv4 peers as v4-mapped addresses */
+	char peer_str[48];
+	const char *user;         /* authenticated user, for the log */
+};
+
+/* Take a connected socket (or an inetd pair of fds) into the loop. */
+struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa);
+/* Readiness from epoll. */
+void conn_event(struct conn *c, uint32_t events);
+/* Its deadline passed. */
+void conn_timeout(struct conn *c);
+/* Server stopping: close the idle ones, the others after their answer. */
+void conn_stop_all(void);
+void conn_close_all(void);
+void conn_close(struct conn *c);
+/* Number of open connections. */
+int conn_count(void);
+
+#endif

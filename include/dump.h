@@ -1,0 +1,16 @@
+/* Raw-dump mode: show each request exactly as it arrived. */
+#ifndef DUMP_H
+#define DUMP_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+/* Escape the raw bytes for a terminal: printable ASCII and UTF-8 as is,
+ * CR LF and LF as line ends, TAB as is, any other byte as \xHH. */
+void dump_escape(struct buf *out, const char *p, size_t n);
+/* Write one request, escaped and followed by a separator line, to stdout
+ * in one write so requests of different connections never interleave. */
+void dump_write(const char *p, size_t n);
+
+#endif

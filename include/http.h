@@ -1,0 +1,131 @@
+/* HTTP glue around llhttp: the parsed request, the response, status texts. */
+#ifndef HTTP_H
+#define HTTP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "llhttp.h"
+#include "util.h"
+
+/* Values are the HTTP codes themselves, so handlers simply return a status. */
+enum status {
+	S_OK = 200,
+	S_NO_CONTENT = 204,
+	S_PARTIAL_CONTENT = 206,
+	S_MOVED_PERMANENTLY = 301,
+	S_NOT_MODIFIED = 304,
+	S_BAD_REQUEST = 400,
+	S_UNAUTHORIZED = 401,
+	S_FORBIDDEN = 403,
+	S_NOT_FOUND = 404,
+	S_METHOD_NOT_ALLOWED = 405,
+	S_REQUEST_TIMEOUT = 408,
+	S_PRECONDITION_FAILED = 412,
+	S_PAYLOAD_TOO_LARGE = 413,
+	S_URI_TOO_LONG = 414,
+	S_UNSUPPORTED_MEDIA_TYPE = 415,
+	S_RANGE_NOT_SATISFIABLE = 416,
+	S_HEADERS_TOO_LARGE = 431,
+	S_INTERNAL_SERVER_ERROR = 500,
+	S_NOT_IMPLEMENTED = 501,
+	S_SERVICE_UNAVAILABLE = 503,
+	S_VERSION_NOT_SUPPORTED = 505,
+};
+
+/* Limits of one request; see README "Limits and timeouts". */
+#define HTTP_URL_MAX (8 * 1024)        /* request line: 414 beyond */
+#define HTTP_HEADERS_MAX (32 * 1024)   /* header section: 431 beyond */
+#define HTTP_HEADER_COUNT_MAX 100      /* header lines: 431 beyond */
+#define HTTP_BODY_KEEP_MAX (64 * 1024) /* bodies a handler reads: 413 beyond */
+#define HTTP_BODY_DISCARD_MAX (1024 * 1024) /* bodies read and dropped */
+/* The input buffer holds one whole head, plus a kept body. */
+#define HTTP_IN_MAX (HTTP_URL_MAX + HTTP_HEADERS_MAX + 1024 + HTTP_BODY_KEEP_MAX)
+
+/* A byte range of the connection's input buffer (offsets survive realloc). */
+struct span {
+	uint32_t off;
+	uint32_t len;
+};
+
+/* The headers the server itself looks at; the others are only counted. */
+enum hdr {
+	H_HOST,
+	H_CONNECTION,
+	H_CONTENT_TYPE,
+	H_CONTENT_LENGTH,
+	H_TRANSFER_ENCODING,
+	H_USER_AGENT,
+	H_REFERER,
+	H_IF_NONE_MATCH,
+	H_IF_MODIFIED_SINCE,
+	H_IF_MATCH,
+	H_IF_UNMODIFIED_SINCE,
+	H_RANGE,
+	H_IF_RANGE,
+	H_ACCEPT_ENCODING,
+	H_AUTHORIZATION,
+	H_EXPECT,
+	H__COUNT
+};
+
+struct request {
+	const char *base;        /* the input buffer the spans point into */
+	uint8_t method;          /* llhttp_method_t */
+	uint8_t major, minor;
+	bool keep_alive;
+	bool has_body;
+	struct span method_s, url, path, query, body;
+	struct span hdr[H__COUNT];
+	struct span field;       /* header name being parsed */
+	int nheaders;
+	int cur;                 /* index in hdr of the value being parsed, or -1 */
+	uint32_t head_end;       /* offset just past the blank line */
+	enum status error;       /* set by the glue when the request is refused */
+	bool keep_body;          /* the handler wants the body kept in memory */
+	bool bad_value;          /* header value with CR/LF/NUL (obs-fold, bare CR) */
+	uint32_t body_len;       /* body bytes seen (kept or not) */
+	uint64_t discard_len;
+};
+
+struct response {
+	enum status status;
+	const char *ctype;       /* NULL: no body, no Content-Type */
+	struct buf *body;        /* generated body, or NULL */
+	int fd;                  /* file body when >= 0 */
+	off_t off, len;          /* file range */
+	struct buf *hdrs;        /* extra header lines, each ending in CRLF */
+	time_t mtime;            /* Last-Modified when != 0 */
+	char etag[48];           /* ETag when not empty */
+	bool close;              /* Connection: close */
+	bool head_only;          /* HEAD: headers as for GET, no body */
+};
+
+/* Parser glue: one settings table, request filled through callbacks. */
+void http_parser_init(llhttp_t *p, struct request *req);
+/* Reset the request for the next message of a keep-alive connection. */
+void http_request_reset(struct request *req);
+/* Checks llhttp leaves to us; S_OK when the head is acceptable. */
+enum status http_validate(const struct request *req);
+/* Map an llhttp error to the status to answer with. */
+enum status http_parse_error_status(llhttp_errno_t err);
+
+static inline const char *span_ptr(const struct request *r, struct span s)
+{
+	return r->base + s.off;
+}
+bool http_has_header(const struct request *req, enum hdr h);
+bool http_header_is(const struct request *req, enum hdr h, const char *val);
+
+const char *http_status_text(enum status s);
+/* errno of a failed open/stat → status (ENOENT → 404, EACCES → 403, …). */
+enum status http_status_from_errno(int err);
+/* Small HTML error page into resp->body, with its Content-Type. */
+void http_error_body(struct response *resp);
+/* Format the status line and headers into out; -1 if it does not fit. */
+int http_format_head(struct buf *out, const struct response *resp, int minor,
+		     const char *date);
+
+#endif

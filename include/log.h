@@ -1,0 +1,23 @@
+/* Access log lines and diagnostics. */
+#ifndef LOG_H
+#define LOG_H
+
+#include <stdbool.h>
+
+#include "http.h"
+
+/* 0: errors only; 1 (-v): access log; 2 (-vv): also connections and reasons. */
+extern int log_level;
+
+void log_use_syslog(void);
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One Combined Log Format line; req->base may hold a partial request. */
+void log_access(const char *peer, const char *user, const struct request *req,
+		size_t avail, int status, long long bytes);
+/* Escape control bytes, '"' and '\\' as \xHH / \" / \\ (for log fields). */
+void log_escape(struct buf *out, const char *s, size_t n, size_t max);
+
+#endif

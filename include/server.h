@@ -1,0 +1,53 @@
+/* Listening sockets, the epoll loop, timers, settings shared by the loop. */
+#ifndef SERVER_H
+#define SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Kinds of deadline; each has one fixed duration, so each queue stays
+ * sorted by simply appending (O(1) set, clear and expiry). */
+enum timer_kind { T_HEADER, T_IDLE, T_WRITE, T_LINGER, T__COUNT };
+
+struct timer {
+	struct timer *prev, *next;
+	int64_t deadline;
+	int kind;             /* -1 when not armed */
+};
+
+struct server_cfg {
+	int timeout_ms[T__COUNT]; /* header, keep-alive idle, write, linger */
+	int grace_ms;             /* SIGTERM: time left to responses in flight */
+	int max_conns;
+	int verbose;
+	bool dump;                /* raw-dump mode */
+	bool listing;             /* directory listings */
+};
+
+extern struct server_cfg server_cfg;
+extern int64_t server_now;       /* ms, monotonic, updated once per wakeup */
+extern bool server_stopping;
+
+/* Parse "[IP:]PORT" / "[IPv6]:PORT"; bind and listen. -1 with a message. */
+int server_listen(const char *spec);
+/* Create the epoll set and signal handling; after server_listen. */
+int server_init(void);
+/* Serve one already connected socket or fd pair (inetd mode). */
+int server_adopt(int rfd, int wfd);
+/* Called on SIGHUP (configuration reload). */
+extern void (*server_hup_hook)(void);
+/* Run the loop until SIGTERM/SIGINT and the grace period; exit status. */
+int server_run(void);
+
+/* epoll wrapper: the pointer is handed back with the events. */
+int server_watch(int fd, void *ptr, uint32_t events);
+void server_unwatch(int fd);
+
+void server_timer_set(struct timer *t, enum timer_kind kind);
+void server_timer_clear(struct timer *t);
+/* A connection slot was freed: accepting may resume. */
+void server_conn_closed(void);
+/* Date header value for the current second. */
+const char *server_date(void);
+
+#endif

@@ -1,0 +1,21 @@
+/* Static files under HOME: path resolution, open/fstat, the file response. */
+#ifndef STATIC_H
+#define STATIC_H
+
+#include <stddef.h>
+
+#include "http.h"
+
+/* Decode a request path (percent-encoded, starting with '/') once and
+ * resolve "." and ".." into a path relative to HOME, written to out
+ * ("." for HOME itself). S_BAD_REQUEST for a malformed escape, an encoded
+ * '/' or NUL, or a ".." that would rise above HOME; S_URI_TOO_LONG when
+ * it does not fit in out. Pure: no file system access. */
+enum status static_resolve(const char *path, size_t n, char *out, size_t outsz);
+
+/* Open HOME once at start-up (relative paths are opened beneath it). */
+int static_init(const char *home);
+/* Serve req (GET/HEAD/OPTIONS) from HOME into resp. */
+enum status static_serve(const struct request *req, struct response *resp);
+
+#endif

@@ -1,0 +1,45 @@
+/* Small shared helpers: bounded growable buffers, percent-decoding, HTTP dates. */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+/* Make room for `need` more bytes without exceeding `max` in total; 0 or -1. */
+int buf_reserve(struct buf *b, size_t need, size_t max);
+int buf_append(struct buf *b, const void *p, size_t n, size_t max);
+int buf_puts(struct buf *b, const char *s, size_t max);
+int buf_printf(struct buf *b, size_t max, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void buf_free(struct buf *b);
+
+/* Percent-decode n bytes of src into dst (at least n bytes); with plus_space,
+ * '+' becomes ' ' (query strings and form bodies). Returns the decoded length,
+ * or -1 on a malformed escape. */
+long util_pct_decode(char *dst, const char *src, size_t n, int plus_space);
+
+/* Append s, percent-encoding every byte outside RFC 3986 unreserved and '/'. */
+int util_pct_encode(struct buf *b, const char *s, size_t n, size_t max);
+/* Append s with & < > " ' replaced by entities. */
+int util_html_escape(struct buf *b, const char *s, size_t n, size_t max);
+
+/* IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"): 29 chars + NUL. */
+#define HTTP_DATE_LEN 30
+void util_http_date(time_t t, char out[HTTP_DATE_LEN]);
+/* Parse the three date formats of RFC 9110 §5.6.7; -1 when not a date. */
+time_t util_parse_http_date(const char *s, size_t n);
+
+/* Case-insensitive comparison of a counted string with a C string. */
+int util_ieq(const char *s, size_t n, const char *lit);
+/* Monotonic clock in milliseconds. */
+int64_t util_now_ms(void);
+
+#endif

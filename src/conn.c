@@ -1,0 +1,608 @@
+/* One client connection: RECV → SEND → (RECV | LINGER → close). */
+#include "conn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "dump.h"
+#include "log.h"
+#include "static.h"
+
+#define REQ_LINE_SLACK 64         /* method, spaces and version around the URL */
+#define LINGER_MAX (1024 * 1024)  /* bytes drained after an error answer */
+#define SENDFILE_CHUNK (1 << 20)  /* keeps one big file from hogging the loop */
+
+enum step { STEP_AGAIN, STEP_WAIT, STEP_CLOSE };
+enum parse { P_MORE, P_READY };
+
+static struct conn *all;
+static int nconns;
+
+int conn_count(void)
+{
+	return nconns;
+}
+
+static void set_peer(struct conn *c, const struct sockaddr *sa)
+{
+	c->peer.sin6_family = AF_INET6;
+	if (sa && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		c->peer.sin6_addr.s6_addr[10] = 0xff;
+		c->peer.sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&c->peer.sin6_addr.s6_addr[12], &in->sin_addr, 4);
+		c->peer.sin6_port = in->sin_port;
+		inet_ntop(AF_INET, &in->sin_addr, c->peer_str, sizeof(c->peer_str));
+	} else if (sa && sa->sa_family == AF_INET6) {
+		memcpy(&c->peer, sa, sizeof(c->peer));
+		if (IN6_IS_ADDR_V4MAPPED(&c->peer.sin6_addr))
+			inet_ntop(AF_INET, &c->peer.sin6_addr.s6_addr[12], c->peer_str,
+				  sizeof(c->peer_str));
+		else
+			inet_ntop(AF_INET6, &c->peer.sin6_addr, c->peer_str,
+				  sizeof(c->peer_str));
+	} else {
+		strcpy(c->peer_str, "-");
+	}
+}
+
+static void reset_request(struct conn *c)
+{
+	http_request_reset(&c->req);
+	c->req.base = c->in.data;
+	memset(&c->resp, 0, sizeof(c->resp));
+	c->resp.fd = -1;
+	c->resp.body = &c->body;
+	c->resp.hdrs = &c->hdrs;
+	c->head_parsed = c->msg_done = false;
+	c->out.len = c->body.len = c->hdrs.len = c->raw.len = 0;
+	c->out_sent = c->body_sent = 0;
+	c->bytes_sent = 0;
+	c->scan = 0;
+	c->user = NULL;
+}
+
+struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	int one = 1;
+
+	if (!c)
+		return NULL;
+	c->fd = fd;
+	c->wfd = wfd;
+	c->timer.kind = -1;
+	set_peer(c, sa);
+	http_parser_init(&c->parser, &c->req);
+	reset_request(c);
+	/* Whole responses go out in one writev/sendmsg; Nagle only delays. */
+	setsockopt(wfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (server_watch(fd, c, EPOLLIN | EPOLLRDHUP | EPOLLET |
+			 (fd == wfd ? EPOLLOUT : 0)) < 0 ||
+	    (fd != wfd && server_watch(wfd, c, EPOLLOUT | EPOLLET) < 0)) {
+		free(c);
+		return NULL;
+	}
+	c->can_write = true;
+	c->next = all;
+	if (all)
+		all->prev = c;
+	all = c;
+	nconns++;
+	server_timer_set(&c->timer, T_HEADER);
+	log_debug("%s: connected", c->peer_str);
+	return c;
+}
+
+void conn_close(struct conn *c)
+{
+	log_debug("%s: closed", c->peer_str);
+	server_timer_clear(&c->timer);
+	if (c->fd != c->wfd)
+		close(c->wfd);
+	close(c->fd);
+	if (c->resp.fd >= 0)
+		close(c->resp.fd);
+	buf_free(&c->in);
+	buf_free(&c->out);
+	buf_free(&c->body);
+	buf_free(&c->hdrs);
+	buf_free(&c->raw);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		all = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	nconns--;
+	free(c);
+	server_conn_closed();
+}
+
+/* Idle connections hold no buffers: memory per idle conn is sizeof(conn). */
+static void release_buffers(struct conn *c)
+{
+	buf_free(&c->in);
+	buf_free(&c->out);
+	buf_free(&c->body);
+	buf_free(&c->hdrs);
+	buf_free(&c->raw);
+	c->req.base = NULL;
+}
+
+/* The bytes of the current request as received, for the dump. */
+static void dump_echo(struct conn *c, size_t end)
+{
+	struct buf *b = &c->body;
+
+	b->len = 0;
+	if (c->raw.len) { /* the head was rewritten (bare LF): show the original */
+		buf_append(b, c->raw.data, c->raw.len, HTTP_IN_MAX * 2);
+		if (end > c->req.head_end)
+			buf_append(b, c->in.data + c->req.head_end, end - c->req.head_end,
+				   HTTP_IN_MAX * 2);
+	} else {
+		buf_append(b, c->in.data, end, HTTP_IN_MAX);
+	}
+	dump_write(b->data ? b->data : "", b->len);
+	c->resp.ctype = "text/plain; charset=utf-8";
+	if (server_cfg.verbose)
+		log_info("%s: request dumped (%zu bytes)", c->peer_str, b->len);
+}
+
+/* Fill resp for status s and switch to SEND. */
+static void respond(struct conn *c, enum status s)
+{
+	struct response *r = &c->resp;
+
+	r->status = s;
+	r->head_only = c->head_parsed && c->req.method == HTTP_HEAD;
+	if (!c->req.keep_alive || server_stopping || c->closing)
+		r->close = true;
+	if (server_cfg.dump && s != S_OK && !c->msg_done)
+		dump_echo(c, c->in.len);
+	else if (s >= 300 && s != S_NOT_MODIFIED && r->fd < 0 && !r->ctype)
+		http_error_body(r);
+	c->out.len = 0;
+	if (http_format_head(&c->out, r, c->req.minor, server_date()) < 0) {
+		r->close = true; /* a header too large for us: plain 500 */
+		c->out.len = 0;
+		buf_puts(&c->out, "HTTP/1.1 500 Internal Server Error\r\n"
+				  "Content-Length: 0\r\nConnection: close\r\n\r\n",
+			 1024);
+		r->head_only = true;
+	}
+	if (r->head_only && r->fd >= 0) {
+		close(r->fd);
+		r->fd = -1;
+	}
+	c->state = C_SEND;
+	server_timer_set(&c->timer, T_WRITE);
+}
+
+/* A request that cannot be read further: answer and close. */
+static enum parse refuse(struct conn *c, enum status s)
+{
+	if (log_level >= 2)
+		log_debug("%s: %d: %s", c->peer_str, s, llhttp_get_error_reason(&c->parser)
+				? llhttp_get_error_reason(&c->parser) : http_status_text(s));
+	c->closing = true;
+	c->req.keep_alive = false;
+	respond(c, s);
+	return P_READY;
+}
+
+static void handle(struct conn *c)
+{
+	enum status s;
+
+	if (server_cfg.dump) {
+		dump_echo(c, c->pos);
+		s = S_OK;
+	} else if (api_match(&c->req)) {
+		s = api_serve(&c->req, &c->resp);
+	} else {
+		s = static_serve(&c->req, &c->resp);
+	}
+	respond(c, s);
+}
+
+static void split_target(struct request *r)
+{
+	const char *u = span_ptr(r, r->url);
+	uint32_t n = r->url.len, start = 0, i;
+
+	/* absolute-form (RFC 9112 §3.2.2): skip scheme and authority */
+	if (n > 7 && (util_ieq(u, 7, "http://") || (n > 8 && util_ieq(u, 8, "https://")))) {
+		start = u[4] == ':' ? 7 : 8;
+		while (start < n && u[start] != '/' && u[start] != '?')
+			start++;
+	}
+	for (i = start; i < n && u[i] != '?' && u[i] != '#'; i++)
+		;
+	r->path.off = r->url.off + start;
+	r->path.len = i - start;
+	if (i < n && u[i] == '?') {
+		uint32_t q = i + 1, e = q;
+
+		while (e < n && u[e] != '#')
+			e++;
+		r->query.off = r->url.off + q;
+		r->query.len = e - q;
+	}
+}
+
+/* Insert a CR before every bare LF of the head, so llhttp 8.1 (which only
+ * takes a bare LF after the request line) reads a hand-typed request. */
+static int normalize_head(struct conn *c, size_t *end)
+{
+	size_t i, bare = 0, w;
+
+	for (i = 0; i < *end; i++)
+		if (c->in.data[i] == '\n' && (i == 0 || c->in.data[i - 1] != '\r'))
+			bare++;
+	if (!bare)
+		return 0;
+	if (server_cfg.dump && buf_append(&c->raw, c->in.data, *end, HTTP_IN_MAX) < 0)
+		return -1;
+	if (buf_reserve(&c->in, bare, HTTP_IN_MAX + HTTP_HEADER_COUNT_MAX + 2) < 0)
+		return -1;
+	memmove(c->in.data + *end + bare, c->in.data + *end, c->in.len - *end);
+	w = *end + bare;
+	for (i = *end; i-- > 0;) {
+		c->in.data[--w] = c->in.data[i];
+		if (c->in.data[i] == '\n' && (i == 0 || c->in.data[i - 1] != '\r'))
+			c->in.data[--w] = '\r';
+	}
+	c->in.len += bare;
+	*end += bare;
+	c->req.base = c->in.data;
+	return 0;
+}
+
+static size_t find_head_end(struct conn *c)
+{
+	const char *d = c->in.data;
+	size_t i = c->scan ? c->scan : 1;
+
+	for (; i < c->in.len; i++) {
+		if (d[i] != '\n')
+			continue;
+		if (d[i - 1] == '\n' || (d[i - 1] == '\r' && i >= 2 && d[i - 2] == '\n'))
+			return i + 1;
+	}
+	c->scan = c->in.len;
+	return 0;
+}
+
+static enum parse parse_body(struct conn *c);
+
+static enum parse parse_head(struct conn *c)
+{
+	const char *nl;
+	size_t end, line;
+	llhttp_errno_t e;
+
+	/* RFC 9112 §2.2: ignore empty lines before a request line. */
+	while (c->in.len && (c->in.data[0] == '\r' || c->in.data[0] == '\n')) {
+		memmove(c->in.data, c->in.data + 1, --c->in.len);
+		c->scan = 0;
+	}
+	if (!c->in.len)
+		return P_MORE;
+	end = find_head_end(c);
+	nl = memchr(c->in.data, '\n', c->in.len);
+	line = nl ? (size_t)(nl - c->in.data) : c->in.len;
+	if (line > HTTP_URL_MAX + REQ_LINE_SLACK)
+		return refuse(c, S_URI_TOO_LONG);
+	if ((end ? end : c->in.len) - line > HTTP_HEADERS_MAX)
+		return refuse(c, S_HEADERS_TOO_LARGE);
+	if (!end)
+		return P_MORE;
+	if (normalize_head(c, &end) < 0)
+		return refuse(c, S_HEADERS_TOO_LARGE);
+	c->req.base = c->in.data;
+	e = llhttp_execute(&c->parser, c->in.data, end);
+	if (e != HPE_PAUSED || llhttp_get_error_pos(&c->parser) != c->in.data + end)
+		return refuse(c, c->req.error ? c->req.error : http_parse_error_status(e));
+	c->pos = c->req.head_end = (uint32_t)end;
+	c->head_parsed = true;
+	split_target(&c->req);
+	if ((c->req.error = http_validate(&c->req)) != S_OK)
+		return refuse(c, c->req.error);
+	c->req.keep_body = server_cfg.dump || api_match(&c->req);
+	if (c->req.has_body && !(c->parser.flags & F_CHUNKED) &&
+	    c->parser.content_length > (c->req.keep_body ? HTTP_BODY_KEEP_MAX
+							 : HTTP_BODY_DISCARD_MAX))
+		return refuse(c, S_PAYLOAD_TOO_LARGE);
+	if (c->req.has_body && http_header_is(&c->req, H_EXPECT, "100-continue") &&
+	    c->req.minor == 1) {
+		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+		/* A fresh socket buffer always takes these few bytes. */
+		if (write(c->wfd, cont, sizeof(cont) - 1) < 0)
+			return refuse(c, S_BAD_REQUEST);
+	}
+	llhttp_resume(&c->parser);
+	return parse_body(c);
+}
+
+static enum parse parse_body(struct conn *c)
+{
+	llhttp_errno_t e;
+
+	c->req.base = c->in.data;
+	e = llhttp_execute(&c->parser, c->in.data + c->pos, c->in.len - c->pos);
+	if (e == HPE_PAUSED) {
+		c->pos = (size_t)(llhttp_get_error_pos(&c->parser) - c->in.data);
+		c->msg_done = true;
+		handle(c);
+		return P_READY;
+	}
+	if (e != HPE_OK)
+		return refuse(c, c->req.error ? c->req.error : http_parse_error_status(e));
+	c->pos = c->in.len;
+	if (!c->req.keep_body) /* body bytes of a static request are dropped */
+		c->in.len = c->pos = c->req.head_end;
+	return P_MORE;
+}
+
+/* Read more bytes into the input buffer: >0, 0 at EOF, -1 to wait, -2 on
+ * error, -3 when the buffer is at its limit. */
+static ssize_t fill(struct conn *c)
+{
+	ssize_t n;
+
+	if (!c->can_read)
+		return -1;
+	if (c->in.len == c->in.cap) {
+		size_t grow = c->in.cap ? c->in.cap : 2048;
+
+		if (grow > HTTP_IN_MAX - c->in.len)
+			grow = HTTP_IN_MAX - c->in.len;
+		if (grow == 0 || buf_reserve(&c->in, grow, HTTP_IN_MAX) < 0)
+			return -3;
+		c->req.base = c->in.data;
+	}
+	n = read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		c->can_read = errno == EINTR;
+		return -1;
+	}
+	if (n < 0)
+		return -2;
+	c->in.len += (size_t)n;
+	return n;
+}
+
+static enum step do_recv(struct conn *c)
+{
+	for (;;) {
+		bool had = c->in.len > 0;
+		enum parse p;
+		ssize_t n;
+
+		if (!c->head_parsed)
+			p = c->in.len > c->scan ? parse_head(c) : P_MORE;
+		else
+			p = parse_body(c);
+		if (p == P_READY)
+			return STEP_AGAIN;
+		n = fill(c);
+		if (n == -1)
+			return STEP_WAIT;
+		if (n == -3) {
+			refuse(c, c->head_parsed ? S_PAYLOAD_TOO_LARGE : S_HEADERS_TOO_LARGE);
+			return STEP_AGAIN;
+		}
+		if (n <= 0)
+			return STEP_CLOSE; /* EOF or error with no whole request */
+		/* The head deadline runs from its first byte; a body read gets a
+		 * fresh one for each piece. */
+		if (c->head_parsed || !had)
+			server_timer_set(&c->timer, T_HEADER);
+	}
+}
+
+static void finish(struct conn *c)
+{
+	log_access(c->peer_str, c->user, &c->req, c->in.len, c->resp.status,
+		   c->bytes_sent);
+	if (c->resp.fd >= 0) {
+		close(c->resp.fd);
+		c->resp.fd = -1;
+	}
+}
+
+/* The answer is out: next request, or the end of the connection. */
+static enum step next_request(struct conn *c)
+{
+	finish(c);
+	if (c->resp.close) {
+		shutdown(c->wfd, SHUT_WR);
+		release_buffers(c);
+		c->state = C_LINGER;
+		server_timer_set(&c->timer, T_LINGER);
+		return STEP_AGAIN;
+	}
+	memmove(c->in.data, c->in.data + c->pos, c->in.len - c->pos);
+	c->in.len -= c->pos;
+	c->pos = 0;
+	llhttp_resume(&c->parser);
+	reset_request(c);
+	c->state = C_RECV;
+	if (c->in.len == 0) {
+		release_buffers(c);
+		server_timer_set(&c->timer, T_IDLE);
+	} else {
+		server_timer_set(&c->timer, T_HEADER);
+	}
+	return STEP_AGAIN;
+}
+
+static ssize_t send_buffers(struct conn *c, bool more)
+{
+	struct iovec iov[2];
+	struct msghdr mh = { .msg_iov = iov };
+	const struct response *r = &c->resp;
+
+	if (c->out_sent < c->out.len) {
+		iov[mh.msg_iovlen].iov_base = c->out.data + c->out_sent;
+		iov[mh.msg_iovlen++].iov_len = c->out.len - c->out_sent;
+	}
+	if (!r->head_only && r->fd < 0 && c->body_sent < c->body.len) {
+		iov[mh.msg_iovlen].iov_base = c->body.data + c->body_sent;
+		iov[mh.msg_iovlen++].iov_len = c->body.len - c->body_sent;
+	}
+	if (c->fd == c->wfd)
+		return sendmsg(c->wfd, &mh, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+	return writev(c->wfd, iov, (int)mh.msg_iovlen); /* inetd on pipes */
+}
+
+static void account(struct conn *c, size_t n)
+{
+	size_t head = c->out.len - c->out_sent;
+
+	if (n <= head) {
+		c->out_sent += n;
+		return;
+	}
+	c->out_sent = c->out.len;
+	c->body_sent += n - head;
+	c->bytes_sent += (long long)(n - head);
+}
+
+static enum step do_send(struct conn *c)
+{
+	struct response *r = &c->resp;
+
+	for (;;) {
+		bool file = !r->head_only && r->fd >= 0 && r->len > 0;
+		bool bufs = c->out_sent < c->out.len ||
+			    (!r->head_only && r->fd < 0 && c->body_sent < c->body.len);
+		ssize_t n;
+
+		if (!bufs && !file)
+			return next_request(c);
+		if (!c->can_write)
+			return STEP_WAIT;
+		if (bufs) {
+			n = send_buffers(c, file);
+		} else {
+			size_t chunk = r->len > SENDFILE_CHUNK ? SENDFILE_CHUNK : (size_t)r->len;
+
+			n = sendfile(c->wfd, r->fd, &r->off, chunk);
+			if (n == 0)
+				return STEP_CLOSE; /* the file shrank under us */
+			if (n > 0) {
+				r->len -= n;
+				c->bytes_sent += n;
+			}
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return STEP_CLOSE;
+			c->can_write = false;
+			return STEP_WAIT;
+		}
+		if (bufs)
+			account(c, (size_t)n);
+		server_timer_set(&c->timer, T_WRITE);
+	}
+}
+
+static enum step do_linger(struct conn *c)
+{
+	char sink[4096];
+
+	for (;;) {
+		ssize_t n;
+
+		if (!c->can_read)
+			return STEP_WAIT;
+		n = read(c->fd, sink, sizeof(sink));
+		if (n < 0 && errno == EAGAIN) {
+			c->can_read = false;
+			return STEP_WAIT;
+		}
+		if (n <= 0 || (c->lingered += (size_t)n) > LINGER_MAX)
+			return STEP_CLOSE;
+	}
+}
+
+static void conn_run(struct conn *c)
+{
+	for (;;) {
+		enum step s;
+
+		switch (c->state) {
+		case C_RECV:
+			s = do_recv(c);
+			break;
+		case C_SEND:
+			s = do_send(c);
+			break;
+		default:
+			s = do_linger(c);
+			break;
+		}
+		if (s == STEP_WAIT)
+			return;
+		if (s == STEP_CLOSE) {
+			conn_close(c);
+			return;
+		}
+	}
+}
+
+void conn_event(struct conn *c, uint32_t events)
+{
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->can_read = true;
+	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		c->can_write = true;
+	conn_run(c);
+}
+
+void conn_timeout(struct conn *c)
+{
+	if (c->state == C_RECV && c->in.len > 0 && !server_stopping) {
+		log_debug("%s: request timed out", c->peer_str);
+		refuse(c, S_REQUEST_TIMEOUT);
+		conn_run(c);
+		return;
+	}
+	log_debug("%s: %s timed out", c->peer_str,
+		  c->state == C_SEND ? "response" : "connection");
+	conn_close(c);
+}
+
+void conn_stop_all(void)
+{
+	struct conn *c, *next;
+
+	for (c = all; c; c = next) {
+		next = c->next;
+		c->closing = true;
+		if (c->state == C_RECV && c->in.len == 0)
+			conn_close(c);
+	}
+}
+
+void conn_close_all(void)
+{
+	while (all)
+		conn_close(all);
+}

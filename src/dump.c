@@ -1,0 +1,77 @@
+/* Raw-dump mode: show each request exactly as it arrived. */
+#include "dump.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#define DUMP_MAX (4 * 1024 * 1024)
+
+/* Length of a valid UTF-8 sequence at p (2-4), or 0. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+void dump_escape(struct buf *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t u;
+
+		if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
+			buf_append(out, "\n", 1, DUMP_MAX);
+			i += 2;
+		} else if (p[i] == '\n' || p[i] == '\t' || (p[i] >= 0x20 && p[i] < 0x7f)) {
+			buf_append(out, &p[i], 1, DUMP_MAX);
+			i++;
+		} else if ((u = utf8_len(p + i, n - i)) > 0) {
+			buf_append(out, &p[i], u, DUMP_MAX);
+			i += u;
+		} else {
+			char e[4] = { '\\', 'x', hex[p[i] >> 4], hex[p[i] & 15] };
+
+			buf_append(out, e, 4, DUMP_MAX);
+			i++;
+		}
+	}
+}
+
+void dump_write(const char *p, size_t n)
+{
+	static const char sep[] = "\n----------------------------------------"
+				  "---------------------------------------\n";
+	struct buf b = { 0 };
+	size_t off = 0;
+
+	dump_escape(&b, p, n);
+	buf_append(&b, sep + (b.len && b.data[b.len - 1] == '\n'),
+		   sizeof(sep) - 1 - (b.len && b.data[b.len - 1] == '\n'), DUMP_MAX);
+	while (off < b.len) {
+		ssize_t w = write(STDOUT_FILENO, b.data + off, b.len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	buf_free(&b);
+}

@@ -1,0 +1,337 @@
+/* llhttp glue: callbacks fill struct request; response head formatting. */
+#include "http.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const hdr_names[H__COUNT] = {
+	[H_HOST] = "Host",
+	[H_CONNECTION] = "Connection",
+	[H_CONTENT_TYPE] = "Content-Type",
+	[H_CONTENT_LENGTH] = "Content-Length",
+	[H_TRANSFER_ENCODING] = "Transfer-Encoding",
+	[H_USER_AGENT] = "User-Agent",
+	[H_REFERER] = "Referer",
+	[H_IF_NONE_MATCH] = "If-None-Match",
+	[H_IF_MODIFIED_SINCE] = "If-Modified-Since",
+	[H_IF_MATCH] = "If-Match",
+	[H_IF_UNMODIFIED_SINCE] = "If-Unmodified-Since",
+	[H_RANGE] = "Range",
+	[H_IF_RANGE] = "If-Range",
+	[H_ACCEPT_ENCODING] = "Accept-Encoding",
+	[H_AUTHORIZATION] = "Authorization",
+	[H_EXPECT] = "Expect",
+};
+
+static struct request *req_of(llhttp_t *p)
+{
+	return p->data;
+}
+
+static int fail(llhttp_t *p, enum status s, const char *why)
+{
+	req_of(p)->error = s;
+	llhttp_set_error_reason(p, why);
+	return HPE_USER;
+}
+
+static struct span span_at(const struct request *r, const char *at, size_t n)
+{
+	struct span s = { (uint32_t)(at - r->base), (uint32_t)n };
+
+	return s;
+}
+
+static int on_method(llhttp_t *p, const char *at, size_t n)
+{
+	req_of(p)->method_s = span_at(req_of(p), at, n);
+	return 0;
+}
+
+static int on_url(llhttp_t *p, const char *at, size_t n)
+{
+	struct request *r = req_of(p);
+
+	if (n > HTTP_URL_MAX)
+		return fail(p, S_URI_TOO_LONG, "request target too long");
+	r->url = span_at(r, at, n);
+	return 0;
+}
+
+/* RFC 9110 §5.6.2 token characters. */
+static int is_tchar(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z') || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t n)
+{
+	struct request *r = req_of(p);
+	size_t i;
+
+	if (++r->nheaders > HTTP_HEADER_COUNT_MAX)
+		return fail(p, S_HEADERS_TOO_LARGE, "too many header lines");
+	for (i = 0; i < n; i++)
+		if (!is_tchar((unsigned char)at[i]))
+			return fail(p, S_BAD_REQUEST, "invalid header name");
+	r->field = span_at(r, at, n);
+	return 0;
+}
+
+static int on_header_field_complete(llhttp_t *p)
+{
+	struct request *r = req_of(p);
+	const char *name = span_ptr(r, r->field);
+	int i;
+
+	if (r->field.len == 0)
+		return fail(p, S_BAD_REQUEST, "empty header name");
+	r->cur = -1;
+	for (i = 0; i < H__COUNT; i++) {
+		if (!util_ieq(name, r->field.len, hdr_names[i]))
+			continue;
+		if (i == H_HOST && r->hdr[i].off)
+			return fail(p, S_BAD_REQUEST, "duplicate Host");
+		if (!r->hdr[i].off) {
+			/* Present even when its value turns out empty. */
+			r->hdr[i].off = r->field.off;
+			r->cur = i;
+		}
+		break;
+	}
+	r->field.len = 0;
+	return 0;
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t n)
+{
+	struct request *r = req_of(p);
+
+	/* The whole head is parsed in one call, so a value arrives in one
+	 * piece; a second piece means an obs-fold continuation line. */
+	if (r->cur == -2)
+		return fail(p, S_BAD_REQUEST, "obsolete line folding");
+	if (memchr(at, '\0', n) || memchr(at, '\r', n))
+		return fail(p, S_BAD_REQUEST, "invalid header value");
+	if (r->cur >= 0 && n)
+		r->hdr[r->cur] = span_at(r, at, n);
+	r->cur = -2;
+	return 0;
+}
+
+static int on_header_value_complete(llhttp_t *p)
+{
+	req_of(p)->cur = -1;
+	return 0;
+}
+
+static int on_headers_complete(llhttp_t *p)
+{
+	struct request *r = req_of(p);
+
+	r->major = llhttp_get_http_major(p);
+	r->minor = llhttp_get_http_minor(p);
+	r->method = llhttp_get_method(p);
+	r->keep_alive = llhttp_should_keep_alive(p);
+	r->has_body = (p->flags & F_CHUNKED) || p->content_length > 0;
+	/* Pause: the connection routes the request before any body byte. */
+	return HPE_PAUSED;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t n)
+{
+	struct request *r = req_of(p);
+
+	if (r->keep_body) {
+		if (r->body_len + n > HTTP_BODY_KEEP_MAX)
+			return fail(p, S_PAYLOAD_TOO_LARGE, "body too large");
+		if (r->body_len == 0)
+			r->body.off = (uint32_t)(at - r->base);
+		/* Chunked pieces are moved down over the framing so the handler
+		 * sees one contiguous decoded body; the copy only goes backwards,
+		 * never over bytes llhttp has still to read. */
+		memmove((char *)r->base + r->body.off + r->body_len, at, n);
+		r->body_len += (uint32_t)n;
+		r->body.len = r->body_len;
+	} else {
+		r->discard_len += n;
+		if (r->discard_len > HTTP_BODY_DISCARD_MAX)
+			return fail(p, S_PAYLOAD_TOO_LARGE, "body too large");
+	}
+	return 0;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+	(void)p;
+	return HPE_PAUSED;
+}
+
+static const llhttp_settings_t settings = {
+	.on_method = on_method,
+	.on_url = on_url,
+	.on_header_field = on_header_field,
+	.on_header_field_complete = on_header_field_complete,
+	.on_header_value = on_header_value,
+	.on_header_value_complete = on_header_value_complete,
+	.on_headers_complete = on_headers_complete,
+	.on_body = on_body,
+	.on_message_complete = on_message_complete,
+};
+
+void http_parser_init(llhttp_t *p, struct request *req)
+{
+	llhttp_init(p, HTTP_REQUEST, &settings);
+	p->data = req;
+}
+
+void http_request_reset(struct request *req)
+{
+	const char *base = req->base;
+
+	memset(req, 0, sizeof(*req));
+	req->base = base;
+	req->cur = -1;
+}
+
+bool http_has_header(const struct request *req, enum hdr h)
+{
+	return req->hdr[h].off != 0;
+}
+
+bool http_header_is(const struct request *req, enum hdr h, const char *val)
+{
+	return http_has_header(req, h) &&
+	       util_ieq(span_ptr(req, req->hdr[h]), req->hdr[h].len, val);
+}
+
+enum status http_validate(const struct request *req)
+{
+	const char *line = req->base;
+
+	if (req->major == 0 && req->minor == 9 &&
+	    !memmem(line, req->head_end, " HTTP/", 6))
+		return S_BAD_REQUEST; /* an HTTP/0.9 request line */
+	if (req->major != 1 || req->minor > 1)
+		return S_VERSION_NOT_SUPPORTED;
+	if (req->minor == 1 && !http_has_header(req, H_HOST))
+		return S_BAD_REQUEST;
+	return S_OK;
+}
+
+enum status http_parse_error_status(llhttp_errno_t err)
+{
+	switch (err) {
+	case HPE_INVALID_METHOD:
+	case HPE_INVALID_VERSION:
+	case HPE_INVALID_URL:
+	default:
+		return S_BAD_REQUEST;
+	}
+}
+
+static const char *const status_text[] = {
+	[S_OK] = "OK",
+	[S_NO_CONTENT] = "No Content",
+	[S_PARTIAL_CONTENT] = "Partial Content",
+	[S_MOVED_PERMANENTLY] = "Moved Permanently",
+	[S_NOT_MODIFIED] = "Not Modified",
+	[S_BAD_REQUEST] = "Bad Request",
+	[S_UNAUTHORIZED] = "Unauthorized",
+	[S_FORBIDDEN] = "Forbidden",
+	[S_NOT_FOUND] = "Not Found",
+	[S_METHOD_NOT_ALLOWED] = "Method Not Allowed",
+	[S_REQUEST_TIMEOUT] = "Request Timeout",
+	[S_PRECONDITION_FAILED] = "Precondition Failed",
+	[S_PAYLOAD_TOO_LARGE] = "Content Too Large",
+	[S_URI_TOO_LONG] = "URI Too Long",
+	[S_UNSUPPORTED_MEDIA_TYPE] = "Unsupported Media Type",
+	[S_RANGE_NOT_SATISFIABLE] = "Range Not Satisfiable",
+	[S_HEADERS_TOO_LARGE] = "Request Header Fields Too Large",
+	[S_INTERNAL_SERVER_ERROR] = "Internal Server Error",
+	[S_NOT_IMPLEMENTED] = "Not Implemented",
+	[S_SERVICE_UNAVAILABLE] = "Service Unavailable",
+	[S_VERSION_NOT_SUPPORTED] = "HTTP Version Not Supported",
+};
+
+const char *http_status_text(enum status s)
+{
+	if ((size_t)s < sizeof(status_text) / sizeof(status_text[0]) &&
+	    status_text[s])
+		return status_text[s];
+	return "Unknown";
+}
+
+enum status http_status_from_errno(int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ENOTDIR:
+		return S_NOT_FOUND;
+	case EACCES:
+	case EPERM:
+	case EXDEV:  /* openat2 RESOLVE_BENEATH: a symlink leads out of HOME */
+	case ELOOP:
+		return S_FORBIDDEN;
+	case ENAMETOOLONG:
+		return S_URI_TOO_LONG;
+	case EMFILE:
+	case ENFILE:
+	case ENOMEM:
+		return S_SERVICE_UNAVAILABLE;
+	default:
+		return S_INTERNAL_SERVER_ERROR;
+	}
+}
+
+void http_error_body(struct response *resp)
+{
+	const char *text = http_status_text(resp->status);
+
+	resp->body->len = 0;
+	resp->ctype = "text/html; charset=utf-8";
+	buf_printf(resp->body, 4096,
+		   "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
+		   "<body><h1>%d %s</h1></body></html>\n",
+		   resp->status, text, resp->status, text);
+}
+
+static off_t body_length(const struct response *resp)
+{
+	if (resp->fd >= 0)
+		return resp->len;
+	return resp->body ? (off_t)resp->body->len : 0;
+}
+
+int http_format_head(struct buf *out, const struct response *resp, int minor,
+		     const char *date)
+{
+	const size_t max = 64 * 1024;
+	char lm[HTTP_DATE_LEN];
+	int rc = 0;
+
+	/* Our version is 1.1 whatever the request's (RFC 9110 §6.2). */
+	rc |= buf_printf(out, max, "HTTP/1.1 %d %s\r\nServer: httpd\r\nDate: %s\r\n",
+			 resp->status, http_status_text(resp->status), date);
+	if (resp->ctype)
+		rc |= buf_printf(out, max, "Content-Type: %s\r\n", resp->ctype);
+	if (resp->status != S_NOT_MODIFIED && resp->status != S_NO_CONTENT)
+		rc |= buf_printf(out, max, "Content-Length: %lld\r\n",
+				 (long long)body_length(resp));
+	if (resp->mtime) {
+		util_http_date(resp->mtime, lm);
+		rc |= buf_printf(out, max, "Last-Modified: %s\r\n", lm);
+	}
+	if (resp->etag[0])
+		rc |= buf_printf(out, max, "ETag: %s\r\n", resp->etag);
+	if (resp->hdrs && resp->hdrs->len)
+		rc |= buf_append(out, resp->hdrs->data, resp->hdrs->len, max);
+	if (resp->close)
+		rc |= buf_puts(out, "Connection: close\r\n", max);
+	else if (minor == 0)
+		rc |= buf_puts(out, "Connection: keep-alive\r\n", max);
+	rc |= buf_puts(out, "\r\n", max);
+	return rc ? -1 : 0;
+}

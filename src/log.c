@@ -1,0 +1,132 @@
+/* Access log lines (Combined Log Format) and diagnostics. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+int log_level;
+static bool to_syslog;
+
+void log_use_syslog(void)
+{
+	openlog("httpd", LOG_PID, LOG_DAEMON);
+	to_syslog = true;
+}
+
+static void vlog(int prio, const char *fmt, va_list ap)
+{
+	if (to_syslog) {
+		vsyslog(prio, fmt, ap);
+		return;
+	}
+	fputs("httpd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void log_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_ERR, fmt, ap);
+	va_end(ap);
+}
+
+void log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_level < 1)
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_level < 2)
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+void log_escape(struct buf *out, const char *s, size_t n, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+
+		if (c == '"' || c == '\\') {
+			e[1] = (char)c;
+			buf_append(out, e, 2, max);
+		} else if (c < 0x20 || c == 0x7f) {
+			buf_append(out, e, 4, max);
+		} else {
+			buf_append(out, &s[i], 1, max);
+		}
+	}
+}
+
+static void field(struct buf *b, const struct request *req, enum hdr h)
+{
+	buf_puts(b, " \"", 16384);
+	if (req && http_has_header(req, h) && req->hdr[h].len)
+		log_escape(b, span_ptr(req, req->hdr[h]), req->hdr[h].len, 16384);
+	else
+		buf_puts(b, "-", 16384);
+	buf_puts(b, "\"", 16384);
+}
+
+void log_access(const char *peer, const char *user, const struct request *req,
+		size_t avail, int status, long long bytes)
+{
+	static char stamp[40];
+	static time_t last;
+	struct buf b = { 0 };
+	time_t now = time(NULL);
+	const char *line = req ? req->base : NULL;
+	const char *nl;
+	size_t n = 0;
+
+	if (log_level < 1)
+		return;
+	if (now != last) {
+		struct tm tm;
+
+		localtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%d/%b/%Y:%H:%M:%S %z", &tm);
+		last = now;
+	}
+	if (line && avail) {
+		nl = memchr(line, '\n', avail);
+		n = nl ? (size_t)(nl - line) : avail;
+		if (n && line[n - 1] == '\r')
+			n--;
+	}
+	buf_printf(&b, 16384, "%s - %s [%s] \"", peer, user ? user : "-", stamp);
+	if (n)
+		log_escape(&b, line, n > 2048 ? 2048 : n, 16384);
+	else
+		buf_puts(&b, "-", 16384);
+	buf_printf(&b, 16384, "\" %d %lld", status, bytes);
+	field(&b, req && req->head_end ? req : NULL, H_REFERER);
+	field(&b, req && req->head_end ? req : NULL, H_USER_AGENT);
+	buf_puts(&b, "\n", 16384);
+	if (to_syslog)
+		syslog(LOG_INFO, "%.*s", (int)b.len - 1, b.data);
+	else if (b.data)
+		fwrite(b.data, 1, b.len, stderr);
+	buf_free(&b);
+}

@@ -1,0 +1,298 @@
+/* Command line (busybox httpd compatible), start-up, privileges, daemon. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "server.h"
+#include "static.h"
+#include "util.h"
+
+struct options {
+	bool inetd, foreground;
+	const char *port, *home, *conf, *user, *realm;
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: httpd [-ifvvD] [-c CONFFILE] [-p [IP:]PORT] [-u USER[:GRP]]"
+	      " [-r REALM] [-h HOME]\n"
+	      "or httpd -d/-e/-m STRING\n\n"
+	      "Listen for incoming HTTP requests\n\n"
+	      "\t-i\t\tInetd mode: serve the connection on stdin/stdout\n"
+	      "\t-f\t\tRun in foreground\n"
+	      "\t-v[v]\t\tVerbose: access log on stderr (-vv: and diagnostics)\n"
+	      "\t-D, --dump\tRaw-dump mode: print each request, answer with it\n"
+	      "\t-p [IP:]PORT\tBind to IP:PORT (default *:80)\n"
+	      "\t-u USER[:GRP]\tSet uid/gid after binding to port\n"
+	      "\t-r REALM\tAuthentication Realm for Basic Authentication\n"
+	      "\t-h HOME\t\tHome directory (default .)\n"
+	      "\t-c FILE\t\tConfiguration file (default {/etc,HOME}/httpd.conf)\n"
+	      "\t-m STRING\tMD5 crypt STRING\n"
+	      "\t-e STRING\tHTML encode STRING\n"
+	      "\t-d STRING\tURL decode STRING\n\n"
+	      "\t--header-timeout SEC, --idle-timeout SEC, --write-timeout SEC,\n"
+	      "\t--max-conns N, --grace SEC, --list (directory listings)\n",
+	      f);
+}
+
+static int bad(const char *what, const char *val)
+{
+	fprintf(stderr, "httpd: bad %s '%s'\n", what, val);
+	usage(stderr);
+	return 1;
+}
+
+static int parse_num(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+enum { O_HEADER = 256, O_IDLE, O_WRITE, O_MAXCONN, O_GRACE, O_LIST };
+
+static const struct option longopts[] = {
+	{ "dump", no_argument, NULL, 'D' },
+	{ "help", no_argument, NULL, '?' },
+	{ "header-timeout", required_argument, NULL, O_HEADER },
+	{ "idle-timeout", required_argument, NULL, O_IDLE },
+	{ "write-timeout", required_argument, NULL, O_WRITE },
+	{ "max-conns", required_argument, NULL, O_MAXCONN },
+	{ "grace", required_argument, NULL, O_GRACE },
+	{ "list", no_argument, NULL, O_LIST },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Timeouts are given in seconds, fractions allowed ("0.5"). */
+static int parse_secs(const char *s, int *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v <= 0 || v > 86400)
+		return -1;
+	*ms = (int)(v * 1000 + 0.5);
+	return 0;
+}
+
+static int print_decoded(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = malloc(n + 1);
+	long len;
+
+	if (!out)
+		return 1;
+	len = util_pct_decode(out, s, n, 1);
+	if (len < 0)
+		len = 0;
+	fwrite(out, 1, (size_t)len, stdout);
+	putchar('\n');
+	free(out);
+	return 0;
+}
+
+static int print_encoded(const char *s)
+{
+	struct buf b = { 0 };
+
+	util_html_escape(&b, s, strlen(s), SIZE_MAX);
+	if (b.len)
+		fwrite(b.data, 1, b.len, stdout);
+	putchar('\n');
+	buf_free(&b);
+	return 0;
+}
+
+/* -1 on a bad option (usage printed); 0 to go on; 1.. to exit with it. */
+static int parse_args(int argc, char **argv, struct options *o, int *status)
+{
+	long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "ifvDc:p:u:r:h:d:e:m:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i': o->inetd = o->foreground = true; break;
+		case 'f': o->foreground = true; break;
+		case 'v': server_cfg.verbose = ++log_level; break;
+		case 'D': server_cfg.dump = true; break;
+		case 'c': o->conf = optarg; break;
+		case 'p': o->port = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'r': o->realm = optarg; break;
+		case 'h': o->home = optarg; break;
+		case 'd': *status = print_decoded(optarg); return 1;
+		case 'e': *status = print_encoded(optarg); return 1;
+		case 'm': *status = 1; fputs("httpd: -m: not supported yet\n", stderr); return 1;
+		case O_LIST: server_cfg.listing = true; break;
+		case O_HEADER: case O_IDLE: case O_WRITE: case O_GRACE: {
+			int *dst = c == O_GRACE ? &server_cfg.grace_ms
+				 : &server_cfg.timeout_ms[c == O_HEADER ? T_HEADER
+						: c == O_IDLE ? T_IDLE : T_WRITE];
+			if (parse_secs(optarg, dst) < 0)
+				return *status = bad("timeout", optarg), 1;
+			break;
+		}
+		case O_MAXCONN:
+			if (parse_num(optarg, 1, 10000000, &v) < 0)
+				return *status = bad("connection count", optarg), 1;
+			server_cfg.max_conns = (int)v;
+			break;
+		default:
+			usage(stderr);
+			*status = 1;
+			return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "httpd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		*status = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* -u USER[:GRP], names or numbers; refuse to go on if any step fails. */
+static int drop_privileges(const char *spec)
+{
+	char name[256], *colon;
+	struct passwd *pw;
+	uid_t uid;
+	gid_t gid;
+	long v;
+
+	snprintf(name, sizeof(name), "%s", spec);
+	colon = strchr(name, ':');
+	if (colon)
+		*colon++ = '\0';
+	pw = getpwnam(name);
+	if (pw) {
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	} else if (parse_num(name, 0, INT_MAX, &v) == 0) {
+		uid = (uid_t)v;
+		gid = (gid_t)v;
+	} else {
+		log_error("-u: unknown user '%s'", name);
+		return -1;
+	}
+	if (colon && *colon) {
+		struct group *gr = getgrnam(colon);
+
+		if (gr)
+			gid = gr->gr_gid;
+		else if (parse_num(colon, 0, INT_MAX, &v) == 0)
+			gid = (gid_t)v;
+		else {
+			log_error("-u: unknown group '%s'", colon);
+			return -1;
+		}
+	}
+	if ((pw ? initgroups(pw->pw_name, gid) : setgroups(0, NULL)) < 0 ||
+	    setgid(gid) < 0 || setuid(uid) < 0) {
+		log_error("-u %s: cannot drop privileges: %s", spec, strerror(errno));
+		return -1;
+	}
+	if (uid != 0 && setuid(0) == 0) {
+		log_error("-u %s: privileges could be regained", spec);
+		return -1;
+	}
+	return 0;
+}
+
+static int daemonize(void)
+{
+	int fd;
+
+	switch (fork()) {
+	case -1:
+		return -1;
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	if (setsid() < 0)
+		return -1;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	log_use_syslog();
+	return 0;
+}
+
+/* More fds than the usual 1024 soft limit: one per connection. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max > 1048576 ? 1048576 : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* A few fds stay free for the files being sent and the config. */
+	if (!server_cfg.max_conns)
+		server_cfg.max_conns = rl.rlim_cur > 64 ? (int)(rl.rlim_cur - 32) : 16;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .port = "80", .home = "." };
+	int status = 0;
+
+	if (parse_args(argc, argv, &o, &status))
+		return status;
+	if (static_init(o.home) < 0) {
+		log_error("cannot open home directory '%s': %s", o.home, strerror(errno));
+		return 1;
+	}
+	if (config_load(o.conf, o.home) < 0)
+		return 1;
+	raise_fd_limit();
+	if (!o.inetd && server_listen(o.port) < 0)
+		return 1;
+	if (o.user && drop_privileges(o.user) < 0)
+		return 1;
+	if (!o.foreground && daemonize() < 0) {
+		log_error("cannot daemonize: %s", strerror(errno));
+		return 1;
+	}
+	if (server_init() < 0) {
+		log_error("cannot set up the event loop: %s", strerror(errno));
+		return 1;
+	}
+	server_hup_hook = config_reload;
+	if (o.inetd && server_adopt(STDIN_FILENO, STDOUT_FILENO) < 0) {
+		log_error("-i: cannot serve standard input: %s", strerror(errno));
+		return 1;
+	}
+	(void)o.realm;
+	return server_run();
+}

@@ -1,0 +1,394 @@
+/* Listening sockets, the epoll loop, timers and signals. */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+
+#define MAX_LISTEN 4
+#define MAX_EVENTS 256
+#define ACCEPT_BATCH 64
+#define ACCEPT_RETRY_MS 100 /* after EMFILE: no spinning on a full table */
+
+struct server_cfg server_cfg = {
+	.timeout_ms = {
+		[T_HEADER] = 10000, /* a whole request head (slowloris) */
+		[T_IDLE] = 30000,   /* keep-alive between requests */
+		[T_WRITE] = 30000,  /* no progress writing a response */
+		[T_LINGER] = 2000,  /* draining after an error answer */
+	},
+	.grace_ms = 5000,
+	.max_conns = 0,
+};
+int64_t server_now;
+bool server_stopping;
+
+/* Tags told apart from struct conn pointers in epoll data. */
+static int listen_fds[MAX_LISTEN];
+static int nlisten;
+static char tag_signal;
+static int epfd = -1, sigfd = -1;
+static bool accepting;
+static bool adopted; /* inetd mode: done when its connection is */
+void (*server_hup_hook)(void);
+static int64_t accept_retry_at;
+static struct timer queues[T__COUNT]; /* circular lists, head sentinels */
+
+int server_watch(int fd, void *ptr, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = ptr };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+void server_unwatch(int fd)
+{
+	epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+void server_timer_clear(struct timer *t)
+{
+	if (t->kind < 0)
+		return;
+	t->prev->next = t->next;
+	t->next->prev = t->prev;
+	t->kind = -1;
+}
+
+void server_timer_set(struct timer *t, enum timer_kind kind)
+{
+	struct timer *q = &queues[kind];
+
+	server_timer_clear(t);
+	t->kind = (int)kind;
+	t->deadline = server_now + server_cfg.timeout_ms[kind];
+	t->prev = q->prev;
+	t->next = q;
+	q->prev->next = t;
+	q->prev = t;
+}
+
+static int64_t next_deadline(void)
+{
+	int64_t d = INT64_MAX;
+	int k;
+
+	for (k = 0; k < T__COUNT; k++)
+		if (queues[k].next != &queues[k] && queues[k].next->deadline < d)
+			d = queues[k].next->deadline;
+	if (!accepting && accept_retry_at && accept_retry_at < d)
+		d = accept_retry_at;
+	return d;
+}
+
+static void expire_timers(void)
+{
+	int k;
+
+	for (k = 0; k < T__COUNT; k++) {
+		struct timer *q = &queues[k];
+
+		while (q->next != q && q->next->deadline <= server_now) {
+			struct timer *t = q->next;
+
+			server_timer_clear(t);
+			conn_timeout((struct conn *)t);
+		}
+	}
+}
+
+const char *server_date(void)
+{
+	static char date[HTTP_DATE_LEN];
+	static time_t last;
+	time_t now = time(NULL);
+
+	if (now != last) {
+		util_http_date(now, date);
+		last = now;
+	}
+	return date;
+}
+
+/* Split "[IP:]PORT", "[v6]:PORT" or "v6:PORT"; host NULL for any address. */
+static int parse_spec(const char *spec, char *host, size_t hsz, const char **port)
+{
+	const char *colon = strrchr(spec, ':');
+
+	host[0] = '\0';
+	if (!colon) {
+		*port = spec;
+		return 0;
+	}
+	*port = colon + 1;
+	if (spec[0] == '[') {
+		const char *end = strchr(spec, ']');
+
+		if (!end || end + 1 != colon || (size_t)(end - spec - 1) >= hsz)
+			return -1;
+		memcpy(host, spec + 1, (size_t)(end - spec - 1));
+		host[end - spec - 1] = '\0';
+		return 0;
+	}
+	if ((size_t)(colon - spec) >= hsz)
+		return -1;
+	memcpy(host, spec, (size_t)(colon - spec));
+	host[colon - spec] = '\0';
+	return 0;
+}
+
+static int listen_on(const struct addrinfo *ai)
+{
+	int one = 1, zero = 0;
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* A bare port serves IPv4 and IPv6 on one dual-stack socket. */
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int server_listen(const char *spec)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV };
+	struct addrinfo *res, *ai;
+	char host[64], *end;
+	const char *port;
+	long p;
+	int rc, fd = -1, err = 0;
+
+	if (parse_spec(spec, host, sizeof(host), &port) < 0)
+		goto bad;
+	p = strtol(port, &end, 10);
+	if (!*port || *end || p < 0 || p > 65535 || nlisten == MAX_LISTEN)
+		goto bad;
+	if (!host[0])
+		hints.ai_family = AF_INET6; /* then AF_INET if IPv6 is off */
+	rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	if (rc != 0 && !host[0]) {
+		hints.ai_family = AF_INET;
+		rc = getaddrinfo(NULL, port, &hints, &res);
+	}
+	if (rc != 0)
+		goto bad;
+	for (ai = res; ai && fd < 0; ai = ai->ai_next)
+		if ((fd = listen_on(ai)) < 0)
+			err = errno;
+	if (fd < 0 && !host[0]) {
+		struct sockaddr_in sin = { .sin_family = AF_INET,
+					   .sin_port = htons((uint16_t)p) };
+		struct addrinfo v4 = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM,
+				       .ai_addr = (struct sockaddr *)&sin,
+				       .ai_addrlen = sizeof(sin) };
+
+		fd = listen_on(&v4);
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		log_error("cannot listen on %s: %s", spec, strerror(err ? err : errno));
+		return -1;
+	}
+	listen_fds[nlisten++] = fd;
+	return 0;
+bad:
+	log_error("bad address '%s' (expected [IP:]PORT)", spec);
+	return -1;
+}
+
+static void set_accepting(bool on)
+{
+	struct epoll_event ev = { .events = on ? EPOLLIN : 0 };
+	int i;
+
+	if (accepting == on)
+		return;
+	accepting = on;
+	for (i = 0; i < nlisten; i++) {
+		ev.data.ptr = &listen_fds[i];
+		epoll_ctl(epfd, EPOLL_CTL_MOD, listen_fds[i], &ev);
+	}
+}
+
+void server_conn_closed(void)
+{
+	if (!accepting && !server_stopping)
+		set_accepting(true);
+}
+
+static void accept_batch(int lfd)
+{
+	int i;
+
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fd;
+
+		if (conn_count() >= server_cfg.max_conns) {
+			set_accepting(false); /* resumes when a slot frees */
+			accept_retry_at = 0;
+			return;
+		}
+		fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				log_debug("accept: %s; pausing", strerror(errno));
+				set_accepting(false);
+				accept_retry_at = server_now + ACCEPT_RETRY_MS;
+			}
+			return; /* EAGAIN, or a connection already gone */
+		}
+		if (!conn_open(fd, fd, (struct sockaddr *)&ss))
+			close(fd);
+	}
+}
+
+static int setup_signals(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return sigfd < 0 ? -1 : server_watch(sigfd, &tag_signal, EPOLLIN);
+}
+
+static int64_t stop_deadline;
+
+static void on_signal(void)
+{
+	struct signalfd_siginfo si;
+	int i;
+
+	while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			if (server_hup_hook)
+				server_hup_hook();
+			continue;
+		}
+		if (server_stopping)
+			continue;
+		log_debug("signal %u: stopping", si.ssi_signo);
+		server_stopping = true;
+		stop_deadline = server_now + server_cfg.grace_ms;
+		for (i = 0; i < nlisten; i++) {
+			server_unwatch(listen_fds[i]);
+			close(listen_fds[i]);
+		}
+		nlisten = 0;
+		conn_stop_all();
+	}
+}
+
+int server_init(void)
+{
+	int k, i;
+
+	for (k = 0; k < T__COUNT; k++) {
+		queues[k].next = queues[k].prev = &queues[k];
+		queues[k].kind = -1;
+	}
+	server_now = util_now_ms();
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0 || setup_signals() < 0)
+		return -1;
+	for (i = 0; i < nlisten; i++)
+		if (server_watch(listen_fds[i], &listen_fds[i], EPOLLIN) < 0)
+			return -1;
+	accepting = true;
+	return 0;
+}
+
+static bool is_listener(void *p)
+{
+	return p >= (void *)listen_fds && p < (void *)(listen_fds + MAX_LISTEN);
+}
+
+int server_adopt(int rfd, int wfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (getpeername(rfd, (struct sockaddr *)&ss, &sl) < 0)
+		ss.ss_family = AF_UNSPEC; /* a pipe: no peer address */
+	adopted = conn_open(rfd, wfd, (struct sockaddr *)&ss) != NULL;
+	return adopted ? 0 : -1;
+}
+
+int server_run(void)
+{
+	struct epoll_event ev[MAX_EVENTS];
+
+	(void)adopted;
+	for (;;) {
+		int64_t d = next_deadline();
+		int n, i, wait = -1;
+
+		if (conn_count() == 0 && (server_stopping || nlisten == 0))
+			break;
+		if (server_stopping) {
+			if (stop_deadline < d)
+				d = stop_deadline;
+		}
+		if (d != INT64_MAX)
+			wait = d <= server_now ? 0 : (int)(d - server_now);
+		n = epoll_wait(epfd, ev, MAX_EVENTS, wait);
+		if (n < 0 && errno != EINTR) {
+			log_error("epoll_wait: %s", strerror(errno));
+			return 1;
+		}
+		server_now = util_now_ms();
+		for (i = 0; i < n; i++) {
+			void *p = ev[i].data.ptr;
+
+			if (p == &tag_signal)
+				on_signal();
+			else if (is_listener(p))
+				accept_batch(*(int *)p);
+			else
+				conn_event(p, ev[i].events);
+		}
+		if (!accepting && accept_retry_at && server_now >= accept_retry_at &&
+		    !server_stopping) {
+			accept_retry_at = 0;
+			set_accepting(true);
+		}
+		expire_timers();
+		if (server_stopping && server_now >= stop_deadline) {
+			conn_close_all();
+			break;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,192 @@
+/* Small shared helpers: bounded growable buffers, percent-decoding, HTTP dates. */
+#include "util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int buf_reserve(struct buf *b, size_t need, size_t max)
+{
+	size_t cap;
+	char *p;
+
+	if (need > max || b->len > max - need)
+		return -1;
+	if (b->cap - b->len >= need)
+		return 0;
+	cap = b->cap ? b->cap : 256;
+	while (cap - b->len < need)
+		cap *= 2;
+	if (cap > max)
+		cap = max;
+	p = realloc(b->data, cap);
+	if (!p)
+		return -1;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int buf_append(struct buf *b, const void *p, size_t n, size_t max)
+{
+	if (buf_reserve(b, n, max) < 0)
+		return -1;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+int buf_puts(struct buf *b, const char *s, size_t max)
+{
+	return buf_append(b, s, strlen(s), max);
+}
+
+int buf_printf(struct buf *b, size_t max, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || buf_reserve(b, (size_t)n + 1, max) < 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+long util_pct_decode(char *dst, const char *src, size_t n, int plus_space)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		if (src[i] == '%') {
+			int hi, lo;
+
+			if (n - i < 3)
+				return -1;
+			hi = hexval((unsigned char)src[i + 1]);
+			lo = hexval((unsigned char)src[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			dst[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (plus_space && src[i] == '+') {
+			dst[o++] = ' ';
+		} else {
+			dst[o++] = src[i];
+		}
+	}
+	return (long)o;
+}
+
+int util_pct_encode(struct buf *b, const char *s, size_t n, size_t max)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char e[3] = { '%', hex[c >> 4], hex[c & 15] };
+
+		if (isalnum(c) || strchr("-._~/", c)) {
+			if (buf_append(b, &s[i], 1, max) < 0)
+				return -1;
+		} else if (buf_append(b, e, 3, max) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int util_html_escape(struct buf *b, const char *s, size_t n, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *e = NULL;
+
+		switch (s[i]) {
+		case '&': e = "&amp;"; break;
+		case '<': e = "&lt;"; break;
+		case '>': e = "&gt;"; break;
+		case '"': e = "&quot;"; break;
+		case '\'': e = "&#39;"; break;
+		}
+		if (e ? buf_puts(b, e, max) : buf_append(b, &s[i], 1, max))
+			return -1;
+	}
+	return 0;
+}
+
+void util_http_date(time_t t, char out[HTTP_DATE_LEN])
+{
+	struct tm tm;
+
+	/* The C locale (never changed) gives the English names HTTP wants. */
+	gmtime_r(&t, &tm);
+	if (!strftime(out, HTTP_DATE_LEN, "%a, %d %b %Y %H:%M:%S GMT", &tm))
+		out[0] = '\0';
+}
+
+time_t util_parse_http_date(const char *s, size_t n)
+{
+	static const char *const fmts[] = {
+		"%a, %d %b %Y %H:%M:%S GMT", /* IMF-fixdate */
+		"%A, %d-%b-%y %H:%M:%S GMT", /* RFC 850 */
+		"%a %b %e %H:%M:%S %Y",      /* asctime */
+	};
+	char tmp[64];
+	size_t i;
+
+	if (n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		struct tm tm;
+		const char *end;
+
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(tmp, fmts[i], &tm);
+		if (end && *end == '\0')
+			return timegm(&tm);
+	}
+	return -1;
+}
+
+int util_ieq(const char *s, size_t n, const char *lit)
+{
+	return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
+}
+
+int64_t util_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,156 @@
+"""Start the real ./httpd on 127.0.0.1 (or [::1]) on a free port; talk to it
+with curl and raw sockets. Every wait here is bounded in count and time."""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+HTTPD = os.environ.get("HTTPD", os.path.join(os.path.dirname(__file__), "..", "..", "httpd"))
+HTTPD = os.path.abspath(HTTPD)
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def free_port(family=socket.AF_INET, host="127.0.0.1"):
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`with Server(home, "-v") as s:` runs httpd -f -p 127.0.0.1:PORT -h home."""
+
+    def __init__(self, home, *args, host="127.0.0.1", stdin=None):
+        self.home, self.args, self.host, self.stdin = home, list(args), host, stdin
+        self.proc = None
+
+    def start(self):
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        for _ in range(5):  # a port picked free may be taken before we bind it
+            self.port = free_port(family, self.host)
+            hostspec = f"[{self.host}]" if ":" in self.host else self.host
+            self.out = tempfile.TemporaryFile()
+            self.err = tempfile.TemporaryFile()
+            self.proc = subprocess.Popen(
+                [HTTPD, "-f", "-p", f"{hostspec}:{self.port}", "-h", self.home] + self.args,
+                stdin=self.stdin or subprocess.DEVNULL, stdout=self.out, stderr=self.err)
+            if self._wait_ready(family):
+                return self
+            self.proc.kill()
+            self.proc.wait(5)
+        raise RuntimeError("httpd did not start: " + self.stderr())
+
+    def _wait_ready(self, family):
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                with socket.create_connection((self.host, self.port), timeout=1):
+                    return True
+            except OSError:
+                time.sleep(0.02)
+        return False
+
+    def url(self, path="/"):
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{path}"
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Signal the server, wait for it; returns its exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+            raise AssertionError("httpd did not exit after signal %d" % sig)
+
+    def stdout(self):
+        self.out.seek(0)
+        return self.out.read()
+
+    def stderr(self):
+        self.err.seek(0)
+        return self.err.read().decode("utf-8", "replace")
+
+    def fd_count(self):
+        return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+def curl(*args, timeout=20):
+    """Run curl; returns CompletedProcess with bytes stdout/stderr."""
+    return subprocess.run(["curl", "-sS", "--max-time", "10", *args],
+                          capture_output=True, timeout=timeout)
+
+
+def connect(server, timeout=5):
+    s = socket.create_connection((server.host, server.port), timeout=timeout)
+    s.settimeout(timeout)
+    return s
+
+
+def recv_all(sock, limit=64 << 20):
+    """Read until EOF (or the socket timeout); returns what came."""
+    chunks, total = [], 0
+    while total < limit:
+        try:
+            b = sock.recv(65536)
+        except (socket.timeout, ConnectionResetError):
+            break
+        if not b:
+            break
+        chunks.append(b)
+        total += len(b)
+    return b"".join(chunks)
+
+
+def raw(server, data, shut=True, timeout=5):
+    """Send raw bytes, optionally half-close, return everything answered."""
+    with connect(server, timeout) as s:
+        s.sendall(data)
+        if shut:
+            s.shutdown(socket.SHUT_WR)
+        return recv_all(s)
+
+
+def parse_responses(data):
+    """Split a byte stream of responses (Content-Length framed) into
+    (status, headers dict lower-case, body) tuples."""
+    out = []
+    while data:
+        head, sep, rest = data.partition(b"\r\n\r\n")
+        if not sep:
+            raise AssertionError("truncated response head: %r" % data[:200])
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split()[1])
+        headers = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(b":")
+            headers[k.strip().lower().decode()] = v.strip().decode("latin-1")
+        n = int(headers.get("content-length", "0"))
+        if status in (204, 304) or 100 <= status < 200:
+            n = 0
+        out.append((status, headers, rest[:n]))
+        data = rest[n:]
+    return out
+
+
+def head_only(data):
+    """Parse responses to HEAD requests (no bodies whatever Content-Length says)."""
+    out = []
+    for block in data.split(b"\r\n\r\n"):
+        if block:
+            lines = block.split(b"\r\n")
+            out.append((int(lines[0].split()[1]), lines[1:]))
+    return out
