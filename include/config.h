@@ -14,4 +14,16 @@ int config_load(const char *file, const char *home);
 /* SIGHUP: load the same file again. */
 void config_reload(void);
 
+/* -r REALM for Basic authentication. */
+void config_set_realm(const char *realm);
+/* A:/D: rules and Basic auth for this request: S_OK to serve it, else the
+ * status to answer (401 adds WWW-Authenticate to resp->hdrs); *user gets
+ * the authenticated user for the log. */
+enum status config_check(const struct request *req, const struct sockaddr_in6 *peer,
+			 struct response *resp, const char **user);
+/* Index file of a directory (I: line), "index.html" by default. */
+const char *config_index_name(void);
+/* An open fd of the custom page for this status (E404:…), or -1. */
+int config_error_page(int status);
+
 #endif

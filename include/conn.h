@@ -35,6 +35,8 @@ struct conn {
 	struct buf body;          /* generated response body */
 	struct buf hdrs;          /* extra response header lines */
 	struct buf raw;           /* dump mode: the head as received, if rewritten */
+	struct buf segs;          /* response body pieces (struct seg) */
+	size_t cur_seg, seg_done; /* send progress through segs */
 	size_t pos;               /* bytes of in consumed by llhttp */
 	size_t scan;              /* head-end search resumes here */
 	size_t out_sent, body_sent;

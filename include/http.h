@@ -90,12 +90,21 @@ struct request {
 	uint64_t discard_len;
 };
 
+/* One piece of a response body: bytes of the body buffer or of the file. */
+struct seg {
+	bool file;
+	off_t off, len;
+};
+
 struct response {
 	enum status status;
 	const char *ctype;       /* NULL: no body, no Content-Type */
 	struct buf *body;        /* generated body, or NULL */
 	int fd;                  /* file body when >= 0 */
-	off_t off, len;          /* file range */
+	off_t off, len;          /* file range (when segs is empty) */
+	struct buf *segs;        /* struct seg array (multipart); empty: the
+				  * body is the buffer, or the file range */
+	off_t clen;              /* Content-Length, set by the core */
 	struct buf *hdrs;        /* extra header lines, each ending in CRLF */
 	time_t mtime;            /* Last-Modified when != 0 */
 	char etag[48];           /* ETag when not empty */
@@ -118,6 +127,9 @@ static inline const char *span_ptr(const struct request *r, struct span s)
 }
 bool http_has_header(const struct request *req, enum hdr h);
 bool http_header_is(const struct request *req, enum hdr h, const char *val);
+
+/* Append a body piece (multipart/byteranges); -1 when out of room. */
+int http_add_seg(struct response *resp, bool file, off_t off, off_t len);
 
 const char *http_status_text(enum status s);
 /* errno of a failed open/stat → status (ENOENT → 404, EACCES → 403, …). */

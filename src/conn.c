@@ -9,10 +9,12 @@
 #include <sys/epoll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "api.h"
+#include "config.h"
 #include "dump.h"
 #include "log.h"
 #include "static.h"
@@ -64,6 +66,10 @@ static void reset_request(struct conn *c)
 	c->resp.fd = -1;
 	c->resp.body = &c->body;
 	c->resp.hdrs = &c->hdrs;
+	c->resp.segs = &c->segs;
+	c->segs.len = 0;
+	c->cur_seg = 0;
+	c->seg_done = 0;
 	c->head_parsed = c->msg_done = false;
 	c->out.len = c->body.len = c->hdrs.len = c->raw.len = 0;
 	c->out_sent = c->body_sent = 0;
@@ -118,6 +124,7 @@ void conn_close(struct conn *c)
 	buf_free(&c->body);
 	buf_free(&c->hdrs);
 	buf_free(&c->raw);
+	buf_free(&c->segs);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -137,6 +144,7 @@ static void release_buffers(struct conn *c)
 	buf_free(&c->body);
 	buf_free(&c->hdrs);
 	buf_free(&c->raw);
+	buf_free(&c->segs);
 	c->req.base = NULL;
 }
 
@@ -160,6 +168,43 @@ static void dump_echo(struct conn *c, size_t end)
 		log_info("%s: request dumped (%zu bytes)", c->peer_str, b->len);
 }
 
+/* The body of an error answer: the configured page (E404:…) or ours. */
+static void error_body(struct conn *c)
+{
+	struct response *r = &c->resp;
+	struct stat st;
+	int fd = config_error_page(r->status);
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		r->fd = fd;
+		r->off = 0;
+		r->len = st.st_size;
+		r->ctype = "text/html; charset=utf-8";
+		return;
+	}
+	if (fd >= 0)
+		close(fd);
+	http_error_body(r);
+}
+
+/* Describe the body as segments and total its length. */
+static void plan_body(struct response *r)
+{
+	const struct seg *sg;
+	size_t i;
+
+	if (r->segs->len == 0) {
+		if (r->fd >= 0)
+			http_add_seg(r, true, r->off, r->len);
+		else if (r->body->len)
+			http_add_seg(r, false, 0, (off_t)r->body->len);
+	}
+	r->clen = 0;
+	sg = (const struct seg *)r->segs->data;
+	for (i = 0; i < r->segs->len / sizeof(*sg); i++)
+		r->clen += sg[i].len;
+}
+
 /* Fill resp for status s and switch to SEND. */
 static void respond(struct conn *c, enum status s)
 {
@@ -172,7 +217,8 @@ static void respond(struct conn *c, enum status s)
 	if (server_cfg.dump && s != S_OK && !c->msg_done)
 		dump_echo(c, c->in.len);
 	else if (s >= 300 && s != S_NOT_MODIFIED && r->fd < 0 && !r->ctype)
-		http_error_body(r);
+		error_body(c);
+	plan_body(r);
 	c->out.len = 0;
 	if (http_format_head(&c->out, r, c->req.minor, server_date()) < 0) {
 		r->close = true; /* a header too large for us: plain 500 */
@@ -182,10 +228,8 @@ static void respond(struct conn *c, enum status s)
 			 1024);
 		r->head_only = true;
 	}
-	if (r->head_only && r->fd >= 0) {
-		close(r->fd);
-		r->fd = -1;
-	}
+	if (r->head_only)
+		c->segs.len = 0;
 	c->state = C_SEND;
 	server_timer_set(&c->timer, T_WRITE);
 }
@@ -209,6 +253,8 @@ static void handle(struct conn *c)
 	if (server_cfg.dump) {
 		dump_echo(c, c->pos);
 		s = S_OK;
+	} else if ((s = config_check(&c->req, &c->peer, &c->resp, &c->user)) != S_OK) {
+		/* refused by an A:/D: rule or Basic auth */
 	} else if (api_match(&c->req)) {
 		s = api_serve(&c->req, &c->resp);
 	} else {
@@ -450,65 +496,98 @@ static enum step next_request(struct conn *c)
 	return STEP_AGAIN;
 }
 
-static ssize_t send_buffers(struct conn *c, bool more)
+static const struct seg *cur_seg(const struct conn *c)
 {
-	struct iovec iov[2];
+	if (c->cur_seg >= c->segs.len / sizeof(struct seg))
+		return NULL;
+	return (const struct seg *)c->segs.data + c->cur_seg;
+}
+
+/* Head and the buffer segments that follow, in one sendmsg; MSG_MORE when
+ * a file segment comes next so the head shares its first packet. */
+static ssize_t send_buffers(struct conn *c)
+{
+	struct iovec iov[8];
 	struct msghdr mh = { .msg_iov = iov };
-	const struct response *r = &c->resp;
+	size_t i = c->cur_seg, done = c->seg_done;
+	const struct seg *sg = (const struct seg *)c->segs.data;
+	size_t nseg = c->segs.len / sizeof(*sg);
+	bool more = false;
 
 	if (c->out_sent < c->out.len) {
-		iov[mh.msg_iovlen].iov_base = c->out.data + c->out_sent;
-		iov[mh.msg_iovlen++].iov_len = c->out.len - c->out_sent;
+		iov[0].iov_base = c->out.data + c->out_sent;
+		iov[0].iov_len = c->out.len - c->out_sent;
+		mh.msg_iovlen = 1;
 	}
-	if (!r->head_only && r->fd < 0 && c->body_sent < c->body.len) {
-		iov[mh.msg_iovlen].iov_base = c->body.data + c->body_sent;
-		iov[mh.msg_iovlen++].iov_len = c->body.len - c->body_sent;
+	for (; i < nseg && mh.msg_iovlen < 8; i++, done = 0) {
+		if (sg[i].file) {
+			more = true;
+			break;
+		}
+		iov[mh.msg_iovlen].iov_base = c->body.data + sg[i].off + done;
+		iov[mh.msg_iovlen++].iov_len = (size_t)(sg[i].len - (off_t)done);
 	}
 	if (c->fd == c->wfd)
 		return sendmsg(c->wfd, &mh, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
 	return writev(c->wfd, iov, (int)mh.msg_iovlen); /* inetd on pipes */
 }
 
+/* n bytes went out: advance through the head, then the segments. */
 static void account(struct conn *c, size_t n)
 {
 	size_t head = c->out.len - c->out_sent;
+	const struct seg *sg;
 
 	if (n <= head) {
 		c->out_sent += n;
 		return;
 	}
 	c->out_sent = c->out.len;
-	c->body_sent += n - head;
-	c->bytes_sent += (long long)(n - head);
+	n -= head;
+	c->bytes_sent += (long long)n;
+	while (n && (sg = cur_seg(c)) != NULL) {
+		size_t left = (size_t)sg->len - c->seg_done;
+		size_t k = n < left ? n : left;
+
+		c->seg_done += k;
+		n -= k;
+		if (c->seg_done == (size_t)sg->len) {
+			c->cur_seg++;
+			c->seg_done = 0;
+		}
+	}
+}
+
+static ssize_t send_file(struct conn *c, const struct seg *sg)
+{
+	off_t off = sg->off + (off_t)c->seg_done;
+	off_t left = sg->len - (off_t)c->seg_done;
+	ssize_t n = sendfile(c->wfd, c->resp.fd, &off, left > SENDFILE_CHUNK
+					 ? SENDFILE_CHUNK : (size_t)left);
+
+	if (n == 0) {
+		errno = EIO; /* the file shrank under us */
+		return -1;
+	}
+	return n;
 }
 
 static enum step do_send(struct conn *c)
 {
-	struct response *r = &c->resp;
-
 	for (;;) {
-		bool file = !r->head_only && r->fd >= 0 && r->len > 0;
-		bool bufs = c->out_sent < c->out.len ||
-			    (!r->head_only && r->fd < 0 && c->body_sent < c->body.len);
+		const struct seg *sg;
 		ssize_t n;
 
-		if (!bufs && !file)
+		while ((sg = cur_seg(c)) != NULL && sg->len == 0)
+			c->cur_seg++;
+		if (c->out_sent == c->out.len && !sg)
 			return next_request(c);
 		if (!c->can_write)
 			return STEP_WAIT;
-		if (bufs) {
-			n = send_buffers(c, file);
-		} else {
-			size_t chunk = r->len > SENDFILE_CHUNK ? SENDFILE_CHUNK : (size_t)r->len;
-
-			n = sendfile(c->wfd, r->fd, &r->off, chunk);
-			if (n == 0)
-				return STEP_CLOSE; /* the file shrank under us */
-			if (n > 0) {
-				r->len -= n;
-				c->bytes_sent += n;
-			}
-		}
+		if (c->out_sent < c->out.len || !sg->file)
+			n = send_buffers(c);
+		else
+			n = send_file(c, sg);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -517,8 +596,7 @@ static enum step do_send(struct conn *c)
 			c->can_write = false;
 			return STEP_WAIT;
 		}
-		if (bufs)
-			account(c, (size_t)n);
+		account(c, (size_t)n);
 		server_timer_set(&c->timer, T_WRITE);
 	}
 }

@@ -298,11 +298,11 @@ void http_error_body(struct response *resp)
 		   resp->status, text, resp->status, text);
 }
 
-static off_t body_length(const struct response *resp)
+int http_add_seg(struct response *resp, bool file, off_t off, off_t len)
 {
-	if (resp->fd >= 0)
-		return resp->len;
-	return resp->body ? (off_t)resp->body->len : 0;
+	struct seg sg = { file, off, len };
+
+	return buf_append(resp->segs, &sg, sizeof(sg), 256 * sizeof(sg));
 }
 
 int http_format_head(struct buf *out, const struct response *resp, int minor,
@@ -319,7 +319,7 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 		rc |= buf_printf(out, max, "Content-Type: %s\r\n", resp->ctype);
 	if (resp->status != S_NOT_MODIFIED && resp->status != S_NO_CONTENT)
 		rc |= buf_printf(out, max, "Content-Length: %lld\r\n",
-				 (long long)body_length(resp));
+				 (long long)resp->clen);
 	if (resp->mtime) {
 		util_http_date(resp->mtime, lm);
 		rc |= buf_printf(out, max, "Last-Modified: %s\r\n", lm);

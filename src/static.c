@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "mime.h"
 
 #define PATH_MAX_LEN 4096
@@ -104,6 +105,13 @@ static bool is_standard_method(int m)
 	default:
 		return false;
 	}
+}
+
+static bool is_config_file(const char *rel)
+{
+	const char *base = strrchr(rel, '/');
+
+	return strcmp(base ? base + 1 : rel, "httpd.conf") == 0;
 }
 
 /* S_OK to go on; anything else is the answer (OPTIONS included). */
@@ -202,6 +210,8 @@ enum status static_serve(const struct request *req, struct response *resp)
 		return s;
 	if ((s = static_resolve(path, req->path.len, rel, sizeof(rel))) != S_OK)
 		return s;
+	if (is_config_file(rel))
+		return S_FORBIDDEN; /* it may hold passwords */
 	fd = open_beneath(home_fd, rel);
 	if (fd < 0)
 		return http_status_from_errno(errno);
@@ -212,7 +222,7 @@ enum status static_serve(const struct request *req, struct response *resp)
 			close(fd);
 			return redirect_slash(req, resp);
 		}
-		idx = open_beneath(fd, "index.html");
+		idx = open_beneath(fd, config_index_name());
 		close(fd);
 		if (idx < 0)
 			return errno == ENOENT ? S_NOT_FOUND
@@ -220,7 +230,8 @@ enum status static_serve(const struct request *req, struct response *resp)
 		fd = idx;
 		if (fstat(fd, &st) < 0)
 			goto err;
-		return S_ISREG(st.st_mode) ? serve_file(req, resp, fd, &st, "index.html")
+		return S_ISREG(st.st_mode) ? serve_file(req, resp, fd, &st,
+							config_index_name())
 					   : (close(fd), S_FORBIDDEN);
 	}
 	if (!S_ISREG(st.st_mode)) {
