@@ -85,6 +85,7 @@ struct request {
 	uint32_t head_end;       /* offset just past the blank line */
 	enum status error;       /* set by the glue when the request is refused */
 	bool keep_body;          /* the handler wants the body kept in memory */
+	bool keep_raw;           /* ... as received, chunk framing included */
 	bool bad_value;          /* header value with CR/LF/NUL (obs-fold, bare CR) */
 	uint32_t body_len;       /* body bytes seen (kept or not) */
 	uint64_t discard_len;

@@ -164,8 +164,6 @@ static void dump_echo(struct conn *c, size_t end)
 	}
 	dump_write(b->data ? b->data : "", b->len);
 	c->resp.ctype = "text/plain; charset=utf-8";
-	if (server_cfg.verbose)
-		log_info("%s: request dumped (%zu bytes)", c->peer_str, b->len);
 }
 
 /* The body of an error answer: the configured page (E404:…) or ours. */
@@ -367,6 +365,7 @@ static enum parse parse_head(struct conn *c)
 	if ((c->req.error = http_validate(&c->req)) != S_OK)
 		return refuse(c, c->req.error);
 	c->req.keep_body = server_cfg.dump || api_match(&c->req);
+	c->req.keep_raw = server_cfg.dump;
 	if (c->req.has_body && !(c->parser.flags & F_CHUNKED) &&
 	    c->parser.content_length > (c->req.keep_body ? HTTP_BODY_KEEP_MAX
 							 : HTTP_BODY_DISCARD_MAX))

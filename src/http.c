@@ -152,7 +152,8 @@ static int on_body(llhttp_t *p, const char *at, size_t n)
 		/* Chunked pieces are moved down over the framing so the handler
 		 * sees one contiguous decoded body; the copy only goes backwards,
 		 * never over bytes llhttp has still to read. */
-		memmove((char *)r->base + r->body.off + r->body_len, at, n);
+		if (!r->keep_raw)
+			memmove((char *)r->base + r->body.off + r->body_len, at, n);
 		r->body_len += (uint32_t)n;
 		r->body.len = r->body_len;
 	} else {
