@@ -119,8 +119,8 @@ void http_parser_init(llhttp_t *p, struct request *req);
 void http_request_reset(struct request *req);
 /* Checks llhttp leaves to us; S_OK when the head is acceptable. */
 enum status http_validate(const struct request *req);
-/* Map an llhttp error to the status to answer with. */
-enum status http_parse_error_status(llhttp_errno_t err);
+/* Map an llhttp error on the head in line[0..n) to the status to answer. */
+enum status http_parse_error_status(llhttp_errno_t err, const char *line, size_t n);
 
 static inline const char *span_ptr(const struct request *r, struct span s)
 {

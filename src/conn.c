@@ -358,7 +358,8 @@ static enum parse parse_head(struct conn *c)
 	c->req.base = c->in.data;
 	e = llhttp_execute(&c->parser, c->in.data, end);
 	if (e != HPE_PAUSED || llhttp_get_error_pos(&c->parser) != c->in.data + end)
-		return refuse(c, c->req.error ? c->req.error : http_parse_error_status(e));
+		return refuse(c, c->req.error ? c->req.error
+					      : http_parse_error_status(e, c->in.data, end));
 	c->pos = c->req.head_end = (uint32_t)end;
 	c->head_parsed = true;
 	split_target(&c->req);
@@ -395,7 +396,7 @@ static enum parse parse_body(struct conn *c)
 		return P_READY;
 	}
 	if (e != HPE_OK)
-		return refuse(c, c->req.error ? c->req.error : http_parse_error_status(e));
+		return refuse(c, c->req.error ? c->req.error : S_BAD_REQUEST);
 	c->pos = c->in.len;
 	if (!c->req.keep_body) /* body bytes of a static request are dropped */
 		c->in.len = c->pos = c->req.head_end;

@@ -1,6 +1,7 @@
 /* llhttp glue: callbacks fill struct request; response head formatting. */
 #include "http.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -222,15 +223,39 @@ enum status http_validate(const struct request *req)
 	return S_OK;
 }
 
-enum status http_parse_error_status(llhttp_errno_t err)
+/* A well-formed "HTTP/d.d" that llhttp refuses (HTTP/3.0) is a version we
+ * do not support; a mangled one is a bad request. */
+static enum status version_status(const char *line, size_t n)
 {
-	switch (err) {
-	case HPE_INVALID_METHOD:
-	case HPE_INVALID_VERSION:
-	case HPE_INVALID_URL:
-	default:
+	const char *nl = memchr(line, '\n', n);
+	size_t len = nl ? (size_t)(nl - line) : n;
+	const char *v;
+
+	if (len && line[len - 1] == '\r')
+		len--;
+	if (len < 9)
 		return S_BAD_REQUEST;
-	}
+	v = line + len - 9;
+	if (v[0] == ' ' && memcmp(v + 1, "HTTP/", 5) == 0 && isdigit((unsigned char)v[6]) &&
+	    v[7] == '.' && isdigit((unsigned char)v[8]))
+		return S_VERSION_NOT_SUPPORTED;
+	return S_BAD_REQUEST;
+}
+
+enum status http_parse_error_status(llhttp_errno_t err, const char *line, size_t n)
+{
+	size_t i;
+
+	if (err == HPE_INVALID_VERSION)
+		return version_status(line, n);
+	if (err != HPE_INVALID_METHOD)
+		return S_BAD_REQUEST;
+	/* A well-formed token llhttp does not know is a method we do not
+	 * implement (RFC 9110 §9.1); anything else is garbage. */
+	for (i = 0; i < n && line[i] != ' '; i++)
+		if (!is_tchar((unsigned char)line[i]))
+			return S_BAD_REQUEST;
+	return i > 0 && i < n ? S_NOT_IMPLEMENTED : S_BAD_REQUEST;
 }
 
 static const char *const status_text[] = {
