@@ -1,5 +1,7 @@
 # httpd: build, run, test, asan, deps. `make help` lists the targets.
 
+SHELL    := /bin/bash
+
 ifeq ($(origin CC),default)
 CC       := gcc
 endif
@@ -33,7 +35,7 @@ BIN      ?= httpd
 PYTHON   ?= python3
 
 .PHONY: all run test unit integration browser docker-test asan clean deps \
-        deps-build help
+        deps-build deps-fuzz help fuzz fuzz-smoke
 
 all: $(BIN)
 
@@ -81,6 +83,37 @@ asan:
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer \
 		-fno-sanitize-recover=all" LDFLAGS= unit integration
 
+# --- fuzzing (libFuzzer, clang) ----------------------------------------------
+# Each tests/fuzz/fuzz_NAME.c runs for FUZZ_TIME seconds from the seed corpus
+# tests/fuzz/corpus/NAME (copied: what the fuzzer finds stays in build/).
+FUZZ_TIME ?= 60
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+FUZZ_LL := build/fuzz/llhttp/api.o build/fuzz/llhttp/http.o build/fuzz/llhttp/llhttp.o
+
+build/fuzz/llhttp/%.o: $(LLHTTP_SRC)/%.c
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -w -c -o $@ $<
+
+build/fuzz/%: tests/fuzz/%.c $(SRCS) $(FUZZ_LL)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -Wall -Wextra -Werror \
+		-o $@ $< $(filter-out src/main.c,$(SRCS)) $(FUZZ_LL) $(LDLIBS)
+
+fuzz: deps-fuzz $(FUZZ_BINS)
+	@set -e; for f in $(FUZZ_BINS); do n=$${f##*/fuzz_}; \
+	  mkdir -p build/fuzz/corpus/$$n; \
+	  cp -n tests/fuzz/corpus/$$n/* build/fuzz/corpus/$$n/ 2>/dev/null || true; \
+	  echo "== $$n ($(FUZZ_TIME) s)"; \
+	  $$f -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 build/fuzz/corpus/$$n 2>&1 | tail -12; \
+	  test $${PIPESTATUS[0]} -eq 0; done
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_TIME=30
+
 clean:
 	rm -rf build $(BIN)
 
@@ -105,6 +138,9 @@ deps-build:
 
 deps:
 	$(call apt_install,$(PKGS_TEST))
+
+deps-fuzz:
+	$(call apt_install,clang libclang-rt-14-dev)
 
 help:
 	@echo "make            build ./httpd"

@@ -48,6 +48,16 @@ struct conn {
 
 /* Take a connected socket (or an inetd pair of fds) into the loop. */
 struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa);
+/* The I/O-free engine, for the loop and for tests and fuzzing: */
+/* A connection not (yet) in the loop. */
+struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa);
+void conn_free(struct conn *c);
+/* Parse what is in c->in; true when an answer is ready (state C_SEND,
+ * head in c->out, body in c->segs). */
+bool conn_parse(struct conn *c);
+/* Drop the answered request and get ready for the next one. */
+void conn_next(struct conn *c);
+
 /* Readiness from epoll. */
 void conn_event(struct conn *c, uint32_t events);
 /* Its deadline passed. */

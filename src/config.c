@@ -1,41 +1,1027 @@
-/* httpd.conf: parsing, ACLs, Basic auth, index and error pages. */
+/* httpd.conf: parsing, ACLs, Basic auth, index and error pages.
+ *
+ * The file is read whole into a new struct config; only when every line is
+ * good does it replace the one in force, so a SIGHUP with a broken file
+ * leaves the server as it was. Requests in flight never hold pointers into
+ * a config except the user name for the log, which is interned for good. */
 #include "config.h"
 
-#include <stddef.h>
+#include <arpa/inet.h>
+#include <crypt.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mime.h"
+#include "static.h"
+
+#define DEFAULT_CONF "/etc/httpd.conf"
+#define DEFAULT_REALM "Web Server Authentication"
+#define HDR_MAX 4096
+
+struct auth {
+	char *path, *user, *pass;
+};
+
+struct page {
+	int status;
+	int line;
+	char *file;
+};
+
+struct mime_rule {
+	char *ext, *type;
+};
+
+struct config {
+	char *index;             /* NULL: index.html */
+	char *home;              /* H: as given (relative to -h), or NULL */
+	int home_line;
+	char *root;              /* the home in force: H: or -h */
+	struct config_acl *acl;
+	size_t nacl;
+	bool deny_all;
+	struct auth *auth;       /* longest prefix first */
+	size_t nauth;
+	struct page *pages;
+	size_t npages;
+	struct mime_rule *mime;  /* file order */
+	size_t nmime;
+};
+
+static struct config empty;
+static struct config *cur = &empty;
+static const char *conf_arg;   /* -c FILE, or NULL for the defaults */
+static const char *home_arg = ".";
+static const char *realm = DEFAULT_REALM;
+static bool started;           /* errors go to the log after start-up */
+
+/* --- pure parts ---------------------------------------------------------- */
+
+static void set_err(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}
+
+/* Busybox drops every space and tab, and a '#' starts a comment anywhere. */
+static void strip_line(char *line)
+{
+	char *w = line, *r;
+
+	for (r = line; *r && *r != '#' && *r != '\n'; r++)
+		if (*r != ' ' && *r != '\t' && *r != '\r')
+			*w++ = *r;
+	*w = '\0';
+}
+
+static void prefix_mask(uint8_t mask[16], unsigned bits)
+{
+	unsigned i;
+
+	memset(mask, 0, 16);
+	for (i = 0; i < 16 && bits; i++) {
+		unsigned b = bits > 8 ? 8 : bits;
+
+		mask[i] = (uint8_t)(0xff00 >> b);
+		bits -= b;
+	}
+}
+
+static int parse_uint(const char *s, const char **end, unsigned max, unsigned *v)
+{
+	unsigned x = 0;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	while (isdigit((unsigned char)*p)) {
+		x = x * 10 + (unsigned)(*p++ - '0');
+		if (x > max)
+			return -1;
+	}
+	*end = p;
+	*v = x;
+	return 0;
+}
+
+/* Up to four dotted octets, a trailing '.' allowed ("172.20."); the
+ * number of octets given is returned (busybox: 8 bits of mask each). */
+static int parse_dotted(const char *s, const char **end, uint8_t out[4])
+{
+	int n = 0;
+
+	memset(out, 0, 4);
+	while (n < 4) {
+		unsigned v;
+
+		if (parse_uint(s, &s, 255, &v) < 0)
+			return -1;
+		out[n++] = (uint8_t)v;
+		if (*s != '.')
+			break;
+		s++;
+		if (!isdigit((unsigned char)*s))
+			break; /* "172.20." */
+	}
+	*end = s;
+	return n;
+}
+
+static int parse_net4(const char *s, struct config_net *n)
+{
+	uint8_t a[4], m[4];
+	int k = parse_dotted(s, &s, a);
+	unsigned bits = (unsigned)k * 8;
+	bool dotted = false;
+
+	if (k < 0)
+		return -1;
+	if (*s == '/') {
+		const char *e;
+
+		if (parse_dotted(s + 1, &e, m) == 4 && *e == '\0')
+			dotted = true; /* used as given, contiguous or not */
+		else if (parse_uint(s + 1, &e, 32, &bits) < 0)
+			return -1;
+		s = e;
+	}
+	if (*s)
+		return -1;
+	memset(n, 0, sizeof(*n));
+	if (!dotted) {
+		prefix_mask(n->mask, bits);
+		memcpy(m, n->mask, 4);
+	}
+	memset(n->mask, 0xff, 12);
+	n->addr[10] = n->addr[11] = 0xff;
+	for (k = 0; k < 4; k++) {
+		n->mask[12 + k] = m[k];
+		n->addr[12 + k] = a[k] & m[k];
+	}
+	return 0;
+}
+
+static int parse_net6(const char *s, struct config_net *n)
+{
+	char tmp[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(s, '/');
+	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned bits = 128;
+	struct in6_addr a;
+	int i;
+
+	if (len && s[0] == '[' && s[len - 1] == ']') {
+		s++;
+		len -= 2;
+	}
+	if (len >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	if (inet_pton(AF_INET6, tmp, &a) != 1)
+		return -1;
+	if (slash) {
+		const char *e;
+
+		if (parse_uint(slash + 1, &e, 128, &bits) < 0 || *e)
+			return -1;
+	}
+	prefix_mask(n->mask, bits);
+	for (i = 0; i < 16; i++)
+		n->addr[i] = a.s6_addr[i] & n->mask[i];
+	return 0;
+}
+
+int config_parse_net(const char *s, struct config_net *n)
+{
+	if (!*s)
+		return -1;
+	return strchr(s, ':') ? parse_net6(s, n) : parse_net4(s, n);
+}
+
+bool config_net_match(const struct config_net *n, const struct in6_addr *a)
+{
+	int i;
+
+	for (i = 0; i < 16; i++)
+		if ((a->s6_addr[i] & n->mask[i]) != n->addr[i])
+			return false;
+	return true;
+}
+
+bool config_acl_allows(const struct config_acl *acl, size_t n, bool deny_all,
+		       const struct in6_addr *peer)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!acl[i].allow && config_net_match(&acl[i].net, peer))
+			return false;
+	for (i = 0; i < n; i++)
+		if (acl[i].allow && config_net_match(&acl[i].net, peer))
+			return true;
+	return !deny_all;
+}
+
+void config_norm_path(char *p)
+{
+	char *r = p, *w = p;
+
+	/* w always ends just after a '/' or at p + 1 */
+	*w++ = '/';
+	while (*r) {
+		size_t sl;
+
+		while (*r == '/')
+			r++;
+		for (sl = 0; r[sl] && r[sl] != '/'; sl++)
+			;
+		if (sl == 0)
+			break;
+		if (sl == 1 && r[0] == '.') {
+			r += 1;
+			continue;
+		}
+		if (sl == 2 && r[0] == '.' && r[1] == '.') {
+			r += 2;
+			if (w > p + 1) {
+				w--; /* the '/' after the last segment */
+				while (w > p + 1 && w[-1] != '/')
+					w--;
+			}
+			continue;
+		}
+		memmove(w, r, sl);
+		w += sl;
+		r += sl;
+		*w++ = '/';
+	}
+	if (w > p + 1)
+		w--; /* no trailing '/' */
+	*w = '\0';
+}
+
+bool config_path_under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (n == 1 && prefix[0] == '/')
+		return true;
+	return strncmp(path, prefix, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+static int b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+long config_base64_decode(const char *in, size_t n, char *out, size_t outsz)
+{
+	unsigned acc = 0, bits = 0;
+	size_t i, o = 0, pad = 0;
+
+	while (n && in[n - 1] == '=' && pad < 2) {
+		n--;
+		pad++;
+	}
+	if (n % 4 == 1 || (pad && (n + pad) % 4))
+		return -1;
+	for (i = 0; i < n; i++) {
+		int v = b64val((unsigned char)in[i]);
+
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o + 1 >= outsz)
+				return -1;
+			out[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	if (outsz == 0)
+		return -1;
+	out[o] = '\0';
+	return (long)o;
+}
+
+int config_basic_credentials(const char *v, size_t n, char *out, size_t outsz,
+			     char **pass)
+{
+	size_t i = 0;
+	long len;
+	char *colon;
+
+	while (i < n && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	if (n - i < 6 || strncasecmp(v + i, "Basic", 5) != 0 ||
+	    (v[i + 5] != ' ' && v[i + 5] != '\t'))
+		return -1;
+	i += 5;
+	while (i < n && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	while (n > i && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	if (i == n)
+		return -1;
+	len = config_base64_decode(v + i, n - i, out, outsz);
+	if (len < 0 || memchr(out, '\0', (size_t)len))
+		return -1;
+	colon = strchr(out, ':');
+	if (!colon)
+		return -1;
+	*colon = '\0';
+	*pass = colon + 1;
+	return 0;
+}
+
+/* Constant time in b (the stored secret); a's length may leak, it is the
+ * client's own. */
+static bool ct_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+	unsigned char d = la != lb;
+
+	for (i = 0; i < lb; i++)
+		d |= (unsigned char)((i < la ? a[i] : 0) ^ b[i]);
+	return d == 0;
+}
+
+/* "$id$…" with id in [a-z0-9]: a crypt() hash ($1$, $5$, $6$, $y$, …). */
+static bool is_hash(const char *s)
+{
+	size_t i = 1;
+
+	if (s[0] != '$')
+		return false;
+	while (islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]))
+		i++;
+	return i > 1 && s[i] == '$';
+}
+
+static const char *hash(const char *pw, const char *setting)
+{
+	static struct crypt_data cd; /* 32 KiB: static, one thread */
+	const char *h;
+
+	memset(&cd, 0, sizeof(cd));
+	h = crypt_r(pw, setting, &cd);
+	return h && h[0] != '*' ? h : NULL;
+}
+
+bool config_password_ok(const char *given, const char *stored)
+{
+	const char *h;
+
+	if (!is_hash(stored))
+		return ct_equal(given, stored);
+	h = hash(given, stored);
+	return h && ct_equal(h, stored);
+}
+
+static bool has_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/* "/path:user:password" */
+static int parse_auth(char *line, char *colon, struct config_rule *r, char *err,
+		      size_t errsz)
+{
+	char *user = colon + 1, *pass = strchr(user, ':');
+
+	if (!pass) {
+		set_err(err, errsz, "expected /path:user:password");
+		return -1;
+	}
+	*colon = *pass++ = '\0';
+	if (!*user) {
+		set_err(err, errsz, "empty user name");
+		return -1;
+	}
+	if (!*pass) {
+		set_err(err, errsz, "empty password for user '%s'", user);
+		return -1;
+	}
+	if (strcmp(user, "*") == 0 || strcmp(pass, "*") == 0) {
+		set_err(err, errsz, "'*' (system accounts) is not supported");
+		return -1;
+	}
+	if (is_hash(pass) && !hash("", pass)) {
+		set_err(err, errsz, "password hash '%.20s' is not supported by crypt()",
+			pass);
+		return -1;
+	}
+	config_norm_path(line);
+	r->kind = CK_AUTH;
+	r->a = line;
+	r->b = user;
+	r->c = pass;
+	return 0;
+}
+
+/* ".ext:type" and "*.ext:/path/interpreter" */
+static int parse_ext(char *line, char *colon, struct config_rule *r, char *err,
+		     size_t errsz)
+{
+	char *ext = line[0] == '*' ? line + 1 : line;
+
+	*colon = '\0';
+	if (ext[1] == '\0' || strchr(ext, '/')) {
+		set_err(err, errsz, "bad extension '%s'", ext);
+		return -1;
+	}
+	r->a = ext;
+	r->b = colon + 1;
+	if (line[0] == '*') {
+		r->kind = CK_INTERP;
+		return 0;
+	}
+	if (!strchr(r->b, '/') || r->b[0] == '/') {
+		set_err(err, errsz, "bad MIME type '%s' (expected type/subtype)", r->b);
+		return -1;
+	}
+	r->kind = CK_MIME;
+	return 0;
+}
+
+static int parse_acl(char ch, const char *val, struct config_rule *r, char *err,
+		     size_t errsz)
+{
+	r->kind = ch == 'A' ? CK_ALLOW : CK_DENY;
+	if (strcmp(val, "*") == 0) {
+		r->any = true;
+		return 0;
+	}
+	if (config_parse_net(val, &r->net) < 0) {
+		set_err(err, errsz, "bad address '%s' (expected 1.2.3.4, 172.20., "
+			"10.0.0.0/25, 10.0.0.0/255.255.255.128, 2001:db8::/32 or *)",
+			val);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_error_page(const char *line, const char *val, struct config_rule *r,
+			    char *err, size_t errsz)
+{
+	const char *e;
+	unsigned st;
+
+	if (parse_uint(line + 1, &e, 999, &st) < 0 || *e != ':' || st < 400 ||
+	    st > 599) {
+		set_err(err, errsz, "expected Ennn:file with nnn an error status "
+			"(400-599)");
+		return -1;
+	}
+	r->kind = CK_ERROR_PAGE;
+	r->status = (int)st;
+	r->a = val;
+	return 0;
+}
+
+/* P:/url:[http://]host[:port]/path, checked as busybox does. */
+static int parse_proxy(char *val, struct config_rule *r, char *err, size_t errsz)
+{
+	char *host = strchr(val, ':');
+
+	if (!host || host == val)
+		goto bad;
+	*host++ = '\0';
+	if (strncmp(host, "http://", 7) == 0)
+		host += 7;
+	if (!*host || *host == '/' || !strchr(host, '/'))
+		goto bad;
+	r->kind = CK_PROXY;
+	r->a = val;
+	r->b = host;
+	return 0;
+bad:
+	set_err(err, errsz, "expected P:/url:[http://]host[:port]/path");
+	return -1;
+}
+
+int config_parse_line(char *line, struct config_rule *r, char *err, size_t errsz)
+{
+	char *colon, *val;
+	char ch;
+
+	memset(r, 0, sizeof(*r));
+	strip_line(line);
+	if (!*line)
+		return 0;
+	if (has_ctl(line)) {
+		set_err(err, errsz, "control character in line");
+		return -1;
+	}
+	colon = strchr(line, ':');
+	if (!colon || colon == line || !colon[1]) {
+		set_err(err, errsz, !colon || colon == line ? "expected TYPE:VALUE, got '%s'"
+				: "nothing after ':' in '%s'", line);
+		return -1;
+	}
+	val = colon + 1;
+	if (line[0] == '/')
+		return parse_auth(line, colon, r, err, errsz);
+	if (line[0] == '.' || (line[0] == '*' && line[1] == '.'))
+		return parse_ext(line, colon, r, err, errsz);
+	ch = (char)toupper((unsigned char)line[0]);
+	switch (isalpha((unsigned char)line[0]) ? ch : 0) {
+	case 'I':
+		if (val[0] == '/' || strstr(val, "..")) {
+			set_err(err, errsz, "index '%s' must be a name inside the directory",
+				val);
+			return -1;
+		}
+		r->kind = CK_INDEX;
+		r->a = val;
+		return 0;
+	case 'H':
+		r->kind = CK_HOME;
+		r->a = val;
+		return 0;
+	case 'A':
+	case 'D':
+		return parse_acl(ch, val, r, err, errsz);
+	case 'E':
+		return parse_error_page(line, val, r, err, errsz);
+	case 'P':
+		return parse_proxy(val, r, err, errsz);
+	}
+	*colon = '\0';
+	set_err(err, errsz, "unknown line type '%s:'", line);
+	return -1;
+}
+
+/* --- loading ------------------------------------------------------------- */
+
+struct loader {
+	const char *file;
+	struct config *c;
+	int errors;
+};
+
+static void report(struct loader *ld, int line, bool warning, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void report(struct loader *ld, int line, bool warning, const char *fmt, ...)
+{
+	char msg[512], where[16] = "";
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!warning)
+		ld->errors++;
+	if (line > 0)
+		snprintf(where, sizeof(where), ":%d", line);
+	if (!started)
+		fprintf(stderr, "%s%s: %s%s\n", ld->file, where,
+			warning ? "warning: " : "", msg);
+	else
+		log_error("%s%s: %s%s", ld->file, where, warning ? "warning: " : "", msg);
+}
+
+static void config_free(struct config *c)
+{
+	size_t i;
+
+	if (!c || c == &empty)
+		return;
+	for (i = 0; i < c->nauth; i++) {
+		free(c->auth[i].path);
+		free(c->auth[i].user);
+		free(c->auth[i].pass);
+	}
+	for (i = 0; i < c->npages; i++)
+		free(c->pages[i].file);
+	for (i = 0; i < c->nmime; i++) {
+		free(c->mime[i].ext);
+		free(c->mime[i].type);
+	}
+	free(c->auth);
+	free(c->pages);
+	free(c->mime);
+	free(c->acl);
+	free(c->index);
+	free(c->home);
+	free(c->root);
+	free(c);
+}
+
+/* Grow an array by one element; NULL when out of memory. */
+static void *grow(void *arr, size_t *n, size_t size)
+{
+	char *p = realloc(arr, (*n + 1) * size);
+
+	if (!p)
+		return NULL;
+	memset(p + *n * size, 0, size);
+	(*n)++;
+	return p;
+}
+
+static char *dup_or(char **slot, const char *s)
+{
+	free(*slot);
+	*slot = strdup(s);
+	return *slot;
+}
+
+/* Longest prefix first, so the first match is the most specific. */
+static int add_auth(struct config *c, const struct config_rule *r)
+{
+	struct auth *a = grow(c->auth, &c->nauth, sizeof(*a));
+	size_t i, len = strlen(r->a);
+
+	if (!a)
+		return -1;
+	c->auth = a;
+	for (i = c->nauth - 1; i > 0 && strlen(a[i - 1].path) < len; i--)
+		a[i] = a[i - 1];
+	a[i].path = strdup(r->a);
+	a[i].user = strdup(r->b);
+	a[i].pass = strdup(r->c);
+	return a[i].path && a[i].user && a[i].pass ? 0 : -1;
+}
+
+static int add_rule(struct loader *ld, int line, const struct config_rule *r)
+{
+	struct config *c = ld->c;
+	void *p;
+
+	switch (r->kind) {
+	case CK_NONE:
+		return 0;
+	case CK_ALLOW:
+	case CK_DENY:
+		if (r->any) {
+			if (r->kind == CK_DENY)
+				c->deny_all = true;
+			return 0; /* A:* is the default */
+		}
+		if (!(p = grow(c->acl, &c->nacl, sizeof(*c->acl))))
+			return -1;
+		c->acl = p;
+		c->acl[c->nacl - 1].net = r->net;
+		c->acl[c->nacl - 1].allow = r->kind == CK_ALLOW;
+		return 0;
+	case CK_AUTH:
+		return add_auth(c, r);
+	case CK_MIME:
+		if (!(p = grow(c->mime, &c->nmime, sizeof(*c->mime))))
+			return -1;
+		c->mime = p;
+		c->mime[c->nmime - 1].ext = strdup(r->a);
+		c->mime[c->nmime - 1].type = strdup(r->b);
+		return c->mime[c->nmime - 1].ext && c->mime[c->nmime - 1].type ? 0 : -1;
+	case CK_INDEX:
+		return dup_or(&c->index, r->a) ? 0 : -1;
+	case CK_HOME:
+		c->home_line = line;
+		return dup_or(&c->home, r->a) ? 0 : -1;
+	case CK_ERROR_PAGE:
+		if (!(p = grow(c->pages, &c->npages, sizeof(*c->pages))))
+			return -1;
+		c->pages = p;
+		c->pages[c->npages - 1].status = r->status;
+		c->pages[c->npages - 1].line = line;
+		return dup_or(&c->pages[c->npages - 1].file, r->a) ? 0 : -1;
+	case CK_INTERP:
+		report(ld, line, true, "'*%s:' interpreter lines (CGI) are not supported "
+		       "yet; line ignored", r->a);
+		return 0;
+	case CK_PROXY:
+		report(ld, line, true, "P: (reverse proxy) lines are not supported yet; "
+		       "line ignored");
+		return 0;
+	}
+	return 0;
+}
+
+/* dir relative to base unless absolute; malloc'd. */
+static char *join(const char *base, const char *rel)
+{
+	char *s;
+
+	if (rel[0] == '/')
+		return strdup(rel);
+	if (asprintf(&s, "%s/%s", base, rel) < 0)
+		return NULL;
+	return s;
+}
+
+static int open_page(const struct config *c, const char *file)
+{
+	char *path = join(c->root, file);
+	struct stat st;
+	int fd;
+
+	if (!path)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	free(path);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		errno = EISDIR;
+		return -1;
+	}
+	return fd;
+}
+
+/* After the last line: H: decides the root the other paths hang from. */
+static void check_paths(struct loader *ld)
+{
+	struct config *c = ld->c;
+	size_t i;
+	int fd;
+
+	c->root = c->home ? join(home_arg, c->home) : strdup(home_arg);
+	if (!c->root) {
+		report(ld, 0, false, "out of memory");
+		return;
+	}
+	if (c->home) {
+		fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			report(ld, c->home_line, false, "cannot open home directory '%s': %s",
+			       c->root, strerror(errno));
+		else
+			close(fd);
+	}
+	for (i = 0; i < c->npages; i++) {
+		fd = open_page(c, c->pages[i].file);
+		if (fd < 0)
+			report(ld, c->pages[i].line, false, "cannot open error page '%s': %s",
+			       c->pages[i].file, strerror(errno));
+		else
+			close(fd);
+	}
+}
+
+static void parse_file(struct loader *ld, FILE *f)
+{
+	char line[CONFIG_LINE_MAX + 2], err[256];
+	int n = 0;
+
+	while (fgets(line, sizeof(line), f)) {
+		struct config_rule r;
+		size_t len = strlen(line);
+
+		n++;
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			int ch;
+
+			while ((ch = getc(f)) != EOF && ch != '\n')
+				;
+			report(ld, n, false, "line longer than %d bytes", CONFIG_LINE_MAX);
+			continue;
+		}
+		if (config_parse_line(line, &r, err, sizeof(err)) < 0)
+			report(ld, n, false, "%s", err);
+		else if (add_rule(ld, n, &r) < 0)
+			report(ld, n, false, "out of memory");
+	}
+	if (ferror(f))
+		report(ld, n, false, "read error: %s", strerror(errno));
+}
+
+/* The file to read: -c FILE, else /etc/httpd.conf, else HOME/httpd.conf.
+ * NULL with *name NULL: no file at all (an empty configuration). */
+static FILE *open_conf(char *name, size_t namesz, bool *failed)
+{
+	FILE *f;
+
+	*failed = false;
+	if (conf_arg) {
+		snprintf(name, namesz, "%s", conf_arg);
+	} else {
+		snprintf(name, namesz, "%s", DEFAULT_CONF);
+		f = fopen(name, "re");
+		if (f || errno != ENOENT)
+			goto out;
+		snprintf(name, namesz, "%s/httpd.conf", home_arg);
+		f = fopen(name, "re");
+		if (!f && errno == ENOENT)
+			return NULL;
+		goto out;
+	}
+	f = fopen(name, "re");
+out:
+	if (!f) {
+		*failed = true;
+		if (started)
+			log_error("%s: %s; keeping the previous configuration", name,
+				  strerror(errno));
+		else
+			fprintf(stderr, "httpd: %s: %s\n", name, strerror(errno));
+	}
+	return f;
+}
+
+/* Put c in force: home, MIME types, then the pointer swap. */
+static int commit(struct loader *ld)
+{
+	struct config *c = ld->c;
+	size_t i;
+
+	if (static_init(c->root) < 0) {
+		report(ld, c->home_line, false, "cannot open home directory '%s': %s", c->root,
+		       strerror(errno));
+		return -1;
+	}
+	mime_reset();
+	for (i = 0; i < c->nmime; i++)
+		mime_add(c->mime[i].ext, c->mime[i].type);
+	config_free(cur);
+	cur = c;
+	return 0;
+}
 
 int config_load(const char *file, const char *home)
 {
-	(void)file;
-	(void)home;
+	char name[4096];
+	struct loader ld = { .file = name };
+	bool failed;
+	FILE *f;
+
+	conf_arg = file;
+	if (home)
+		home_arg = home;
+	f = open_conf(name, sizeof(name), &failed);
+	if (failed)
+		return -1;
+	ld.c = calloc(1, sizeof(*ld.c));
+	if (!ld.c) {
+		if (f)
+			fclose(f);
+		log_error("out of memory reading the configuration");
+		return -1;
+	}
+	if (f) {
+		parse_file(&ld, f);
+		fclose(f);
+	}
+	check_paths(&ld);
+	if (ld.errors || commit(&ld) < 0) {
+		config_free(ld.c);
+		if (started)
+			log_error("%s: %d error%s; keeping the previous configuration",
+				  name, ld.errors, ld.errors == 1 ? "" : "s");
+		started = true;
+		return -1;
+	}
+	if (started)
+		log_info("%s: configuration reloaded", f ? name : "(no file)");
+	started = true;
 	return 0;
 }
 
 void config_reload(void)
 {
+	config_load(conf_arg, home_arg);
 }
 
-void config_set_realm(const char *realm)
+void config_set_realm(const char *r)
 {
-	(void)realm;
+	realm = r;
+}
+
+/* --- requests ------------------------------------------------------------ */
+
+/* User names logged outlive a reload: keep one copy of each, forever
+ * (bounded by the distinct names ever configured, not by clients). */
+static const char *intern(const char *s)
+{
+	static struct name {
+		struct name *next;
+		char s[];
+	} *names;
+	struct name *n;
+	size_t len = strlen(s);
+
+	for (n = names; n; n = n->next)
+		if (strcmp(n->s, s) == 0)
+			return n->s;
+	n = malloc(sizeof(*n) + len + 1);
+	if (!n)
+		return NULL;
+	memcpy(n->s, s, len + 1);
+	n->next = names;
+	names = n;
+	return n->s;
+}
+
+static void add_challenge(struct response *resp)
+{
+	const char *p;
+
+	buf_puts(resp->hdrs, "WWW-Authenticate: Basic realm=\"", HDR_MAX);
+	for (p = realm; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			continue;
+		if (*p == '"' || *p == '\\')
+			buf_append(resp->hdrs, "\\", 1, HDR_MAX);
+		buf_append(resp->hdrs, p, 1, HDR_MAX);
+	}
+	buf_puts(resp->hdrs, "\"\r\n", HDR_MAX);
+}
+
+/* The first (longest) matching prefix decides; any user of that prefix. */
+static enum status check_auth(const struct request *req, const char *path,
+			      const char **user)
+{
+	char cred[CONFIG_CRED_MAX], *pass;
+	const char *prefix = NULL;
+	bool ok = false;
+	size_t i;
+
+	for (i = 0; i < cur->nauth && !prefix; i++)
+		if (config_path_under(path, cur->auth[i].path))
+			prefix = cur->auth[i].path;
+	if (!prefix)
+		return S_OK;
+	if (!http_has_header(req, H_AUTHORIZATION) ||
+	    config_basic_credentials(span_ptr(req, req->hdr[H_AUTHORIZATION]),
+				     req->hdr[H_AUTHORIZATION].len, cred,
+				     sizeof(cred), &pass) < 0)
+		return S_UNAUTHORIZED;
+	for (i = 0; i < cur->nauth && !ok; i++)
+		if (strcmp(cur->auth[i].path, prefix) == 0 &&
+		    strcmp(cur->auth[i].user, cred) == 0)
+			ok = config_password_ok(pass, cur->auth[i].pass);
+	explicit_bzero(cred, sizeof(cred));
+	if (!ok)
+		return S_UNAUTHORIZED;
+	*user = intern(cur->auth[i - 1].user);
+	return S_OK;
 }
 
 enum status config_check(const struct request *req, const struct sockaddr_in6 *peer,
 			 struct response *resp, const char **user)
 {
-	(void)req;
-	(void)peer;
-	(void)resp;
-	(void)user;
-	return S_OK;
+	char rel[4096], path[4097];
+	const char *base;
+	enum status s;
+
+	if (!config_acl_allows(cur->acl, cur->nacl, cur->deny_all, &peer->sin6_addr))
+		return S_FORBIDDEN;
+	if (!cur->nauth)
+		return S_OK;
+	s = static_resolve(span_ptr(req, req->path), req->path.len, rel, sizeof(rel));
+	if (s != S_OK)
+		return s;
+	snprintf(path, sizeof(path), "/%s", strcmp(rel, ".") ? rel : "");
+	base = strrchr(path, '/') + 1;
+	if (strcmp(base, "httpd.conf") == 0)
+		return S_FORBIDDEN; /* before auth, as busybox */
+	s = check_auth(req, path, user);
+	if (s == S_UNAUTHORIZED)
+		add_challenge(resp);
+	return s;
 }
 
 const char *config_index_name(void)
 {
-	return "index.html";
+	return cur->index ? cur->index : "index.html";
 }
 
 int config_error_page(int status)
 {
-	(void)status;
+	size_t i;
+
+	for (i = cur->npages; i-- > 0;) /* a later line wins */
+		if (cur->pages[i].status == status)
+			return open_page(cur, cur->pages[i].file);
 	return -1;
 }

@@ -78,10 +78,9 @@ static void reset_request(struct conn *c)
 	c->user = NULL;
 }
 
-struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa)
+struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
 {
 	struct conn *c = calloc(1, sizeof(*c));
-	int one = 1;
 
 	if (!c)
 		return NULL;
@@ -91,12 +90,35 @@ struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa)
 	set_peer(c, sa);
 	http_parser_init(&c->parser, &c->req);
 	reset_request(c);
+	return c;
+}
+
+void conn_free(struct conn *c)
+{
+	if (c->resp.fd >= 0)
+		close(c->resp.fd);
+	buf_free(&c->in);
+	buf_free(&c->out);
+	buf_free(&c->body);
+	buf_free(&c->hdrs);
+	buf_free(&c->raw);
+	buf_free(&c->segs);
+	free(c);
+}
+
+struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa)
+{
+	struct conn *c = conn_new(fd, wfd, sa);
+	int one = 1;
+
+	if (!c)
+		return NULL;
 	/* Whole responses go out in one writev/sendmsg; Nagle only delays. */
 	setsockopt(wfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (server_watch(fd, c, EPOLLIN | EPOLLRDHUP | EPOLLET |
 			 (fd == wfd ? EPOLLOUT : 0)) < 0 ||
 	    (fd != wfd && server_watch(wfd, c, EPOLLOUT | EPOLLET) < 0)) {
-		free(c);
+		conn_free(c);
 		return NULL;
 	}
 	c->can_write = true;
@@ -117,14 +139,6 @@ void conn_close(struct conn *c)
 	if (c->fd != c->wfd)
 		close(c->wfd);
 	close(c->fd);
-	if (c->resp.fd >= 0)
-		close(c->resp.fd);
-	buf_free(&c->in);
-	buf_free(&c->out);
-	buf_free(&c->body);
-	buf_free(&c->hdrs);
-	buf_free(&c->raw);
-	buf_free(&c->segs);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -132,7 +146,7 @@ void conn_close(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	nconns--;
-	free(c);
+	conn_free(c);
 	server_conn_closed();
 }
 
@@ -229,7 +243,6 @@ static void respond(struct conn *c, enum status s)
 	if (r->head_only)
 		c->segs.len = 0;
 	c->state = C_SEND;
-	server_timer_set(&c->timer, T_WRITE);
 }
 
 /* A request that cannot be read further: answer and close. */
@@ -375,9 +388,10 @@ static enum parse parse_head(struct conn *c)
 	    c->req.minor == 1) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
-		/* A fresh socket buffer always takes these few bytes. */
+		/* A fresh socket buffer always takes these few bytes; if not,
+		 * the client sends its body after its own short wait. */
 		if (write(c->wfd, cont, sizeof(cont) - 1) < 0)
-			return refuse(c, S_BAD_REQUEST);
+			log_debug("%s: 100 Continue not sent", c->peer_str);
 	}
 	llhttp_resume(&c->parser);
 	return parse_body(c);
@@ -431,24 +445,31 @@ static ssize_t fill(struct conn *c)
 	return n;
 }
 
+bool conn_parse(struct conn *c)
+{
+	if (c->state != C_RECV)
+		return false;
+	if (!c->head_parsed)
+		return c->in.len > c->scan && parse_head(c) == P_READY;
+	return parse_body(c) == P_READY;
+}
+
 static enum step do_recv(struct conn *c)
 {
 	for (;;) {
 		bool had = c->in.len > 0;
-		enum parse p;
 		ssize_t n;
 
-		if (!c->head_parsed)
-			p = c->in.len > c->scan ? parse_head(c) : P_MORE;
-		else
-			p = parse_body(c);
-		if (p == P_READY)
+		if (conn_parse(c)) {
+			server_timer_set(&c->timer, T_WRITE);
 			return STEP_AGAIN;
+		}
 		n = fill(c);
 		if (n == -1)
 			return STEP_WAIT;
 		if (n == -3) {
 			refuse(c, c->head_parsed ? S_PAYLOAD_TOO_LARGE : S_HEADERS_TOO_LARGE);
+			server_timer_set(&c->timer, T_WRITE);
 			return STEP_AGAIN;
 		}
 		if (n <= 0)
@@ -470,6 +491,20 @@ static void finish(struct conn *c)
 	}
 }
 
+void conn_next(struct conn *c)
+{
+	if (c->resp.fd >= 0) {
+		close(c->resp.fd);
+		c->resp.fd = -1;
+	}
+	memmove(c->in.data, c->in.data + c->pos, c->in.len - c->pos);
+	c->in.len -= c->pos;
+	c->pos = 0;
+	llhttp_resume(&c->parser);
+	reset_request(c);
+	c->state = C_RECV;
+}
+
 /* The answer is out: next request, or the end of the connection. */
 static enum step next_request(struct conn *c)
 {
@@ -481,12 +516,7 @@ static enum step next_request(struct conn *c)
 		server_timer_set(&c->timer, T_LINGER);
 		return STEP_AGAIN;
 	}
-	memmove(c->in.data, c->in.data + c->pos, c->in.len - c->pos);
-	c->in.len -= c->pos;
-	c->pos = 0;
-	llhttp_resume(&c->parser);
-	reset_request(c);
-	c->state = C_RECV;
+	conn_next(c);
 	if (c->in.len == 0) {
 		release_buffers(c);
 		server_timer_set(&c->timer, T_IDLE);
@@ -659,6 +689,7 @@ void conn_timeout(struct conn *c)
 	if (c->state == C_RECV && c->in.len > 0 && !server_stopping) {
 		log_debug("%s: request timed out", c->peer_str);
 		refuse(c, S_REQUEST_TIMEOUT);
+		server_timer_set(&c->timer, T_WRITE);
 		conn_run(c);
 		return;
 	}

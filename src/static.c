@@ -1,21 +1,51 @@
 /* Static files under HOME: path resolution, open/fstat, the file response. */
 #include "static.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cond.h"
 #include "config.h"
 #include "mime.h"
+#include "range.h"
+#include "server.h"
 
 #define PATH_MAX_LEN 4096
+#define HDRS_MAX (64 * 1024)
+/* A listing is one page: past these, it says it was cut short. */
+#define LIST_ENTRIES_MAX 10000
+#define LIST_BODY_MAX (4 * 1024 * 1024)
+
+#define ALLOW_FILE "Allow: GET, HEAD, OPTIONS\r\n"
+#define ALLOW_SERVER "Allow: GET, HEAD, POST, OPTIONS\r\n" /* OPTIONS * */
 
 static int home_fd = -1;
+static uint64_t boundary_seed;
+
+/* Pre-compressed variants looked for beside a file, best first on a tie. */
+static const struct {
+	const char *coding, *ext;
+} variants[] = {
+	{ "br", ".br" },
+	{ "gzip", ".gz" },
+};
+
+/* The representation chosen for a response. */
+struct repr {
+	int fd;
+	struct stat st;
+	const char *coding; /* NULL: identity */
+	const char *suffix; /* ETag suffix of the variant */
+};
 
 enum status static_resolve(const char *path, size_t n, char *out, size_t outsz)
 {
@@ -78,18 +108,27 @@ int static_init(const char *home)
 	if (home_fd >= 0)
 		close(home_fd);
 	home_fd = fd;
+	if (getrandom(&boundary_seed, sizeof(boundary_seed), GRND_NONBLOCK) !=
+	    sizeof(boundary_seed))
+		boundary_seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+	boundary_seed |= 1;
 	return 0;
 }
 
 /* Open beneath dir: no "..", absolute link or magic link may lead out. */
-static int open_beneath(int dir, const char *rel)
+static int open_how(int dir, const char *rel, uint64_t flags)
 {
 	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+		.flags = flags | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 
 	return (int)syscall(SYS_openat2, dir, rel, &how, sizeof(how));
+}
+
+static int open_beneath(int dir, const char *rel)
+{
+	return open_how(dir, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 }
 
 static bool is_standard_method(int m)
@@ -114,88 +153,429 @@ static bool is_config_file(const char *rel)
 	return strcmp(base ? base + 1 : rel, "httpd.conf") == 0;
 }
 
-/* S_OK to go on; anything else is the answer (OPTIONS included). */
+/* S_OK to go on (GET, HEAD, OPTIONS); anything else is the answer. */
 static enum status check_method(const struct request *req, struct response *resp)
 {
-	const char *allow = "Allow: GET, HEAD, OPTIONS\r\n";
-
-	if (req->method == HTTP_GET || req->method == HTTP_HEAD)
+	if (req->method == HTTP_GET || req->method == HTTP_HEAD ||
+	    req->method == HTTP_OPTIONS)
 		return S_OK;
-	if (!is_standard_method(req->method) && req->method != HTTP_OPTIONS)
+	if (!is_standard_method(req->method))
 		return S_NOT_IMPLEMENTED;
-	buf_puts(resp->hdrs, allow, 4096);
-	if (req->method == HTTP_OPTIONS)
-		return S_NO_CONTENT;
+	buf_puts(resp->hdrs, ALLOW_FILE, HDRS_MAX);
 	return S_METHOD_NOT_ALLOWED;
+}
+
+/* The request target "*" (RFC 9110 §7.1): only OPTIONS means anything. */
+static enum status serve_asterisk(const struct request *req, struct response *resp)
+{
+	if (req->method != HTTP_OPTIONS)
+		return S_BAD_REQUEST;
+	buf_puts(resp->hdrs, ALLOW_SERVER, HDRS_MAX);
+	return S_NO_CONTENT;
 }
 
 /* 301 to the same path with a slash, query string kept. */
 static enum status redirect_slash(const struct request *req, struct response *resp)
 {
-	buf_puts(resp->hdrs, "Location: ", 64 * 1024);
-	buf_append(resp->hdrs, span_ptr(req, req->path), req->path.len, 64 * 1024);
-	buf_puts(resp->hdrs, "/", 64 * 1024);
+	buf_puts(resp->hdrs, "Location: ", HDRS_MAX);
+	buf_append(resp->hdrs, span_ptr(req, req->path), req->path.len, HDRS_MAX);
+	buf_puts(resp->hdrs, "/", HDRS_MAX);
 	if (req->query.len) {
-		buf_puts(resp->hdrs, "?", 64 * 1024);
+		buf_puts(resp->hdrs, "?", HDRS_MAX);
 		buf_append(resp->hdrs, span_ptr(req, req->query), req->query.len,
-			   64 * 1024);
+			   HDRS_MAX);
 	}
-	buf_puts(resp->hdrs, "\r\n", 64 * 1024);
+	buf_puts(resp->hdrs, "\r\n", HDRS_MAX);
 	return S_MOVED_PERMANENTLY;
 }
 
-static bool etag_listed(const char *list, size_t n, const char *etag)
+/* A regular file beside name (name + ext, beneath dir), or -1. */
+static int open_variant(int dir, const char *name, const char *ext,
+			struct stat *st)
 {
-	size_t el = strlen(etag), i = 0;
+	char path[PATH_MAX_LEN];
+	int fd;
 
-	while (i < n) {
-		while (i < n && (list[i] == ' ' || list[i] == '\t' || list[i] == ','))
-			i++;
-		if (i < n && list[i] == '*')
-			return true;
-		if (n - i >= 2 && list[i] == 'W' && list[i + 1] == '/')
-			i += 2; /* weak comparison (RFC 9110 §13.1.2) */
-		if (n - i >= el && memcmp(list + i, etag, el) == 0)
-			return true;
-		while (i < n && list[i] != ',')
-			i++;
-	}
-	return false;
-}
-
-/* RFC 9110 §13.1.2-3: If-None-Match wins over If-Modified-Since. */
-static bool not_modified(const struct request *req, const struct stat *st,
-			 const char *etag)
-{
-	time_t since;
-
-	if (http_has_header(req, H_IF_NONE_MATCH))
-		return etag_listed(span_ptr(req, req->hdr[H_IF_NONE_MATCH]),
-				   req->hdr[H_IF_NONE_MATCH].len, etag);
-	if (!http_has_header(req, H_IF_MODIFIED_SINCE))
-		return false;
-	since = util_parse_http_date(span_ptr(req, req->hdr[H_IF_MODIFIED_SINCE]),
-				     req->hdr[H_IF_MODIFIED_SINCE].len);
-	return since != -1 && st->st_mtime <= since;
-}
-
-static enum status serve_file(const struct request *req, struct response *resp,
-			      int fd, const struct stat *st, const char *name)
-{
-	snprintf(resp->etag, sizeof(resp->etag), "\"%llx-%llx\"",
-		 (unsigned long long)st->st_mtim.tv_sec * 1000000000ULL +
-			 (unsigned long long)st->st_mtim.tv_nsec,
-		 (unsigned long long)st->st_size);
-	resp->mtime = st->st_mtime;
-	resp->ctype = mime_lookup(name);
-	if (not_modified(req, st, resp->etag)) {
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", name, ext) >= sizeof(path))
+		return -1;
+	fd = open_beneath(dir, path);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
 		close(fd);
-		return S_NOT_MODIFIED;
+		return -1;
 	}
-	resp->fd = fd;
+	return fd;
+}
+
+/* Swap r for the pre-compressed variant Accept-Encoding likes best, if
+ * any; true when some variant exists (the answer then varies). */
+static bool choose_variant(const struct request *req, int dir, const char *name,
+			   struct repr *r)
+{
+	const char *ae = span_ptr(req, req->hdr[H_ACCEPT_ENCODING]);
+	size_t aen = req->hdr[H_ACCEPT_ENCODING].len, i;
+	bool present = http_has_header(req, H_ACCEPT_ENCODING), exists = false;
+	int best = cond_accept_q(ae, aen, present, "identity");
+
+	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+		int q = cond_accept_q(ae, aen, present, variants[i].coding);
+		struct stat st;
+		int fd = open_variant(dir, name, variants[i].ext, &st);
+
+		if (fd < 0)
+			continue;
+		exists = true;
+		/* Ties go to the variant (smaller), br before gzip. */
+		if (q <= 0 || q < best || (r->coding && q == best)) {
+			close(fd);
+			continue;
+		}
+		close(r->fd);
+		r->fd = fd;
+		r->st = st;
+		r->coding = variants[i].coding;
+		r->suffix = variants[i].ext + 1;
+		best = q;
+	}
+	return exists;
+}
+
+/* multipart/byteranges (RFC 9110 §14.6): part heads in the body buffer,
+ * part contents straight from the file. */
+static enum status multipart(struct response *resp, const char *ctype,
+			     const struct range *rg, int n, off_t size)
+{
+	struct buf *b = resp->body;
+	char boundary[20];
+	size_t off;
+	int i, rc = 0;
+
+	boundary_seed ^= boundary_seed << 13;
+	boundary_seed ^= boundary_seed >> 7;
+	boundary_seed ^= boundary_seed << 17;
+	snprintf(boundary, sizeof(boundary), "%016llx",
+		 (unsigned long long)boundary_seed);
+	b->len = 0;
+	for (i = 0; i < n; i++) {
+		off = b->len;
+		rc |= buf_printf(b, HDRS_MAX, "%s--%s\r\nContent-Type: %s\r\n"
+				 "Content-Range: bytes %lld-%lld/%lld\r\n\r\n",
+				 i ? "\r\n" : "", boundary, ctype,
+				 (long long)rg[i].start,
+				 (long long)(rg[i].start + rg[i].len - 1),
+				 (long long)size);
+		rc |= http_add_seg(resp, false, (off_t)off, (off_t)(b->len - off));
+		rc |= http_add_seg(resp, true, rg[i].start, rg[i].len);
+	}
+	off = b->len;
+	rc |= buf_printf(b, HDRS_MAX, "\r\n--%s--\r\n", boundary);
+	rc |= http_add_seg(resp, false, (off_t)off, (off_t)(b->len - off));
+	rc |= buf_printf(resp->hdrs, HDRS_MAX,
+			 "Content-Type: multipart/byteranges; boundary=%s\r\n",
+			 boundary);
+	if (rc)
+		return S_INTERNAL_SERVER_ERROR;
+	resp->ctype = NULL; /* in hdrs, with its boundary */
+	return S_PARTIAL_CONTENT;
+}
+
+/* Range and If-Range (RFC 9110 §13.2.2 step 5, §14.2) on resp's file. */
+static enum status apply_range(const struct request *req, struct response *resp,
+			       const struct repr *r)
+{
+	struct range rg[RANGE_MAX];
+	off_t size = r->st.st_size;
+	int n;
+
+	if ((req->method != HTTP_GET && req->method != HTTP_HEAD) ||
+	    !http_has_header(req, H_RANGE))
+		return S_OK;
+	if (http_has_header(req, H_IF_RANGE) &&
+	    !cond_if_range(span_ptr(req, req->hdr[H_IF_RANGE]),
+			   req->hdr[H_IF_RANGE].len, resp->etag, resp->mtime))
+		return S_OK;
+	switch (range_parse(span_ptr(req, req->hdr[H_RANGE]), req->hdr[H_RANGE].len,
+			    size, rg, &n)) {
+	case RANGE_IGNORE:
+		return S_OK;
+	case RANGE_UNSATISFIABLE:
+		buf_printf(resp->hdrs, HDRS_MAX, "Content-Range: bytes */%lld\r\n",
+			   (long long)size);
+		return S_RANGE_NOT_SATISFIABLE;
+	case RANGE_OK:
+		break;
+	}
+	if (n > 1) /* an encoded multipart body would read as encoded parts */
+		return r->coding ? S_OK : multipart(resp, resp->ctype, rg, n, size);
+	resp->off = rg[0].start;
+	resp->len = rg[0].len;
+	buf_printf(resp->hdrs, HDRS_MAX, "Content-Range: bytes %lld-%lld/%lld\r\n",
+		   (long long)rg[0].start, (long long)(rg[0].start + rg[0].len - 1),
+		   (long long)size);
+	return S_PARTIAL_CONTENT;
+}
+
+/* The file `name` beneath dir, already open as fd: its variants,
+ * preconditions and ranges. Takes fd. */
+static enum status serve_file(const struct request *req, struct response *resp,
+			      int dir, const char *name, int fd, const struct stat *st)
+{
+	struct repr r = { fd, *st, NULL, "" };
+	struct cond c;
+	enum status s;
+
+	if (choose_variant(req, dir, name, &r))
+		buf_puts(resp->hdrs, "Vary: Accept-Encoding\r\n", HDRS_MAX);
+	snprintf(resp->etag, sizeof(resp->etag), "\"%llx-%llx%s%s\"",
+		 (unsigned long long)r.st.st_mtim.tv_sec * 1000000000ULL +
+			 (unsigned long long)r.st.st_mtim.tv_nsec,
+		 (unsigned long long)r.st.st_size, r.coding ? "-" : "", r.suffix);
+	resp->mtime = r.st.st_mtime;
+	cond_from_request(&c, req);
+	if ((s = cond_evaluate(&c, resp->etag, resp->mtime)) != S_OK)
+		goto done;
+	resp->ctype = mime_lookup(name);
+	resp->fd = r.fd;
 	resp->off = 0;
-	resp->len = st->st_size;
-	return S_OK;
+	resp->len = r.st.st_size;
+	s = apply_range(req, resp, &r);
+	if (s == S_OK || s == S_PARTIAL_CONTENT) {
+		buf_puts(resp->hdrs, "Accept-Ranges: bytes\r\n", HDRS_MAX);
+		if (r.coding)
+			buf_printf(resp->hdrs, HDRS_MAX, "Content-Encoding: %s\r\n",
+				   r.coding);
+		return s;
+	}
+	resp->fd = -1;
+done:
+	/* 304 keeps the validators; an error page gets the core's body. */
+	resp->ctype = NULL;
+	if (s != S_NOT_MODIFIED) {
+		resp->etag[0] = '\0';
+		resp->mtime = 0;
+	}
+	close(r.fd);
+	return s;
+}
+
+/* --- directory listings ---------------------------------------------- */
+
+struct entry {
+	char *name;
+	off_t size;
+	time_t mtime;
+	bool dir;
+};
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
+}
+
+/* Size and kind of name in dir (rel beneath HOME). A symlink is shown as
+ * what it leads to, only when that stays beneath HOME; false hides it. */
+static bool stat_entry(int dir, const char *rel, const char *name, struct entry *e)
+{
+	char path[PATH_MAX_LEN];
+	struct stat st;
+	int fd;
+
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	if (S_ISLNK(st.st_mode)) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", rel, name) >=
+		    sizeof(path))
+			return false;
+		fd = open_how(home_fd, path, O_PATH);
+		if (fd < 0)
+			return false;
+		if (fstat(fd, &st) < 0) {
+			close(fd);
+			return false;
+		}
+		close(fd);
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return false;
+	e->dir = S_ISDIR(st.st_mode);
+	e->size = st.st_size;
+	e->mtime = st.st_mtime;
+	return true;
+}
+
+/* Read the visible entries of dir (dotfiles and httpd.conf hidden). */
+static int read_entries(int dir, const char *rel, struct entry **out, size_t *n,
+			bool *cut)
+{
+	struct entry *ents = NULL, *p;
+	struct dirent *de;
+	size_t cap = 0;
+	int dfd = dup(dir);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return -1;
+	}
+	*n = 0;
+	while ((de = readdir(d)) != NULL) {
+		struct entry e;
+
+		if (de->d_name[0] == '.' || strcmp(de->d_name, "httpd.conf") == 0 ||
+		    !stat_entry(dir, rel, de->d_name, &e))
+			continue;
+		if (*n == LIST_ENTRIES_MAX) {
+			*cut = true;
+			break;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if (!(p = realloc(ents, cap * sizeof(*ents))))
+				goto err;
+			ents = p;
+		}
+		if (!(e.name = strdup(de->d_name)))
+			goto err;
+		ents[(*n)++] = e;
+	}
+	closedir(d);
+	qsort(ents, *n, sizeof(*ents), entry_cmp);
+	*out = ents;
+	return 0;
+err:
+	while (*n)
+		free(ents[--*n].name);
+	free(ents);
+	closedir(d);
+	return -1;
+}
+
+static void human_size(off_t size, char out[32])
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)size;
+	int u = -1;
+
+	if (size < 1024) {
+		snprintf(out, 32, "%lld B", (long long)size);
+		return;
+	}
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, 32, "%.1f %s", v, units[u]);
+}
+
+static const char list_head[] =
+	"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	"<title>Index of %s</title>\n<style>\n"
+	"body{font-family:system-ui,sans-serif;margin:1rem auto;padding:0 .75rem;"
+	"max-width:60rem;line-height:1.4}\n"
+	"h1{font-size:1.25rem;word-break:break-all}\n"
+	"table{border-collapse:collapse;width:100%%}\n"
+	"th,td{padding:.45rem .4rem;border-bottom:1px solid #ddd;text-align:left}\n"
+	"td.n a{display:block;word-break:break-all;text-decoration:none}\n"
+	".s{text-align:right;white-space:nowrap}.m{white-space:nowrap;color:#555}\n"
+	"@media (max-width:30rem){.m{display:none}}\n"
+	"</style></head>\n<body>\n<h1>Index of %s</h1>\n"
+	"<table>\n<thead><tr><th>Name</th><th class=\"s\">Size</th>"
+	"<th class=\"m\">Modified (UTC)</th></tr></thead>\n<tbody>\n";
+
+static int list_row(struct buf *b, const struct entry *e)
+{
+	char size[32], when[32], iso[32];
+	struct tm tm;
+	size_t nl = strlen(e->name);
+	int rc = 0;
+
+	gmtime_r(&e->mtime, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	human_size(e->size, size);
+	rc |= buf_puts(b, "<tr><td class=\"n\"><a href=\"", LIST_BODY_MAX);
+	rc |= util_pct_encode(b, e->name, nl, LIST_BODY_MAX);
+	rc |= buf_puts(b, e->dir ? "/\">" : "\">", LIST_BODY_MAX);
+	rc |= util_html_escape(b, e->name, nl, LIST_BODY_MAX);
+	if (e->dir)
+		rc |= buf_printf(b, LIST_BODY_MAX, "/</a></td><td class=\"s\">-</td>");
+	else
+		rc |= buf_printf(b, LIST_BODY_MAX,
+				 "</a></td><td class=\"s\" data-bytes=\"%lld\">%s</td>",
+				 (long long)e->size, size);
+	rc |= buf_printf(b, LIST_BODY_MAX,
+			 "<td class=\"m\"><time datetime=\"%s\">%s</time></td></tr>\n",
+			 iso, when);
+	return rc;
+}
+
+/* The HTML page of a directory (rel beneath HOME, already open as dir). */
+static enum status listing(struct response *resp, int dir, const char *rel)
+{
+	struct buf *b = resp->body, title = { 0 };
+	struct entry *ents = NULL;
+	size_t n = 0, i, row;
+	bool cut = false;
+	enum status s = S_INTERNAL_SERVER_ERROR;
+
+	if (read_entries(dir, rel, &ents, &n, &cut) < 0)
+		return http_status_from_errno(errno);
+	if (buf_puts(&title, "/", PATH_MAX_LEN * 6) ||
+	    (strcmp(rel, ".") && (util_html_escape(&title, rel, strlen(rel),
+						   PATH_MAX_LEN * 6) ||
+				  buf_puts(&title, "/", PATH_MAX_LEN * 6))) ||
+	    buf_append(&title, "", 1, PATH_MAX_LEN * 6))
+		goto out;
+	b->len = 0;
+	if (buf_printf(b, LIST_BODY_MAX, list_head, title.data, title.data) ||
+	    (strcmp(rel, ".") &&
+	     buf_puts(b, "<tr><td class=\"n\"><a href=\"../\">../</a></td>"
+			 "<td class=\"s\"></td><td class=\"m\"></td></tr>\n",
+		      LIST_BODY_MAX)))
+		goto out;
+	/* Rows stop where the page would pass its bound; the foot still fits. */
+	for (i = 0; i < n; i++) {
+		row = b->len;
+		if (list_row(b, &ents[i]) || b->len > LIST_BODY_MAX - 1024) {
+			b->len = row;
+			cut = true;
+			break;
+		}
+	}
+	if (buf_printf(b, LIST_BODY_MAX, "</tbody></table>\n%s</body></html>\n",
+		       cut ? "<p>Listing cut short: too many entries.</p>\n" : ""))
+		goto out;
+	resp->ctype = "text/html; charset=utf-8";
+	s = S_OK;
+out:
+	for (i = 0; i < n; i++)
+		free(ents[i].name);
+	free(ents);
+	buf_free(&title);
+	return s;
+}
+
+/* A directory (with its slash): its index file, else maybe a listing. */
+static enum status serve_dir(const struct request *req, struct response *resp,
+			     int dir, const char *rel)
+{
+	const char *index = config_index_name();
+	struct stat st;
+	int fd = open_beneath(dir, index);
+
+	if (fd < 0) {
+		if (errno == ENOENT && server_cfg.listing)
+			return listing(resp, dir, rel);
+		return errno == ENOENT ? S_NOT_FOUND : http_status_from_errno(errno);
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return S_FORBIDDEN;
+	}
+	return serve_file(req, resp, dir, index, fd, &st);
 }
 
 enum status static_serve(const struct request *req, struct response *resp)
@@ -204,10 +584,12 @@ enum status static_serve(const struct request *req, struct response *resp)
 	const char *path = span_ptr(req, req->path);
 	struct stat st;
 	enum status s;
-	int fd, idx;
+	int fd;
 
 	if ((s = check_method(req, resp)) != S_OK)
 		return s;
+	if (req->path.len == 1 && path[0] == '*')
+		return serve_asterisk(req, resp);
 	if ((s = static_resolve(path, req->path.len, rel, sizeof(rel))) != S_OK)
 		return s;
 	if (is_config_file(rel))
@@ -215,32 +597,22 @@ enum status static_serve(const struct request *req, struct response *resp)
 	fd = open_beneath(home_fd, rel);
 	if (fd < 0)
 		return http_status_from_errno(errno);
-	if (fstat(fd, &st) < 0)
-		goto err;
-	if (S_ISDIR(st.st_mode)) {
-		if (path[req->path.len - 1] != '/') {
-			close(fd);
-			return redirect_slash(req, resp);
-		}
-		idx = open_beneath(fd, config_index_name());
-		close(fd);
-		if (idx < 0)
-			return errno == ENOENT ? S_NOT_FOUND
-					       : http_status_from_errno(errno);
-		fd = idx;
-		if (fstat(fd, &st) < 0)
-			goto err;
-		return S_ISREG(st.st_mode) ? serve_file(req, resp, fd, &st,
-							config_index_name())
-					   : (close(fd), S_FORBIDDEN);
+	if (fstat(fd, &st) < 0) {
+		s = http_status_from_errno(errno);
+		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return S_FORBIDDEN;
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+		s = S_FORBIDDEN;
+	} else if (req->method == HTTP_OPTIONS) {
+		buf_puts(resp->hdrs, ALLOW_FILE, HDRS_MAX);
+		s = S_NO_CONTENT;
+	} else if (S_ISDIR(st.st_mode)) {
+		s = path[req->path.len - 1] != '/' ? redirect_slash(req, resp)
+						   : serve_dir(req, resp, fd, rel);
+	} else {
+		return serve_file(req, resp, home_fd, rel, fd, &st);
 	}
-	return serve_file(req, resp, fd, &st, rel);
-err:
-	s = http_status_from_errno(errno);
+out:
 	close(fd);
 	return s;
 }
