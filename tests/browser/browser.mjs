@@ -1,0 +1,45 @@
+// Chromium as the tests use it: Debian's binary, headless, a fresh profile
+// (playwright passes it as --user-data-dir), nothing that reaches the network
+// on its own.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const TIMEOUT = 15000;
+
+/* A browser context with a fresh profile; close() removes the profile. */
+export async function launch(viewport) {
+	const profile = mkdtempSync(join(tmpdir(), 'httpd-chromium-'));
+	let ctx;
+	try {
+		ctx = await chromium.launchPersistentContext(profile, {
+			executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+			headless: true,
+			timeout: 60000,
+			viewport: viewport || { width: 1000, height: 720 },
+			args: [
+				'--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+				'--no-first-run', '--disable-background-networking',
+				'--disable-component-update', '--disable-sync',
+				'--disable-dev-shm-usage',
+			],
+		});
+	} catch (e) {
+		rmSync(profile, { recursive: true, force: true });
+		throw e;
+	}
+	ctx.setDefaultTimeout(TIMEOUT);
+	ctx.setDefaultNavigationTimeout(TIMEOUT);
+	return {
+		ctx,
+		newPage: () => ctx.newPage(),
+		async close() {
+			try {
+				await ctx.close();
+			} finally {
+				rmSync(profile, { recursive: true, force: true });
+			}
+		},
+	};
+}
