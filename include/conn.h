@@ -14,15 +14,20 @@ enum conn_state {
 	C_RECV,   /* reading a request head, then its body */
 	C_SEND,   /* writing the response head and body */
 	C_LINGER, /* response sent, write side shut: drain until EOF */
+	C_CGI,    /* waiting for a CGI script's header block */
 };
 
+struct cgi;
+
 struct conn {
-	struct timer timer;       /* first: the timer queues link conns */
+	struct timer timer;
+	struct watcher w;
 	struct conn *prev, *next;  /* all open connections */
 	int fd;                   /* read side (and write side for sockets) */
 	int wfd;                  /* write side: differs in inetd mode on pipes */
 	enum conn_state state;
 	bool can_read, can_write;
+	bool rdhup;               /* the peer shut its side (EOF is pending) */
 	bool head_parsed;         /* llhttp paused after the head */
 	bool msg_done;            /* llhttp paused after the message */
 	bool closing;             /* close after the current answer */
@@ -44,6 +49,10 @@ struct conn {
 	struct sockaddr_in6 peer; /* IPv4 peers as v4-mapped addresses */
 	char peer_str[48];
 	const char *user;         /* authenticated user, for the log */
+	struct cgi *cgi;          /* the script answering this request */
+	bool streaming;           /* body produced while sending (CGI) */
+	bool stream_done;         /* ... and complete */
+	long long stream_left;    /* length the script announced, or -1 */
 };
 
 /* Take a connected socket (or an inetd pair of fds) into the loop. */
@@ -58,10 +67,18 @@ bool conn_parse(struct conn *c);
 /* Drop the answered request and get ready for the next one. */
 void conn_next(struct conn *c);
 
-/* Readiness from epoll. */
-void conn_event(struct conn *c, uint32_t events);
-/* Its deadline passed. */
-void conn_timeout(struct conn *c);
+/* Advance the state machine (after readiness, or new CGI output). */
+void conn_run(struct conn *c);
+/* CGI answers (cgi.c): the script's head is parsed (hdrs filled) */
+void conn_cgi_head(struct conn *c, enum status s, long long clen);
+/* Room for more output before the client must catch up. */
+size_t conn_cgi_room(const struct conn *c);
+void conn_cgi_body(struct conn *c, const char *p, size_t n);
+/* The script's output ended. */
+void conn_cgi_end(struct conn *c);
+/* No usable answer from the script: answer s (502, 504) instead. */
+void conn_cgi_fail(struct conn *c, enum status s);
+
 /* Server stopping: close the idle ones, the others after their answer. */
 void conn_stop_all(void);
 void conn_close_all(void);

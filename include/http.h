@@ -31,7 +31,9 @@ enum status {
 	S_HEADERS_TOO_LARGE = 431,
 	S_INTERNAL_SERVER_ERROR = 500,
 	S_NOT_IMPLEMENTED = 501,
+	S_BAD_GATEWAY = 502,
 	S_SERVICE_UNAVAILABLE = 503,
+	S_GATEWAY_TIMEOUT = 504,
 	S_VERSION_NOT_SUPPORTED = 505,
 };
 
@@ -110,6 +112,8 @@ struct response {
 	time_t mtime;            /* Last-Modified when != 0 */
 	char etag[48];           /* ETag when not empty */
 	bool close;              /* Connection: close */
+	bool chunked;            /* streamed: Transfer-Encoding: chunked */
+	bool unframed;           /* streamed to the close: no length at all */
 	bool head_only;          /* HEAD: headers as for GET, no body */
 };
 

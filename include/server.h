@@ -3,20 +3,30 @@
 #define SERVER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Kinds of deadline; each has one fixed duration, so each queue stays
  * sorted by simply appending (O(1) set, clear and expiry). */
-enum timer_kind { T_HEADER, T_IDLE, T_WRITE, T_LINGER, T__COUNT };
+enum timer_kind { T_HEADER, T_IDLE, T_WRITE, T_LINGER, T_CGI, T__COUNT };
 
 struct timer {
 	struct timer *prev, *next;
 	int64_t deadline;
 	int kind;             /* -1 when not armed */
+	void (*on_expire)(struct timer *t);
 };
 
+/* Anything in the epoll set: the loop hands it its events. */
+struct watcher {
+	void (*on_event)(struct watcher *w, uint32_t events);
+};
+
+#define container_of(p, type, member) \
+	((type *)(void *)((char *)(p) - offsetof(type, member)))
+
 struct server_cfg {
-	int timeout_ms[T__COUNT]; /* header, keep-alive idle, write, linger */
+	int timeout_ms[T__COUNT]; /* header, keep-alive idle, write, linger, cgi */
 	int grace_ms;             /* SIGTERM: time left to responses in flight */
 	int max_conns;
 	int verbose;
@@ -34,13 +44,14 @@ int server_listen(const char *spec);
 int server_init(void);
 /* Serve one already connected socket or fd pair (inetd mode). */
 int server_adopt(int rfd, int wfd);
-/* Called on SIGHUP (configuration reload). */
+/* Called on SIGHUP (configuration reload) and SIGCHLD (reaping). */
 extern void (*server_hup_hook)(void);
+extern void (*server_child_hook)(void);
 /* Run the loop until SIGTERM/SIGINT and the grace period; exit status. */
 int server_run(void);
 
-/* epoll wrapper: the pointer is handed back with the events. */
-int server_watch(int fd, void *ptr, uint32_t events);
+/* epoll wrapper: w->on_event is called with the events. */
+int server_watch(int fd, struct watcher *w, uint32_t events);
 void server_unwatch(int fd);
 
 void server_timer_set(struct timer *t, enum timer_kind kind);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "cgi.h"
 #include "config.h"
 #include "dump.h"
 #include "log.h"
@@ -28,6 +29,9 @@ enum parse { P_MORE, P_READY };
 
 static struct conn *all;
 static int nconns;
+
+static void conn_event(struct watcher *w, uint32_t events);
+static void conn_timeout(struct timer *t);
 
 int conn_count(void)
 {
@@ -76,6 +80,8 @@ static void reset_request(struct conn *c)
 	c->bytes_sent = 0;
 	c->scan = 0;
 	c->user = NULL;
+	c->streaming = c->stream_done = false;
+	c->stream_left = -1;
 }
 
 struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
@@ -87,6 +93,8 @@ struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
 	c->fd = fd;
 	c->wfd = wfd;
 	c->timer.kind = -1;
+	c->timer.on_expire = conn_timeout;
+	c->w.on_event = conn_event;
 	set_peer(c, sa);
 	http_parser_init(&c->parser, &c->req);
 	reset_request(c);
@@ -95,6 +103,7 @@ struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
 
 void conn_free(struct conn *c)
 {
+	cgi_stop(c);
 	if (c->resp.fd >= 0)
 		close(c->resp.fd);
 	buf_free(&c->in);
@@ -115,9 +124,9 @@ struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa)
 		return NULL;
 	/* Whole responses go out in one writev/sendmsg; Nagle only delays. */
 	setsockopt(wfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (server_watch(fd, c, EPOLLIN | EPOLLRDHUP | EPOLLET |
+	if (server_watch(fd, &c->w, EPOLLIN | EPOLLRDHUP | EPOLLET |
 			 (fd == wfd ? EPOLLOUT : 0)) < 0 ||
-	    (fd != wfd && server_watch(wfd, c, EPOLLOUT | EPOLLET) < 0)) {
+	    (fd != wfd && server_watch(wfd, &c->w, EPOLLOUT | EPOLLET) < 0)) {
 		conn_free(c);
 		return NULL;
 	}
@@ -228,6 +237,8 @@ static void respond(struct conn *c, enum status s)
 		r->close = true;
 	if (server_cfg.dump && s != S_OK && !c->msg_done)
 		dump_echo(c, c->in.len);
+	else if (s >= 400 && c->head_parsed && !r->ctype && api_match(&c->req))
+		api_error_body(r, s); /* the API speaks JSON, even for our limits */
 	else if (s >= 300 && s != S_NOT_MODIFIED && r->fd < 0 && !r->ctype)
 		error_body(c);
 	plan_body(r);
@@ -268,6 +279,12 @@ static void handle(struct conn *c)
 		/* refused by an A:/D: rule or Basic auth */
 	} else if (api_match(&c->req)) {
 		s = api_serve(&c->req, &c->resp);
+	} else if (cgi_match(&c->req)) {
+		s = cgi_start(c);
+		if (s == S_OK) {
+			c->state = C_CGI; /* the script answers (conn_cgi_*) */
+			return;
+		}
 	} else {
 		s = static_serve(&c->req, &c->resp);
 	}
@@ -378,7 +395,7 @@ static enum parse parse_head(struct conn *c)
 	split_target(&c->req);
 	if ((c->req.error = http_validate(&c->req)) != S_OK)
 		return refuse(c, c->req.error);
-	c->req.keep_body = server_cfg.dump || api_match(&c->req);
+	c->req.keep_body = server_cfg.dump || api_match(&c->req) || cgi_match(&c->req);
 	c->req.keep_raw = server_cfg.dump;
 	if (c->req.has_body && !(c->parser.flags & F_CHUNKED) &&
 	    c->parser.content_length > (c->req.keep_body ? HTTP_BODY_KEEP_MAX
@@ -421,6 +438,7 @@ static enum parse parse_body(struct conn *c)
  * error, -3 when the buffer is at its limit. */
 static ssize_t fill(struct conn *c)
 {
+	size_t room;
 	ssize_t n;
 
 	if (!c->can_read)
@@ -434,13 +452,18 @@ static ssize_t fill(struct conn *c)
 			return -3;
 		c->req.base = c->in.data;
 	}
-	n = read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len);
+	room = c->in.cap - c->in.len;
+	n = read(c->fd, c->in.data + c->in.len, room);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 		c->can_read = errno == EINTR;
 		return -1;
 	}
 	if (n < 0)
 		return -2;
+	/* A short read drained the socket: the next arrival raises a new
+	 * edge, so the read that would only say EAGAIN is skipped. */
+	if (n > 0 && (size_t)n < room && c->fd == c->wfd && !c->rdhup)
+		c->can_read = false;
 	c->in.len += (size_t)n;
 	return n;
 }
@@ -454,6 +477,74 @@ bool conn_parse(struct conn *c)
 	return parse_body(c) == P_READY;
 }
 
+void conn_cgi_head(struct conn *c, enum status s, long long clen)
+{
+	struct response *r = &c->resp;
+
+	r->status = s;
+	r->head_only = c->req.method == HTTP_HEAD;
+	if (!c->req.keep_alive || server_stopping || c->closing)
+		r->close = true;
+	c->stream_left = clen;
+	if (clen >= 0)
+		r->clen = clen;
+	else if (c->req.minor == 1)
+		r->chunked = !r->head_only;
+	else
+		r->unframed = r->close = true; /* HTTP/1.0: the end is the close */
+	c->out.len = 0;
+	if (http_format_head(&c->out, r, c->req.minor, server_date()) < 0) {
+		conn_cgi_fail(c, S_BAD_GATEWAY);
+		return;
+	}
+	c->streaming = true;
+	c->state = C_SEND;
+	server_timer_set(&c->timer, T_WRITE);
+}
+
+size_t conn_cgi_room(const struct conn *c)
+{
+	size_t pending = c->body.len - c->body_sent;
+
+	return pending < CGI_OUT_PENDING ? CGI_OUT_PENDING - pending : 0;
+}
+
+void conn_cgi_body(struct conn *c, const char *p, size_t n)
+{
+	if (c->resp.head_only)
+		return;
+	if (c->stream_left >= 0) {
+		if ((long long)n > c->stream_left)
+			n = (size_t)c->stream_left; /* more than announced: dropped */
+		c->stream_left -= (long long)n;
+	}
+	if (!n)
+		return;
+	if (c->resp.chunked)
+		buf_printf(&c->body, SIZE_MAX, "%zx\r\n", n);
+	buf_append(&c->body, p, n, SIZE_MAX);
+	if (c->resp.chunked)
+		buf_append(&c->body, "\r\n", 2, SIZE_MAX);
+}
+
+void conn_cgi_end(struct conn *c)
+{
+	if (c->resp.chunked)
+		buf_append(&c->body, "0\r\n\r\n", 5, SIZE_MAX);
+	if (c->stream_left > 0)
+		c->resp.close = true; /* fewer bytes than announced: only a
+				       * close can tell the client */
+	c->stream_done = true;
+}
+
+void conn_cgi_fail(struct conn *c, enum status s)
+{
+	cgi_stop(c);
+	c->closing = true; /* whatever the script left unread */
+	respond(c, s);
+	server_timer_set(&c->timer, T_WRITE);
+}
+
 static enum step do_recv(struct conn *c)
 {
 	for (;;) {
@@ -461,7 +552,10 @@ static enum step do_recv(struct conn *c)
 		ssize_t n;
 
 		if (conn_parse(c)) {
-			server_timer_set(&c->timer, T_WRITE);
+			if (c->state == C_SEND)
+				server_timer_set(&c->timer, T_WRITE);
+			else
+				server_timer_clear(&c->timer); /* the script's own limit */
 			return STEP_AGAIN;
 		}
 		n = fill(c);
@@ -483,6 +577,7 @@ static enum step do_recv(struct conn *c)
 
 static void finish(struct conn *c)
 {
+	cgi_stop(c);
 	log_access(c->peer_str, c->user, &c->req, c->in.len, c->resp.status,
 		   c->bytes_sent);
 	if (c->resp.fd >= 0) {
@@ -602,8 +697,61 @@ static ssize_t send_file(struct conn *c, const struct seg *sg)
 	return n;
 }
 
+/* A CGI answer: head, then output as the script gives it. */
+static enum step do_stream(struct conn *c)
+{
+	for (;;) {
+		struct iovec iov[2];
+		int k = 0;
+		size_t head;
+		ssize_t n;
+
+		if (c->out_sent == c->out.len && c->body_sent == c->body.len) {
+			c->body.len = c->body_sent = 0;
+			if (c->stream_done)
+				return next_request(c);
+			cgi_pump(c);
+			if (c->state != C_SEND || !c->streaming)
+				return STEP_AGAIN; /* the script failed: its answer is set */
+			if (c->body.len == 0 && !c->stream_done)
+				return STEP_WAIT;
+			continue;
+		}
+		if (!c->can_write)
+			return STEP_WAIT;
+		if (c->out_sent < c->out.len) {
+			iov[k].iov_base = c->out.data + c->out_sent;
+			iov[k++].iov_len = c->out.len - c->out_sent;
+		}
+		if (c->body_sent < c->body.len) {
+			iov[k].iov_base = c->body.data + c->body_sent;
+			iov[k++].iov_len = c->body.len - c->body_sent;
+		}
+		n = writev(c->wfd, iov, k);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			c->can_write = false;
+			return STEP_WAIT;
+		}
+		if (n < 0)
+			return STEP_CLOSE;
+		head = c->out.len - c->out_sent;
+		if ((size_t)n <= head) {
+			c->out_sent += (size_t)n;
+		} else {
+			c->out_sent = c->out.len;
+			c->body_sent += (size_t)n - head;
+			c->bytes_sent += (long long)((size_t)n - head);
+		}
+		server_timer_set(&c->timer, T_WRITE);
+	}
+}
+
 static enum step do_send(struct conn *c)
 {
+	if (c->streaming)
+		return do_stream(c);
 	for (;;) {
 		const struct seg *sg;
 		ssize_t n;
@@ -650,7 +798,7 @@ static enum step do_linger(struct conn *c)
 	}
 }
 
-static void conn_run(struct conn *c)
+void conn_run(struct conn *c)
 {
 	for (;;) {
 		enum step s;
@@ -661,6 +809,10 @@ static void conn_run(struct conn *c)
 			break;
 		case C_SEND:
 			s = do_send(c);
+			break;
+		case C_CGI:
+			/* The client left (nginx does the same with its upstreams). */
+			s = c->rdhup ? STEP_CLOSE : STEP_WAIT;
 			break;
 		default:
 			s = do_linger(c);
@@ -675,17 +827,23 @@ static void conn_run(struct conn *c)
 	}
 }
 
-void conn_event(struct conn *c, uint32_t events)
+static void conn_event(struct watcher *w, uint32_t events)
 {
+	struct conn *c = container_of(w, struct conn, w);
+
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->can_read = true;
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->rdhup = true; /* read on to the EOF: no edge will follow it */
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->can_write = true;
 	conn_run(c);
 }
 
-void conn_timeout(struct conn *c)
+static void conn_timeout(struct timer *t)
 {
+	struct conn *c = container_of(t, struct conn, timer);
+
 	if (c->state == C_RECV && c->in.len > 0 && !server_stopping) {
 		log_debug("%s: request timed out", c->peer_str);
 		refuse(c, S_REQUEST_TIMEOUT);

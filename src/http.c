@@ -260,25 +260,37 @@ enum status http_parse_error_status(llhttp_errno_t err, const char *line, size_t
 
 static const char *const status_text[] = {
 	[S_OK] = "OK",
+	[201] = "Created",
+	[202] = "Accepted",
 	[S_NO_CONTENT] = "No Content",
 	[S_PARTIAL_CONTENT] = "Partial Content",
 	[S_MOVED_PERMANENTLY] = "Moved Permanently",
+	[302] = "Found",
+	[303] = "See Other",
 	[S_NOT_MODIFIED] = "Not Modified",
+	[307] = "Temporary Redirect",
+	[308] = "Permanent Redirect",
 	[S_BAD_REQUEST] = "Bad Request",
 	[S_UNAUTHORIZED] = "Unauthorized",
 	[S_FORBIDDEN] = "Forbidden",
 	[S_NOT_FOUND] = "Not Found",
 	[S_METHOD_NOT_ALLOWED] = "Method Not Allowed",
 	[S_REQUEST_TIMEOUT] = "Request Timeout",
+	[409] = "Conflict",
+	[410] = "Gone",
 	[S_PRECONDITION_FAILED] = "Precondition Failed",
 	[S_PAYLOAD_TOO_LARGE] = "Content Too Large",
 	[S_URI_TOO_LONG] = "URI Too Long",
 	[S_UNSUPPORTED_MEDIA_TYPE] = "Unsupported Media Type",
 	[S_RANGE_NOT_SATISFIABLE] = "Range Not Satisfiable",
+	[422] = "Unprocessable Content",
+	[429] = "Too Many Requests",
 	[S_HEADERS_TOO_LARGE] = "Request Header Fields Too Large",
 	[S_INTERNAL_SERVER_ERROR] = "Internal Server Error",
 	[S_NOT_IMPLEMENTED] = "Not Implemented",
+	[S_BAD_GATEWAY] = "Bad Gateway",
 	[S_SERVICE_UNAVAILABLE] = "Service Unavailable",
+	[S_GATEWAY_TIMEOUT] = "Gateway Timeout",
 	[S_VERSION_NOT_SUPPORTED] = "HTTP Version Not Supported",
 };
 
@@ -287,7 +299,7 @@ const char *http_status_text(enum status s)
 	if ((size_t)s < sizeof(status_text) / sizeof(status_text[0]) &&
 	    status_text[s])
 		return status_text[s];
-	return "Unknown";
+	return ""; /* the reason phrase may be empty (RFC 9112 §4) */
 }
 
 enum status http_status_from_errno(int err)
@@ -343,7 +355,10 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 			 resp->status, http_status_text(resp->status), date);
 	if (resp->ctype)
 		rc |= buf_printf(out, max, "Content-Type: %s\r\n", resp->ctype);
-	if (resp->status != S_NOT_MODIFIED && resp->status != S_NO_CONTENT)
+	if (resp->chunked)
+		rc |= buf_puts(out, "Transfer-Encoding: chunked\r\n", max);
+	else if (resp->status != S_NOT_MODIFIED && resp->status != S_NO_CONTENT &&
+		 !resp->unframed)
 		rc |= buf_printf(out, max, "Content-Length: %lld\r\n",
 				 (long long)resp->clen);
 	if (resp->mtime) {

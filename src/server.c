@@ -30,6 +30,7 @@ struct server_cfg server_cfg = {
 		[T_IDLE] = 30000,   /* keep-alive between requests */
 		[T_WRITE] = 30000,  /* no progress writing a response */
 		[T_LINGER] = 2000,  /* draining after an error answer */
+		[T_CGI] = 60000,    /* a CGI script's whole run */
 	},
 	.grace_ms = 5000,
 	.max_conns = 0,
@@ -37,20 +38,26 @@ struct server_cfg server_cfg = {
 int64_t server_now;
 bool server_stopping;
 
-/* Tags told apart from struct conn pointers in epoll data. */
-static int listen_fds[MAX_LISTEN];
+struct listener {
+	struct watcher w;
+	int fd;
+};
+
+static struct listener listeners[MAX_LISTEN];
 static int nlisten;
-static char tag_signal;
 static int epfd = -1, sigfd = -1;
 static bool accepting;
 static bool adopted; /* inetd mode: done when its connection is */
 void (*server_hup_hook)(void);
+void (*server_child_hook)(void);
+static void on_signal(struct watcher *w, uint32_t events);
+static struct watcher sig_watcher = { on_signal };
 static int64_t accept_retry_at;
 static struct timer queues[T__COUNT]; /* circular lists, head sentinels */
 
-int server_watch(int fd, void *ptr, uint32_t events)
+int server_watch(int fd, struct watcher *w, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = ptr };
+	struct epoll_event ev = { .events = events, .data.ptr = w };
 
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
@@ -106,7 +113,7 @@ static void expire_timers(void)
 			struct timer *t = q->next;
 
 			server_timer_clear(t);
-			conn_timeout((struct conn *)t);
+			t->on_expire(t);
 		}
 	}
 }
@@ -213,7 +220,7 @@ int server_listen(const char *spec)
 		log_error("cannot listen on %s: %s", spec, strerror(err ? err : errno));
 		return -1;
 	}
-	listen_fds[nlisten++] = fd;
+	listeners[nlisten++].fd = fd;
 	return 0;
 bad:
 	log_error("bad address '%s' (expected [IP:]PORT)", spec);
@@ -229,8 +236,8 @@ static void set_accepting(bool on)
 		return;
 	accepting = on;
 	for (i = 0; i < nlisten; i++) {
-		ev.data.ptr = &listen_fds[i];
-		epoll_ctl(epfd, EPOLL_CTL_MOD, listen_fds[i], &ev);
+		ev.data.ptr = &listeners[i].w;
+		epoll_ctl(epfd, EPOLL_CTL_MOD, listeners[i].fd, &ev);
 	}
 }
 
@@ -240,10 +247,12 @@ void server_conn_closed(void)
 		set_accepting(true);
 }
 
-static void accept_batch(int lfd)
+static void accept_batch(struct watcher *w, uint32_t events)
 {
+	int lfd = container_of(w, struct listener, w)->fd;
 	int i;
 
+	(void)events;
 	for (i = 0; i < ACCEPT_BATCH; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
@@ -278,23 +287,31 @@ static int setup_signals(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -1;
 	sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	return sigfd < 0 ? -1 : server_watch(sigfd, &tag_signal, EPOLLIN);
+	return sigfd < 0 ? -1 : server_watch(sigfd, &sig_watcher, EPOLLIN);
 }
 
 static int64_t stop_deadline;
 
-static void on_signal(void)
+static void on_signal(struct watcher *w, uint32_t events)
 {
 	struct signalfd_siginfo si;
 	int i;
 
+	(void)w;
+	(void)events;
 	while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			if (server_hup_hook)
 				server_hup_hook();
+			continue;
+		}
+		if (si.ssi_signo == SIGCHLD) {
+			if (server_child_hook)
+				server_child_hook();
 			continue;
 		}
 		if (server_stopping)
@@ -303,8 +320,8 @@ static void on_signal(void)
 		server_stopping = true;
 		stop_deadline = server_now + server_cfg.grace_ms;
 		for (i = 0; i < nlisten; i++) {
-			server_unwatch(listen_fds[i]);
-			close(listen_fds[i]);
+			server_unwatch(listeners[i].fd);
+			close(listeners[i].fd);
 		}
 		nlisten = 0;
 		conn_stop_all();
@@ -323,16 +340,13 @@ int server_init(void)
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0 || setup_signals() < 0)
 		return -1;
-	for (i = 0; i < nlisten; i++)
-		if (server_watch(listen_fds[i], &listen_fds[i], EPOLLIN) < 0)
+	for (i = 0; i < nlisten; i++) {
+		listeners[i].w.on_event = accept_batch;
+		if (server_watch(listeners[i].fd, &listeners[i].w, EPOLLIN) < 0)
 			return -1;
+	}
 	accepting = true;
 	return 0;
-}
-
-static bool is_listener(void *p)
-{
-	return p >= (void *)listen_fds && p < (void *)(listen_fds + MAX_LISTEN);
 }
 
 int server_adopt(int rfd, int wfd)
@@ -370,14 +384,9 @@ int server_run(void)
 		}
 		server_now = util_now_ms();
 		for (i = 0; i < n; i++) {
-			void *p = ev[i].data.ptr;
+			struct watcher *w = ev[i].data.ptr;
 
-			if (p == &tag_signal)
-				on_signal();
-			else if (is_listener(p))
-				accept_batch(*(int *)p);
-			else
-				conn_event(p, ev[i].events);
+			w->on_event(w, ev[i].events);
 		}
 		if (!accepting && accept_retry_at && server_now >= accept_retry_at &&
 		    !server_stopping) {

@@ -1,0 +1,620 @@
+/* CGI/1.1 (RFC 3875) scripts, run without blocking the event loop: the
+ * request body goes to the script's stdin and its stdout comes back
+ * through non-blocking pipes watched by the same epoll loop. */
+#include "cgi.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "config.h"
+#include "conn.h"
+#include "log.h"
+#include "static.h"
+
+#define ENV_MAX 128        /* variables passed to a script */
+#define ENV_BYTES (64 * 1024)
+
+int cgi_timeout_ms = 60000;
+int cgi_max = 32;
+
+struct cgi {
+	struct timer timer;
+	struct watcher win, wout;  /* stdin and stdout pipes */
+	struct cgi *next;
+	struct conn *c;
+	pid_t pid;
+	int in_fd, out_fd;
+	size_t in_sent;            /* request body bytes written */
+	struct buf head;           /* the script's header block, then leftovers */
+	bool can_read, can_write;
+	bool head_done, eof;
+};
+
+static char home_path[PATH_MAX];
+static struct cgi *running;
+static int nrunning;
+
+static int home_fd = -1;
+
+int cgi_init(const char *home)
+{
+	if (!realpath(home, home_path))
+		return -1;
+	if (home_fd >= 0)
+		close(home_fd);
+	home_fd = open(home_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	server_child_hook = cgi_reap;
+	return home_fd < 0 ? -1 : 0;
+}
+
+int cgi_count(void)
+{
+	return nrunning;
+}
+
+static bool cgi_path(const struct request *req)
+{
+	static const char prefix[] = "/cgi-bin/";
+	const char *p = span_ptr(req, req->path);
+
+	return req->path.len > sizeof(prefix) - 1 &&
+	       memcmp(p, prefix, sizeof(prefix) - 1) == 0;
+}
+
+/* The script's path relative to HOME ("cgi-bin/NAME") and where the
+ * PATH_INFO starts in the resolved path; false when not a script URL. */
+static bool script_of(const struct request *req, char *rel, size_t rsz, size_t *name_end)
+{
+	char *slash;
+
+	if (!cgi_path(req) ||
+	    static_resolve(span_ptr(req, req->path), req->path.len, rel, rsz) != S_OK ||
+	    strncmp(rel, "cgi-bin/", 8) != 0)
+		return false;
+	slash = strchr(rel + 8, '/');
+	*name_end = slash ? (size_t)(slash - rel) : strlen(rel);
+	return true;
+}
+
+bool cgi_match(const struct request *req)
+{
+	char rel[PATH_MAX];
+	size_t end;
+
+	return home_fd >= 0 && script_of(req, rel, sizeof(rel), &end);
+}
+
+/* --- the script's environment ------------------------------------------ */
+
+struct env {
+	char *vars[ENV_MAX + 1];
+	size_t n;
+	struct buf b;
+};
+
+static void env_add(struct env *e, const char *name, const char *val, size_t vlen)
+{
+	size_t off = e->b.len;
+
+	if (e->n == ENV_MAX)
+		return;
+	if (buf_printf(&e->b, ENV_BYTES, "%s=", name) < 0 ||
+	    buf_append(&e->b, val, vlen, ENV_BYTES) < 0 ||
+	    buf_append(&e->b, "", 1, ENV_BYTES) < 0) {
+		e->b.len = off;
+		return;
+	}
+	e->vars[e->n++] = (char *)(uintptr_t)off; /* offsets until the end */
+}
+
+static void env_str(struct env *e, const char *name, const char *val)
+{
+	env_add(e, name, val, strlen(val));
+}
+
+static void env_span(struct env *e, const char *name, const struct request *r,
+		     struct span s)
+{
+	env_add(e, name, span_ptr(r, s), s.len);
+}
+
+/* Every request header as HTTP_NAME, except Proxy (httpoxy) and the two
+ * that have their own variables. */
+static void env_headers(struct env *e, const struct request *r)
+{
+	const char *p = r->base, *end = r->base + r->head_end;
+	const char *line = memchr(p, '\n', (size_t)(end - p));
+
+	while (line && ++line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *colon = memchr(line, ':', nl ? (size_t)(nl - line) : 0);
+		char name[64] = "HTTP_";
+		size_t i, k = 5;
+		const char *v, *ve;
+
+		if (!nl || !colon || colon - line >= (long)sizeof(name) - 6)
+			goto next;
+		for (i = 0; line + i < colon; i++)
+			name[k++] = line[i] == '-' ? '_' : (char)toupper((unsigned char)line[i]);
+		name[k] = '\0';
+		if (!strcmp(name, "HTTP_PROXY") || !strcmp(name, "HTTP_CONTENT_TYPE") ||
+		    !strcmp(name, "HTTP_CONTENT_LENGTH"))
+			goto next;
+		for (v = colon + 1; v < nl && (*v == ' ' || *v == '\t'); v++)
+			;
+		for (ve = nl; ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'); ve--)
+			;
+		env_add(e, name, v, (size_t)(ve - v));
+next:
+		line = nl;
+	}
+}
+
+/* SERVER_NAME from Host (port removed), else our address; SERVER_PORT. */
+static void server_addr(const struct conn *c, char *name, size_t nsz, char *port)
+{
+	const struct request *r = &c->req;
+	struct sockaddr_in6 sa;
+	socklen_t sl = sizeof(sa);
+	size_t n = 0;
+
+	name[0] = '\0';
+	strcpy(port, "0");
+	if (getsockname(c->fd, (struct sockaddr *)&sa, &sl) == 0 && sa.sin6_family == AF_INET6)
+		snprintf(port, 8, "%u", ntohs(sa.sin6_port));
+	else if (sl && ((struct sockaddr *)&sa)->sa_family == AF_INET)
+		snprintf(port, 8, "%u", ntohs(((struct sockaddr_in *)&sa)->sin_port));
+	if (http_has_header(r, H_HOST)) {
+		const char *h = span_ptr(r, r->hdr[H_HOST]);
+		const char *end = h + r->hdr[H_HOST].len;
+		const char *colon = h[0] == '[' ? memchr(h, ']', r->hdr[H_HOST].len) : h;
+
+		colon = colon ? memchr(colon, ':', (size_t)(end - colon)) : NULL;
+		n = (size_t)((colon ? colon : end) - h);
+		if (n >= nsz)
+			n = 0;
+		memcpy(name, h, n);
+		name[n] = '\0';
+	}
+	if (!n)
+		snprintf(name, nsz, "%s", c->peer_str[0] == '-' ? "localhost" : "localhost");
+}
+
+static void env_build(struct env *e, const struct conn *c, const char *script,
+		      const char *name, size_t name_len, const char *info)
+{
+	const struct request *r = &c->req;
+	const char *path = getenv("PATH");
+	char num[32], sname[256], sport[8];
+	size_t i;
+
+	server_addr(c, sname, sizeof(sname), sport);
+	env_str(e, "GATEWAY_INTERFACE", "CGI/1.1");
+	env_str(e, "SERVER_SOFTWARE", "httpd");
+	env_str(e, "SERVER_PROTOCOL", r->minor ? "HTTP/1.1" : "HTTP/1.0");
+	env_span(e, "REQUEST_METHOD", r, r->method_s);
+	env_span(e, "REQUEST_URI", r, r->url);
+	env_add(e, "SCRIPT_NAME", name, name_len);
+	env_str(e, "SCRIPT_FILENAME", script);
+	env_str(e, "PATH_INFO", info);
+	env_span(e, "QUERY_STRING", r, r->query);
+	env_str(e, "REMOTE_ADDR", c->peer_str);
+	snprintf(num, sizeof(num), "%u", ntohs(c->peer.sin6_port));
+	env_str(e, "REMOTE_PORT", num);
+	env_str(e, "SERVER_NAME", sname);
+	env_str(e, "SERVER_PORT", sport);
+	env_str(e, "PATH", path ? path : "/usr/local/bin:/usr/bin:/bin");
+	if (c->user) {
+		env_str(e, "REMOTE_USER", c->user);
+		env_str(e, "AUTH_TYPE", "Basic");
+	}
+	if (http_has_header(r, H_CONTENT_TYPE))
+		env_span(e, "CONTENT_TYPE", r, r->hdr[H_CONTENT_TYPE]);
+	if (r->has_body) {
+		snprintf(num, sizeof(num), "%u", r->body.len);
+		env_str(e, "CONTENT_LENGTH", num);
+	}
+	env_headers(e, r);
+	for (i = 0; i < e->n; i++)
+		e->vars[i] = e->b.data + (uintptr_t)e->vars[i];
+	e->vars[e->n] = NULL;
+}
+
+/* --- output: the script's header block --------------------------------- */
+
+static bool name_is(const char *line, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+
+	return n > k && line[k] == ':' && strncasecmp(line, name, k) == 0;
+}
+
+int cgi_header_line(const char *line, size_t n, struct response *resp,
+		    int *status, bool *has_ctype, long long *clen)
+{
+	const char *colon = memchr(line, ':', n);
+	const char *v;
+	size_t vn, i;
+
+	if (!colon || colon == line)
+		return -1;
+	for (i = 0; line + i < colon; i++)
+		if (line[i] <= ' ' || line[i] >= 0x7f)
+			return -1;
+	for (v = colon + 1; v < line + n && (*v == ' ' || *v == '\t'); v++)
+		;
+	vn = (size_t)(line + n - v);
+	for (i = 0; i < vn; i++)
+		if ((unsigned char)v[i] < ' ' && v[i] != '\t')
+			return -1;
+	if (name_is(line, n, "Status")) {
+		if (vn < 3 || !isdigit((unsigned char)v[0]) || !isdigit((unsigned char)v[1]) ||
+		    !isdigit((unsigned char)v[2]) || (vn > 3 && v[3] != ' '))
+			return -1;
+		*status = (v[0] - '0') * 100 + (v[1] - '0') * 10 + (v[2] - '0');
+		return *status >= 200 && *status <= 599 ? 0 : -1;
+	}
+	if (name_is(line, n, "Content-Length")) {
+		char *end;
+		char tmp[24];
+
+		if (vn == 0 || vn >= sizeof(tmp))
+			return -1;
+		memcpy(tmp, v, vn);
+		tmp[vn] = '\0';
+		errno = 0;
+		*clen = strtoll(tmp, &end, 10);
+		return errno || *end || *clen < 0 || !isdigit((unsigned char)tmp[0]) ? -1 : 0;
+	}
+	/* Framing is ours to decide. */
+	if (name_is(line, n, "Connection") || name_is(line, n, "Transfer-Encoding") ||
+	    name_is(line, n, "Keep-Alive"))
+		return 0;
+	if (name_is(line, n, "Content-Type"))
+		*has_ctype = true;
+	if (name_is(line, n, "Location") && *status == 0)
+		*status = 302; /* local redirects too: the client follows them */
+	if (buf_append(resp->hdrs, line, n, 16 * 1024) < 0 ||
+	    buf_append(resp->hdrs, "\r\n", 2, 16 * 1024) < 0)
+		return -1;
+	return 0;
+}
+
+/* --- processes ------------------------------------------------------------ */
+
+static void unlink_cgi(struct cgi *g)
+{
+	struct cgi **pp;
+
+	for (pp = &running; *pp; pp = &(*pp)->next)
+		if (*pp == g) {
+			*pp = g->next;
+			nrunning--;
+			return;
+		}
+}
+
+static void close_pipe(int *fd)
+{
+	if (*fd >= 0) {
+		server_unwatch(*fd);
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+void cgi_stop(struct conn *c)
+{
+	struct cgi *g = c->cgi;
+
+	if (!g)
+		return;
+	c->cgi = NULL;
+	server_timer_clear(&g->timer);
+	close_pipe(&g->in_fd);
+	close_pipe(&g->out_fd);
+	/* The whole process group: a script's children go with it. The
+	 * zombie is reaped on SIGCHLD (cgi_reap). */
+	if (g->pid > 0)
+		kill(-g->pid, SIGKILL);
+	unlink_cgi(g);
+	buf_free(&g->head);
+	free(g);
+}
+
+void cgi_reap(void)
+{
+	int st;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		struct cgi *g;
+
+		for (g = running; g; g = g->next)
+			if (g->pid == pid)
+				g->pid = 0; /* exited: nothing left to kill */
+		if (WIFSIGNALED(st))
+			log_debug("cgi %d: killed by signal %d", (int)pid, WTERMSIG(st));
+	}
+}
+
+/* In the child: pipes on 0 and 1, signals as a fresh process, exec. */
+static void child(int in, int out, const char *dir, char *const argv[], char *const envp[])
+{
+	sigset_t none;
+
+	setpgid(0, 0);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || chdir(dir) < 0)
+		_exit(127);
+	execve(argv[0], argv, envp);
+	_exit(127);
+}
+
+static pid_t spawn(const char *script, char *const envp[], int *in_fd, int *out_fd)
+{
+	char dir[PATH_MAX], *slash;
+	char *argv[] = { (char *)script, NULL };
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
+	pid_t pid;
+
+	snprintf(dir, sizeof(dir), "%s", script);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
+		goto err;
+	pid = fork();
+	if (pid < 0)
+		goto err;
+	if (pid == 0)
+		child(in[0], out[1], dir, argv, envp);
+	setpgid(pid, pid); /* also in the parent: no race with kill(-pid) */
+	close(in[0]);
+	close(out[1]);
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	*in_fd = in[1];
+	*out_fd = out[0];
+	return pid;
+err:
+	close(in[0]);
+	close(in[1]);
+	close(out[0]);
+	close(out[1]);
+	return -1;
+}
+
+/* --- the running script ---------------------------------------------------- */
+
+static void on_stdin(struct watcher *w, uint32_t events)
+{
+	struct cgi *g = container_of(w, struct cgi, win);
+	const struct request *r = &g->c->req;
+
+	(void)events;
+	while (g->in_fd >= 0 && g->in_sent < r->body.len) {
+		ssize_t n = write(g->in_fd, span_ptr(r, r->body) + g->in_sent,
+				  r->body.len - g->in_sent);
+
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* EPIPE: the script does not read its input */
+		g->in_sent += (size_t)n;
+	}
+	close_pipe(&g->in_fd); /* all written: the script sees EOF */
+}
+
+static size_t head_end(const char *p, size_t n, size_t *body)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++) {
+		if (p[i] != '\n')
+			continue;
+		if (p[i - 1] == '\n') {
+			*body = i + 1;
+			return i;
+		}
+		if (p[i - 1] == '\r' && i >= 2 && p[i - 2] == '\n') {
+			*body = i + 1;
+			return i - 1;
+		}
+	}
+	return 0;
+}
+
+/* The header block is complete in g->head: answer with it. */
+static int parse_head(struct cgi *g, size_t end, size_t body)
+{
+	struct conn *c = g->c;
+	int status = 0;
+	bool ctype = false;
+	long long clen = -1;
+	size_t i = 0;
+
+	while (i < end) {
+		const char *nl = memchr(g->head.data + i, '\n', end - i);
+		size_t n = (nl ? (size_t)(nl - g->head.data) : end) - i;
+
+		if (n && g->head.data[i + n - 1] == '\r')
+			n--;
+		if (n && cgi_header_line(g->head.data + i, n, &c->resp, &status,
+					 &ctype, &clen) < 0)
+			return -1;
+		i = nl ? (size_t)(nl - g->head.data) + 1 : end;
+	}
+	if (!ctype && status != 304 && status != 204)
+		c->resp.ctype = "application/octet-stream";
+	g->head_done = true;
+	conn_cgi_head(c, status ? (enum status)status : S_OK, clen);
+	if (body < g->head.len)
+		conn_cgi_body(c, g->head.data + body, g->head.len - body);
+	return 0;
+}
+
+/* Read what the script printed; false when the script's state was freed
+ * (its answer failed). */
+static bool pump_head(struct cgi *g)
+{
+	while (!g->head_done) {
+		size_t end, body;
+		ssize_t n;
+
+		if (buf_reserve(&g->head, 4096, CGI_HEAD_MAX + 4096) < 0) {
+			log_debug("cgi %d: header block too large", (int)g->pid);
+			conn_cgi_fail(g->c, 502);
+			return false;
+		}
+		n = read(g->out_fd, g->head.data + g->head.len, 4096);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			g->can_read = false;
+			return true;
+		}
+		if (n <= 0) {
+			log_debug("cgi %d: no valid header before end of output", (int)g->pid);
+			conn_cgi_fail(g->c, 502);
+			return false;
+		}
+		g->head.len += (size_t)n;
+		end = head_end(g->head.data, g->head.len, &body);
+		if (end && parse_head(g, end, body) < 0) {
+			log_debug("cgi %d: bad header line", (int)g->pid);
+			conn_cgi_fail(g->c, 502);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void pump(struct cgi *g)
+{
+	char tmp[16 * 1024];
+
+	if (!g->can_read || g->eof || !pump_head(g))
+		return;
+	while (g->can_read && !g->eof && conn_cgi_room(g->c) > 0) {
+		size_t room = conn_cgi_room(g->c);
+		ssize_t n = read(g->out_fd, tmp, room < sizeof(tmp) ? room : sizeof(tmp));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			g->can_read = false;
+			break;
+		}
+		if (n <= 0) {
+			g->eof = true;
+			close_pipe(&g->out_fd);
+			conn_cgi_end(g->c);
+			break;
+		}
+		conn_cgi_body(g->c, tmp, (size_t)n);
+	}
+}
+
+void cgi_pump(struct conn *c)
+{
+	if (c->cgi)
+		pump(c->cgi);
+}
+
+static void on_stdout(struct watcher *w, uint32_t events)
+{
+	struct cgi *g = container_of(w, struct cgi, wout);
+	struct conn *c = g->c;
+
+	(void)events;
+	g->can_read = true;
+	pump(g); /* may free g */
+	conn_run(c);
+}
+
+static void on_timeout(struct timer *t)
+{
+	struct cgi *g = container_of(t, struct cgi, timer);
+	struct conn *c = g->c;
+
+	log_debug("cgi %d: time limit reached, killed", (int)g->pid);
+	if (g->head_done) {
+		conn_close(c); /* mid-answer: closing is all that is left */
+		return;
+	}
+	conn_cgi_fail(c, 504);
+	conn_run(c);
+}
+
+enum status cgi_start(struct conn *c)
+{
+	char rel[PATH_MAX], script[PATH_MAX * 2], name[PATH_MAX + 1], info[PATH_MAX];
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+	struct env env = { .n = 0 };
+	struct stat st;
+	struct cgi *g;
+	size_t end;
+	int fd;
+
+	if (!script_of(&c->req, rel, sizeof(rel), &end))
+		return S_NOT_FOUND;
+	if (nrunning >= cgi_max)
+		return S_SERVICE_UNAVAILABLE;
+	snprintf(info, sizeof(info), "%s", rel + end);
+	rel[end] = '\0';
+	fd = (int)syscall(SYS_openat2, home_fd, rel, &how, sizeof(how));
+	if (fd < 0)
+		return http_status_from_errno(errno);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
+		close(fd);
+		return S_FORBIDDEN;
+	}
+	close(fd);
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return S_SERVICE_UNAVAILABLE;
+	snprintf(script, sizeof(script), "%s/%s", home_path, rel);
+	snprintf(name, sizeof(name), "/%s", rel);
+	env_build(&env, c, script, name, strlen(name), info);
+	g->pid = spawn(script, env.vars, &g->in_fd, &g->out_fd);
+	buf_free(&env.b);
+	if (g->pid < 0) {
+		free(g);
+		return S_SERVICE_UNAVAILABLE;
+	}
+	g->c = c;
+	g->timer.kind = -1;
+	g->timer.on_expire = on_timeout;
+	g->win.on_event = on_stdin;
+	g->wout.on_event = on_stdout;
+	g->next = running;
+	running = g;
+	nrunning++;
+	c->cgi = g;
+	server_watch(g->out_fd, &g->wout, EPOLLIN | EPOLLRDHUP | EPOLLET);
+	if (c->req.body.len)
+		server_watch(g->in_fd, &g->win, EPOLLOUT | EPOLLET);
+	else
+		close_pipe(&g->in_fd);
+	server_timer_set(&g->timer, T_CGI);
+	return S_OK;
+}
