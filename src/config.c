@@ -242,9 +242,9 @@ void config_norm_path(char *p)
 {
 	char *r = p, *w = p;
 
-	/* w always ends just after a '/' or at p + 1 */
-	*w++ = '/';
-	while (*r) {
+	/* Each kept segment is written as "/seg"; the reader is always at
+	 * least one '/' ahead of the writer. */
+	for (;;) {
 		size_t sl;
 
 		while (*r == '/')
@@ -253,26 +253,18 @@ void config_norm_path(char *p)
 			;
 		if (sl == 0)
 			break;
-		if (sl == 1 && r[0] == '.') {
-			r += 1;
-			continue;
-		}
 		if (sl == 2 && r[0] == '.' && r[1] == '.') {
-			r += 2;
-			if (w > p + 1) {
-				w--; /* the '/' after the last segment */
-				while (w > p + 1 && w[-1] != '/')
-					w--;
-			}
-			continue;
+			while (w > p && *--w != '/')
+				;
+		} else if (!(sl == 1 && r[0] == '.')) {
+			*w++ = '/';
+			memmove(w, r, sl);
+			w += sl;
 		}
-		memmove(w, r, sl);
-		w += sl;
 		r += sl;
-		*w++ = '/';
 	}
-	if (w > p + 1)
-		w--; /* no trailing '/' */
+	if (w == p)
+		*w++ = '/';
 	*w = '\0';
 }
 

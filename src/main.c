@@ -8,9 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <crypt.h>
+#include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgi.h"
 #include "config.h"
 #include "log.h"
 #include "server.h"
@@ -41,7 +45,8 @@ static void usage(FILE *f)
 	      "\t-e STRING\tHTML encode STRING\n"
 	      "\t-d STRING\tURL decode STRING\n\n"
 	      "\t--header-timeout SEC, --idle-timeout SEC, --write-timeout SEC,\n"
-	      "\t--max-conns N, --grace SEC, --list (directory listings)\n",
+	      "\t--max-conns N, --grace SEC, --list (directory listings)\n"
+	      "\t--cgi-timeout SEC, --cgi-max N (CGI scripts at once)\n",
 	      f);
 }
 
@@ -65,7 +70,8 @@ static int parse_num(const char *s, long lo, long hi, long *out)
 	return 0;
 }
 
-enum { O_HEADER = 256, O_IDLE, O_WRITE, O_MAXCONN, O_GRACE, O_LIST };
+enum { O_HEADER = 256, O_IDLE, O_WRITE, O_MAXCONN, O_GRACE, O_LIST, O_CGI_TIMEOUT,
+       O_CGI_MAX };
 
 static const struct option longopts[] = {
 	{ "dump", no_argument, NULL, 'D' },
@@ -76,6 +82,8 @@ static const struct option longopts[] = {
 	{ "max-conns", required_argument, NULL, O_MAXCONN },
 	{ "grace", required_argument, NULL, O_GRACE },
 	{ "list", no_argument, NULL, O_LIST },
+	{ "cgi-timeout", required_argument, NULL, O_CGI_TIMEOUT },
+	{ "cgi-max", required_argument, NULL, O_CGI_MAX },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -93,33 +101,72 @@ static int parse_secs(const char *s, int *ms)
 	return 0;
 }
 
-static int print_decoded(const char *s)
+static int hexdigit(int c)
 {
-	size_t n = strlen(s);
-	char *out = malloc(n + 1);
-	long len;
-
-	if (!out)
-		return 1;
-	len = util_pct_decode(out, s, n, 1);
-	if (len < 0)
-		len = 0;
-	fwrite(out, 1, (size_t)len, stdout);
-	putchar('\n');
-	free(out);
-	return 0;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+		return (c | 0x20) - 'a' + 10;
+	return -1;
 }
 
+/* -d: as busybox, '+' is a space, a malformed escape stays as it is, the
+ * output stops at a decoded NUL and no newline follows. */
+static int print_decoded(const char *s)
+{
+	for (; *s; s++) {
+		int hi = *s == '%' ? hexdigit((unsigned char)s[1]) : -1;
+		int lo = hi >= 0 ? hexdigit((unsigned char)s[2]) : -1;
+		int c = *s == '+' ? ' ' : *s;
+
+		if (lo >= 0) {
+			c = hi << 4 | lo;
+			s += 2;
+		}
+		if (c == '\0')
+			break;
+		putchar(c);
+	}
+	return fflush(stdout) ? 1 : 0;
+}
+
+/* -e: as busybox, every byte but [0-9A-Za-z] becomes &#N; (no newline). */
 static int print_encoded(const char *s)
 {
-	struct buf b = { 0 };
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
 
-	util_html_escape(&b, s, strlen(s), SIZE_MAX);
-	if (b.len)
-		fwrite(b.data, 1, b.len, stdout);
-	putchar('\n');
-	buf_free(&b);
-	return 0;
+		if ((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+			putchar(c);
+		else
+			printf("&#%u;", c);
+	}
+	return fflush(stdout) ? 1 : 0;
+}
+
+/* -m: "$1$" + 8 random salt characters, MD5-crypt by libcrypt. */
+static int print_md5(const char *pass)
+{
+	static const char b64[] =
+		"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	unsigned char rnd[8];
+	char salt[] = "$1$XXXXXXXX";
+	const char *h;
+	size_t i;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		log_error("-m: no random bytes: %s", strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < sizeof(rnd); i++)
+		salt[3 + i] = b64[rnd[i] & 63];
+	h = crypt(pass, salt);
+	if (!h || h[0] == '*') {
+		log_error("-m: crypt() failed");
+		return 1;
+	}
+	puts(h);
+	return fflush(stdout) ? 1 : 0;
 }
 
 /* -1 on a bad option (usage printed); 0 to go on; 1.. to exit with it. */
@@ -141,7 +188,7 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 		case 'h': o->home = optarg; break;
 		case 'd': *status = print_decoded(optarg); return 1;
 		case 'e': *status = print_encoded(optarg); return 1;
-		case 'm': *status = 1; fputs("httpd: -m: not supported yet\n", stderr); return 1;
+		case 'm': *status = print_md5(optarg); return 1;
 		case O_LIST: server_cfg.listing = true; break;
 		case O_HEADER: case O_IDLE: case O_WRITE: case O_GRACE: {
 			int *dst = c == O_GRACE ? &server_cfg.grace_ms
@@ -151,6 +198,15 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 				return *status = bad("timeout", optarg), 1;
 			break;
 		}
+		case O_CGI_TIMEOUT:
+			if (parse_secs(optarg, &server_cfg.timeout_ms[T_CGI]) < 0)
+				return *status = bad("timeout", optarg), 1;
+			break;
+		case O_CGI_MAX:
+			if (parse_num(optarg, 1, 100000, &v) < 0)
+				return *status = bad("script count", optarg), 1;
+			cgi_max = (int)v;
+			break;
 		case O_MAXCONN:
 			if (parse_num(optarg, 1, 10000000, &v) < 0)
 				return *status = bad("connection count", optarg), 1;
@@ -245,6 +301,30 @@ static int daemonize(void)
 	return 0;
 }
 
+/* inetd mode: the loop must never block on the inherited descriptors. */
+static int set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* inetd mode. When stdin and stdout are one socket (inetd, systemd,
+ * socat), it is served as one fd: sendmsg/sendfile, one epoll entry. */
+static int serve_stdio(void)
+{
+	struct stat in, out;
+	int wfd = STDOUT_FILENO;
+
+	if (fstat(STDIN_FILENO, &in) < 0 || fstat(STDOUT_FILENO, &out) < 0)
+		return -1;
+	if (S_ISSOCK(in.st_mode) && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+		wfd = STDIN_FILENO;
+	if (set_nonblock(STDIN_FILENO) < 0 || set_nonblock(wfd) < 0)
+		return -1;
+	return server_adopt(STDIN_FILENO, wfd);
+}
+
 /* More fds than the usual 1024 soft limit: one per connection. */
 static void raise_fd_limit(void)
 {
@@ -269,10 +349,12 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o, &status))
 		return status;
-	if (static_init(o.home) < 0) {
+	if (static_init(o.home) < 0 || cgi_init(o.home) < 0) {
 		log_error("cannot open home directory '%s': %s", o.home, strerror(errno));
 		return 1;
 	}
+	if (o.realm)
+		config_set_realm(o.realm);
 	if (config_load(o.conf, o.home) < 0)
 		return 1;
 	raise_fd_limit();
@@ -289,10 +371,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	server_hup_hook = config_reload;
-	if (o.inetd && server_adopt(STDIN_FILENO, STDOUT_FILENO) < 0) {
+	if (o.inetd && serve_stdio() < 0) {
 		log_error("-i: cannot serve standard input: %s", strerror(errno));
 		return 1;
 	}
-	(void)o.realm;
 	return server_run();
 }
