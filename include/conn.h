@@ -15,6 +15,7 @@ enum conn_state {
 	C_SEND,   /* writing the response head and body */
 	C_LINGER, /* response sent, write side shut: drain until EOF */
 	C_CGI,    /* waiting for a CGI script's header block */
+	C_CLOSED, /* closed, freed after the current batch of events */
 };
 
 struct cgi;

@@ -53,6 +53,11 @@ int server_run(void);
 /* epoll wrapper: w->on_event is called with the events. */
 int server_watch(int fd, struct watcher *w, uint32_t events);
 void server_unwatch(int fd);
+/* Free p (malloc'ed) once the current batch of events is handled: events
+ * for its watchers may still be in the batch. Its watchers must have been
+ * passed to server_watcher_dead first, so those events are ignored. */
+void server_defer_free(void *p);
+void server_watcher_dead(struct watcher *w);
 
 void server_timer_set(struct timer *t, enum timer_kind kind);
 void server_timer_clear(struct timer *t);

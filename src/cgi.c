@@ -332,7 +332,9 @@ void cgi_stop(struct conn *c)
 		kill(-g->pid, SIGKILL);
 	unlink_cgi(g);
 	buf_free(&g->head);
-	free(g);
+	server_watcher_dead(&g->win);
+	server_watcher_dead(&g->wout);
+	server_defer_free(g);
 }
 
 void cgi_reap(void)

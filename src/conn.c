@@ -101,17 +101,23 @@ struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
 	return c;
 }
 
-void conn_free(struct conn *c)
+static void release(struct conn *c)
 {
 	cgi_stop(c);
 	if (c->resp.fd >= 0)
 		close(c->resp.fd);
+	c->resp.fd = -1;
 	buf_free(&c->in);
 	buf_free(&c->out);
 	buf_free(&c->body);
 	buf_free(&c->hdrs);
 	buf_free(&c->raw);
 	buf_free(&c->segs);
+}
+
+void conn_free(struct conn *c)
+{
+	release(c);
 	free(c);
 }
 
@@ -155,7 +161,10 @@ void conn_close(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	nconns--;
-	conn_free(c);
+	release(c);
+	c->state = C_CLOSED;
+	server_watcher_dead(&c->w);
+	server_defer_free(c);
 	server_conn_closed();
 }
 
@@ -804,6 +813,8 @@ void conn_run(struct conn *c)
 		enum step s;
 
 		switch (c->state) {
+		case C_CLOSED:
+			return; /* closed earlier in this batch of events */
 		case C_RECV:
 			s = do_recv(c);
 			break;

@@ -67,6 +67,42 @@ void server_unwatch(int fd)
 	epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
+static void ignore_event(struct watcher *w, uint32_t events)
+{
+	(void)w;
+	(void)events;
+}
+
+void server_watcher_dead(struct watcher *w)
+{
+	w->on_event = ignore_event;
+}
+
+static void **dead;
+static size_t ndead, dead_cap;
+
+void server_defer_free(void *p)
+{
+	if (ndead == dead_cap) {
+		size_t cap = dead_cap ? dead_cap * 2 : 64;
+		void **d = realloc(dead, cap * sizeof(*d));
+
+		if (!d) {
+			/* Out of memory: leaking p is safer than freeing it early. */
+			return;
+		}
+		dead = d;
+		dead_cap = cap;
+	}
+	dead[ndead++] = p;
+}
+
+static void free_dead(void)
+{
+	while (ndead)
+		free(dead[--ndead]);
+}
+
 void server_timer_clear(struct timer *t)
 {
 	if (t->kind < 0)
@@ -388,14 +424,17 @@ int server_run(void)
 
 			w->on_event(w, ev[i].events);
 		}
+		free_dead(); /* nothing of this batch can name them any more */
 		if (!accepting && accept_retry_at && server_now >= accept_retry_at &&
 		    !server_stopping) {
 			accept_retry_at = 0;
 			set_accepting(true);
 		}
 		expire_timers();
+		free_dead();
 		if (server_stopping && server_now >= stop_deadline) {
 			conn_close_all();
+			free_dead();
 			break;
 		}
 	}
