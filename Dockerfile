@@ -1,0 +1,37 @@
+# httpd in a tiny image: a static, hardened, stripped binary and the demo site.
+#   docker build -t httpd . && docker run --rm -p 8080:8080 httpd
+# Tests build it from a local base image: --build-arg BASE=local/debian:bookworm
+# (see tests/docker/run.sh).
+ARG BASE=debian:bookworm-slim
+
+FROM ${BASE} AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      gcc make libc6-dev node-llhttp libjansson-dev libcrypt-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Makefile ./
+COPY include/ include/
+COPY src/ src/
+# static-pie keeps ASLR for the whole binary; relro/now make the GOT read-only.
+# getpwnam/getaddrinfo link warnings are expected: -u takes numeric ids here and
+# addresses are numeric, so no NSS module is ever loaded.
+RUN make -j"$(nproc)" BUILD=/tmp/build BIN=/httpd OPT=-O2 \
+      HARDEN="-D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE" \
+      LDFLAGS="-static-pie -Wl,-z,relro,-z,now" /httpd \
+ && strip --strip-all /httpd \
+ && if readelf -l /httpd | grep -q INTERP; then echo "/httpd is not static" >&2; exit 1; fi
+# COPY without BuildKit cannot --chmod: make the site world-readable here, so the
+# unprivileged server can read it whatever the umask of the checkout was.
+COPY www/ /out/www/
+RUN chmod -R a+rX,go-w /out/www
+
+FROM scratch
+COPY --from=build /httpd /httpd
+COPY --from=build /out/www/ /www/
+# nobody:nogroup, numeric because the image has no /etc/passwd.
+USER 65534:65534
+EXPOSE 8080
+# Arguments given to `docker run` replace CMD, as busybox httpd options.
+ENTRYPOINT ["/httpd"]
+CMD ["-f", "-v", "-p", "8080", "-h", "/www"]
