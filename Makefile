@@ -66,7 +66,7 @@ run: deps-build $(BIN)
 test: deps $(BIN) unit integration browser docker-test
 
 unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail
 
 integration: $(BIN)
 	HTTPD=$(abspath $(BIN)) $(PYTHON) tests/integration/run.py

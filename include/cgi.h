@@ -21,6 +21,9 @@ bool cgi_match(const struct request *req);
 /* Start the script for c's request: S_OK when it runs (the answer follows
  * through conn_cgi_*), else the status to answer. */
 enum status cgi_start(struct conn *c);
+/* A directory without an index file: run HOME/cgi-bin/index.cgi if there
+ * is one, as busybox does; false when there is none (*s untouched). */
+bool cgi_index(struct conn *c, enum status *s);
 /* The connection sent what it had: read more output if there is some. */
 void cgi_pump(struct conn *c);
 /* The connection goes away: kill the script, free its state. */

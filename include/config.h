@@ -23,6 +23,8 @@ void config_set_realm(const char *realm);
  * the authenticated user for the log. */
 enum status config_check(const struct request *req, const struct sockaddr_in6 *peer,
 			 struct response *resp, const char **user);
+/* The interpreter of a file by its extension (*.php:/usr/bin/php-cgi), or NULL. */
+const char *config_interpreter(const char *name);
 /* Index file of a directory (I: line), "index.html" by default. */
 const char *config_index_name(void);
 /* An open fd of the custom page for this status (E404:…), or -1. */

@@ -90,6 +90,8 @@ struct request {
 	bool keep_raw;           /* ... as received, chunk framing included */
 	bool bad_value;          /* header value with CR/LF/NUL (obs-fold, bare CR) */
 	uint32_t body_len;       /* body bytes seen (kept or not) */
+	uint32_t chunk_end;      /* where the CRLF after chunk data must be */
+	bool chunk_check;        /* ... and it is still to be checked */
 	uint64_t discard_len;
 };
 

@@ -38,6 +38,8 @@ extern struct server_cfg server_cfg;
 extern int64_t server_now;       /* ms, monotonic, updated once per wakeup */
 extern bool server_stopping;
 
+/* Split "[IP:]PORT" / "[IPv6]:PORT" (host "" for any); -1 if malformed. */
+int server_parse_addr(const char *spec, char *host, size_t hsz, const char **port);
 /* Parse "[IP:]PORT" / "[IPv6]:PORT"; bind and listen. -1 with a message. */
 int server_listen(const char *spec);
 /* Create the epoll set and signal handling; after server_listen. */

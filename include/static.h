@@ -1,4 +1,4 @@
-/* Static files under HOME: path resolution, open/fstat, the file response. */
+/* Static files under HOME: path resolution, files, variants, listings. */
 #ifndef STATIC_H
 #define STATIC_H
 
@@ -13,9 +13,13 @@
  * it does not fit in out. Pure: no file system access. */
 enum status static_resolve(const char *path, size_t n, char *out, size_t outsz);
 
-/* Open HOME once at start-up (relative paths are opened beneath it). */
+/* Open HOME once at start-up (relative paths are opened beneath it) and
+ * note its real path (a symlink is followed only when it ends inside). */
 int static_init(const char *home);
-/* Serve req (GET/HEAD/OPTIONS) from HOME into resp. */
+/* Serve req from HOME into resp: GET/HEAD of a file (pre-compressed
+ * FILE.br/FILE.gz when Accept-Encoding allows, conditional requests,
+ * ranges), a directory's index file or listing (server_cfg.listing),
+ * OPTIONS on a path or on "*"; other methods get 405 with Allow. */
 enum status static_serve(const struct request *req, struct response *resp);
 
 #endif

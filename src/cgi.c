@@ -74,27 +74,41 @@ static bool cgi_path(const struct request *req)
 	       memcmp(p, prefix, sizeof(prefix) - 1) == 0;
 }
 
-/* The script's path relative to HOME ("cgi-bin/NAME") and where the
- * PATH_INFO starts in the resolved path; false when not a script URL. */
-static bool script_of(const struct request *req, char *rel, size_t rsz, size_t *name_end)
+/* What runs: the file (relative to HOME), its interpreter if any, and the
+ * CGI names for it. */
+struct target {
+	char rel[PATH_MAX];
+	char info[PATH_MAX];     /* PATH_INFO */
+	const char *interp;      /* NULL: the file is the program */
+};
+
+/* /cgi-bin/NAME[/PATH_INFO], or any file with an interpreter extension. */
+static bool target_of(const struct request *req, struct target *t)
 {
 	char *slash;
 
-	if (!cgi_path(req) ||
-	    static_resolve(span_ptr(req, req->path), req->path.len, rel, rsz) != S_OK ||
-	    strncmp(rel, "cgi-bin/", 8) != 0)
+	if (home_fd < 0 || static_resolve(span_ptr(req, req->path), req->path.len,
+					  t->rel, sizeof(t->rel)) != S_OK)
 		return false;
-	slash = strchr(rel + 8, '/');
-	*name_end = slash ? (size_t)(slash - rel) : strlen(rel);
-	return true;
+	t->info[0] = '\0';
+	t->interp = NULL;
+	if (cgi_path(req) && strncmp(t->rel, "cgi-bin/", 8) == 0) {
+		slash = strchr(t->rel + 8, '/');
+		if (slash) {
+			snprintf(t->info, sizeof(t->info), "%s", slash);
+			*slash = '\0';
+		}
+		return true;
+	}
+	t->interp = config_interpreter(t->rel);
+	return t->interp != NULL;
 }
 
 bool cgi_match(const struct request *req)
 {
-	char rel[PATH_MAX];
-	size_t end;
+	struct target t;
 
-	return home_fd >= 0 && script_of(req, rel, sizeof(rel), &end);
+	return target_of(req, &t);
 }
 
 /* --- the script's environment ------------------------------------------ */
@@ -368,14 +382,17 @@ static void child(int in, int out, const char *dir, char *const argv[], char *co
 	_exit(127);
 }
 
-static pid_t spawn(const char *script, char *const envp[], int *in_fd, int *out_fd)
+static pid_t spawn(const char *script, const char *interp, char *const envp[],
+		   int *in_fd, int *out_fd)
 {
 	char dir[PATH_MAX], *slash;
-	char *argv[] = { (char *)script, NULL };
+	char *argv[] = { (char *)(interp ? interp : script), (char *)script, NULL };
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	pid_t pid;
 
-	snprintf(dir, sizeof(dir), "%s", script);
+	if (strlen(script) >= sizeof(dir))
+		return -1;
+	strcpy(dir, script);
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';
@@ -384,8 +401,11 @@ static pid_t spawn(const char *script, char *const envp[], int *in_fd, int *out_
 	pid = fork();
 	if (pid < 0)
 		goto err;
-	if (pid == 0)
+	if (pid == 0) {
+		if (!interp)
+			argv[1] = NULL;
 		child(in[0], out[1], dir, argv, envp);
+	}
 	setpgid(pid, pid); /* also in the parent: no race with kill(-pid) */
 	close(in[0]);
 	close(out[1]);
@@ -566,27 +586,23 @@ static void on_timeout(struct timer *t)
 	conn_run(c);
 }
 
-enum status cgi_start(struct conn *c)
+static enum status run(struct conn *c, struct target *t)
 {
-	char rel[PATH_MAX], script[PATH_MAX * 2], name[PATH_MAX + 1], info[PATH_MAX];
+	char script[PATH_MAX * 2], name[PATH_MAX + 1];
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
 				.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
 	struct env env = { .n = 0 };
 	struct stat st;
 	struct cgi *g;
-	size_t end;
 	int fd;
 
-	if (!script_of(&c->req, rel, sizeof(rel), &end))
-		return S_NOT_FOUND;
 	if (nrunning >= cgi_max)
 		return S_SERVICE_UNAVAILABLE;
-	snprintf(info, sizeof(info), "%s", rel + end);
-	rel[end] = '\0';
-	fd = (int)syscall(SYS_openat2, home_fd, rel, &how, sizeof(how));
+	fd = (int)syscall(SYS_openat2, home_fd, t->rel, &how, sizeof(how));
 	if (fd < 0)
 		return http_status_from_errno(errno);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (!t->interp && !(st.st_mode & 0111))) {
 		close(fd);
 		return S_FORBIDDEN;
 	}
@@ -594,10 +610,10 @@ enum status cgi_start(struct conn *c)
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return S_SERVICE_UNAVAILABLE;
-	snprintf(script, sizeof(script), "%s/%s", home_path, rel);
-	snprintf(name, sizeof(name), "/%s", rel);
-	env_build(&env, c, script, name, strlen(name), info);
-	g->pid = spawn(script, env.vars, &g->in_fd, &g->out_fd);
+	snprintf(script, sizeof(script), "%s/%s", home_path, t->rel);
+	snprintf(name, sizeof(name), "/%s", t->rel);
+	env_build(&env, c, script, name, strlen(name), t->info);
+	g->pid = spawn(script, t->interp, env.vars, &g->in_fd, &g->out_fd);
 	buf_free(&env.b);
 	if (g->pid < 0) {
 		free(g);
@@ -619,4 +635,29 @@ enum status cgi_start(struct conn *c)
 		close_pipe(&g->in_fd);
 	server_timer_set(&g->timer, T_CGI);
 	return S_OK;
+}
+
+enum status cgi_start(struct conn *c)
+{
+	struct target t;
+
+	if (!target_of(&c->req, &t))
+		return S_NOT_FOUND;
+	return run(c, &t);
+}
+
+bool cgi_index(struct conn *c, enum status *s)
+{
+	struct target t = { .rel = "cgi-bin/index.cgi" };
+	const struct request *r = &c->req;
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (home_fd < 0 || !r->path.len || span_ptr(r, r->path)[r->path.len - 1] != '/' ||
+	    static_resolve(span_ptr(r, r->path), r->path.len, dir, sizeof(dir)) != S_OK ||
+	    fstatat(home_fd, dir, &st, 0) < 0 || !S_ISDIR(st.st_mode) ||
+	    fstatat(home_fd, t.rel, &st, 0) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	*s = run(c, &t);
+	return true;
 }

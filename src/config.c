@@ -55,6 +55,8 @@ struct config {
 	size_t npages;
 	struct mime_rule *mime;  /* file order */
 	size_t nmime;
+	struct mime_rule *interp; /* *.ext:/path/interpreter, file order */
+	size_t ninterp;
 };
 
 static struct config empty;
@@ -621,6 +623,11 @@ static void config_free(struct config *c)
 		free(c->mime[i].ext);
 		free(c->mime[i].type);
 	}
+	for (i = 0; i < c->ninterp; i++) {
+		free(c->interp[i].ext);
+		free(c->interp[i].type);
+	}
+	free(c->interp);
 	free(c->auth);
 	free(c->pages);
 	free(c->mime);
@@ -710,9 +717,16 @@ static int add_rule(struct loader *ld, int line, const struct config_rule *r)
 		c->pages[c->npages - 1].line = line;
 		return dup_or(&c->pages[c->npages - 1].file, r->a) ? 0 : -1;
 	case CK_INTERP:
-		report(ld, line, true, "'*%s:' interpreter lines (CGI) are not supported "
-		       "yet; line ignored", r->a);
-		return 0;
+		if (r->b[0] != '/') {
+			report(ld, line, false, "interpreter '%s' is not an absolute path", r->b);
+			return 0;
+		}
+		if (!(p = grow(c->interp, &c->ninterp, sizeof(*c->interp))))
+			return -1;
+		c->interp = p;
+		c->interp[c->ninterp - 1].ext = strdup(r->a);
+		c->interp[c->ninterp - 1].type = strdup(r->b);
+		return c->interp[c->ninterp - 1].ext && c->interp[c->ninterp - 1].type ? 0 : -1;
 	case CK_PROXY:
 		report(ld, line, true, "P: (reverse proxy) lines are not supported yet; "
 		       "line ignored");
@@ -1001,6 +1015,18 @@ enum status config_check(const struct request *req, const struct sockaddr_in6 *p
 	if (s == S_UNAUTHORIZED)
 		add_challenge(resp);
 	return s;
+}
+
+const char *config_interpreter(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	const char *dot = strrchr(slash ? slash : name, '.');
+	size_t i;
+
+	for (i = cur->ninterp; dot && i-- > 0;) /* a later line wins */
+		if (strcmp(cur->interp[i].ext, dot) == 0)
+			return cur->interp[i].type;
+	return NULL;
 }
 
 const char *config_index_name(void)

@@ -296,6 +296,10 @@ static void handle(struct conn *c)
 		}
 	} else {
 		s = static_serve(&c->req, &c->resp);
+		if (s == S_NOT_FOUND && c->resp.fd < 0 && cgi_index(c, &s) && s == S_OK) {
+			c->state = C_CGI;
+			return;
+		}
 	}
 	respond(c, s);
 }
@@ -375,6 +379,7 @@ static enum parse parse_head(struct conn *c)
 	const char *nl;
 	size_t end, line;
 	llhttp_errno_t e;
+	enum status st;
 
 	/* RFC 9112 §2.2: ignore empty lines before a request line. */
 	while (c->in.len && (c->in.data[0] == '\r' || c->in.data[0] == '\n')) {
@@ -402,8 +407,8 @@ static enum parse parse_head(struct conn *c)
 	c->pos = c->req.head_end = (uint32_t)end;
 	c->head_parsed = true;
 	split_target(&c->req);
-	if ((c->req.error = http_validate(&c->req)) != S_OK)
-		return refuse(c, c->req.error);
+	if ((st = http_validate(&c->req)) != S_OK)
+		return refuse(c, st);
 	c->req.keep_body = server_cfg.dump || api_match(&c->req) || cgi_match(&c->req);
 	c->req.keep_raw = server_cfg.dump;
 	if (c->req.has_body && !(c->parser.flags & F_CHUNKED) &&
@@ -423,6 +428,22 @@ static enum parse parse_head(struct conn *c)
 	return parse_body(c);
 }
 
+/* Body bytes of a static request are dropped once parsed, but for the
+ * CRLF after chunk data that is still to be checked (at most 2 bytes). */
+static void drop_body(struct conn *c)
+{
+	struct request *r = &c->req;
+	size_t keep = 0;
+
+	if (r->chunk_check && r->chunk_end < c->in.len) {
+		keep = c->in.len - r->chunk_end;
+		memmove(c->in.data + r->head_end, c->in.data + r->chunk_end, keep);
+	}
+	if (r->chunk_check)
+		r->chunk_end = r->head_end;
+	c->in.len = c->pos = r->head_end + keep;
+}
+
 static enum parse parse_body(struct conn *c)
 {
 	llhttp_errno_t e;
@@ -438,8 +459,8 @@ static enum parse parse_body(struct conn *c)
 	if (e != HPE_OK)
 		return refuse(c, c->req.error ? c->req.error : S_BAD_REQUEST);
 	c->pos = c->in.len;
-	if (!c->req.keep_body) /* body bytes of a static request are dropped */
-		c->in.len = c->pos = c->req.head_end;
+	if (!c->req.keep_body)
+		drop_body(c);
 	return P_MORE;
 }
 

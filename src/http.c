@@ -109,13 +109,22 @@ static int on_header_field_complete(llhttp_t *p)
 static int on_header_value(llhttp_t *p, const char *at, size_t n)
 {
 	struct request *r = req_of(p);
+	const char *q = at;
 
-	/* The whole head is parsed in one call, so a value arrives in one
-	 * piece; a second piece means an obs-fold continuation line. */
-	if (r->cur == -2)
+	if (n == 0 && r->cur != -2) {
+		r->cur = -2; /* an empty value: llhttp points past its line */
+		return 0;
+	}
+	/* The whole head is in memory: a value must follow its own colon on
+	 * the same line, else it is an obs-fold continuation line. */
+	while (q > r->base && (q[-1] == ' ' || q[-1] == '\t'))
+		q--;
+	if (r->cur == -2 || q == r->base || q[-1] != ':')
 		return fail(p, S_BAD_REQUEST, "obsolete line folding");
 	if (memchr(at, '\0', n) || memchr(at, '\r', n))
 		return fail(p, S_BAD_REQUEST, "invalid header value");
+	while (n && (at[n - 1] == ' ' || at[n - 1] == '\t'))
+		n--; /* trailing whitespace is not part of the value (RFC 9110 §5.5) */
 	if (r->cur >= 0 && n)
 		r->hdr[r->cur] = span_at(r, at, n);
 	r->cur = -2;
@@ -141,9 +150,27 @@ static int on_headers_complete(llhttp_t *p)
 	return HPE_PAUSED;
 }
 
+/* llhttp 8.1 takes any two bytes after chunk data: check for the CRLF
+ * ourselves when the next chunk header (or the last chunk) comes. */
+static int on_chunk_header(llhttp_t *p)
+{
+	struct request *r = req_of(p);
+	const char *c = r->base + r->chunk_end;
+
+	if (r->chunk_check && (c[0] != '\r' || c[1] != '\n'))
+		return fail(p, S_BAD_REQUEST, "chunk data not followed by CRLF");
+	r->chunk_check = false;
+	return 0;
+}
+
 static int on_body(llhttp_t *p, const char *at, size_t n)
 {
 	struct request *r = req_of(p);
+
+	if (p->flags & F_CHUNKED) {
+		r->chunk_end = (uint32_t)(at + n - r->base);
+		r->chunk_check = true;
+	}
 
 	if (r->keep_body) {
 		if (r->body_len + n > HTTP_BODY_KEEP_MAX)
@@ -180,6 +207,7 @@ static const llhttp_settings_t settings = {
 	.on_header_value_complete = on_header_value_complete,
 	.on_headers_complete = on_headers_complete,
 	.on_body = on_body,
+	.on_chunk_header = on_chunk_header,
 	.on_message_complete = on_message_complete,
 };
 
@@ -310,6 +338,8 @@ enum status http_status_from_errno(int err)
 		return S_NOT_FOUND;
 	case EACCES:
 	case EPERM:
+	case ENXIO:  /* a socket or device file */
+	case ENODEV:
 	case EXDEV:  /* openat2 RESOLVE_BENEATH: a symlink leads out of HOME */
 	case ELOOP:
 		return S_FORBIDDEN;

@@ -182,7 +182,15 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 		case 'v': server_cfg.verbose = ++log_level; break;
 		case 'D': server_cfg.dump = true; break;
 		case 'c': o->conf = optarg; break;
-		case 'p': o->port = optarg; break;
+		case 'p': {
+			char host[64];
+			const char *port;
+
+			if (server_parse_addr(optarg, host, sizeof(host), &port) < 0)
+				return *status = bad("address", optarg), 1;
+			o->port = optarg;
+			break;
+		}
 		case 'u': o->user = optarg; break;
 		case 'r': o->realm = optarg; break;
 		case 'h': o->home = optarg; break;

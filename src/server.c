@@ -168,14 +168,22 @@ const char *server_date(void)
 }
 
 /* Split "[IP:]PORT", "[v6]:PORT" or "v6:PORT"; host NULL for any address. */
-static int parse_spec(const char *spec, char *host, size_t hsz, const char **port)
+static int valid_port(const char *s)
+{
+	char *end;
+	long p = strtol(s, &end, 10);
+
+	return *s >= '0' && *s <= '9' && !*end && p >= 0 && p <= 65535 ? 0 : -1;
+}
+
+int server_parse_addr(const char *spec, char *host, size_t hsz, const char **port)
 {
 	const char *colon = strrchr(spec, ':');
 
 	host[0] = '\0';
 	if (!colon) {
 		*port = spec;
-		return 0;
+		return valid_port(spec);
 	}
 	*port = colon + 1;
 	if (spec[0] == '[') {
@@ -185,13 +193,13 @@ static int parse_spec(const char *spec, char *host, size_t hsz, const char **por
 			return -1;
 		memcpy(host, spec + 1, (size_t)(end - spec - 1));
 		host[end - spec - 1] = '\0';
-		return 0;
+	} else {
+		if ((size_t)(colon - spec) >= hsz)
+			return -1;
+		memcpy(host, spec, (size_t)(colon - spec));
+		host[colon - spec] = '\0';
 	}
-	if ((size_t)(colon - spec) >= hsz)
-		return -1;
-	memcpy(host, spec, (size_t)(colon - spec));
-	host[colon - spec] = '\0';
-	return 0;
+	return valid_port(*port);
 }
 
 static int listen_on(const struct addrinfo *ai)
@@ -225,11 +233,9 @@ int server_listen(const char *spec)
 	long p;
 	int rc, fd = -1, err = 0;
 
-	if (parse_spec(spec, host, sizeof(host), &port) < 0)
+	if (server_parse_addr(spec, host, sizeof(host), &port) < 0 || nlisten == MAX_LISTEN)
 		goto bad;
 	p = strtol(port, &end, 10);
-	if (!*port || *end || p < 0 || p > 65535 || nlisten == MAX_LISTEN)
-		goto bad;
 	if (!host[0])
 		hints.ai_family = AF_INET6; /* then AF_INET if IPv6 is off */
 	rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);

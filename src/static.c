@@ -1,4 +1,4 @@
-/* Static files under HOME: path resolution, open/fstat, the file response. */
+/* Static files under HOME: path resolution, files, variants, listings. */
 #include "static.h"
 
 #include <dirent.h>
@@ -29,6 +29,7 @@
 #define ALLOW_SERVER "Allow: GET, HEAD, POST, OPTIONS\r\n" /* OPTIONS * */
 
 static int home_fd = -1;
+static char home_real[PATH_MAX_LEN]; /* HOME's real path */
 static uint64_t boundary_seed;
 
 /* Pre-compressed variants looked for beside a file, best first on a tie. */
@@ -105,6 +106,10 @@ int static_init(const char *home)
 
 	if (fd < 0)
 		return -1;
+	if (!realpath(home, home_real)) {
+		close(fd);
+		return -1;
+	}
 	if (home_fd >= 0)
 		close(home_fd);
 	home_fd = fd;
@@ -116,7 +121,7 @@ int static_init(const char *home)
 }
 
 /* Open beneath dir: no "..", absolute link or magic link may lead out. */
-static int open_how(int dir, const char *rel, uint64_t flags)
+static int openat2_beneath(int dir, const char *rel, uint64_t flags)
 {
 	struct open_how how = {
 		.flags = flags | O_CLOEXEC,
@@ -126,9 +131,54 @@ static int open_how(int dir, const char *rel, uint64_t flags)
 	return (int)syscall(SYS_openat2, dir, rel, &how, sizeof(how));
 }
 
+/* Is the file open as fd inside HOME (by its real path, as the kernel
+ * resolved it)? */
+static bool inside_home(int fd)
+{
+	char proc[64], real[PATH_MAX_LEN];
+	size_t hl = strlen(home_real);
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, real, sizeof(real) - 1);
+	if (n < 0 || (size_t)n < hl || memcmp(real, home_real, hl) != 0)
+		return false;
+	return (size_t)n == hl || real[hl] == '/' || (hl == 1 && real[0] == '/');
+}
+
+/* Open rel beneath dir, never outside HOME. RESOLVE_BENEATH refuses every
+ * absolute symlink and every ".." above dir, even one that lands inside
+ * HOME: for those the path is resolved again, following links, as an
+ * O_PATH fd (opening nothing, so no device sees an open), and opened
+ * through it only when the file it reached lies inside HOME. */
+static int open_home(int dir, const char *rel, uint64_t flags)
+{
+	char proc[64];
+	int pfd, fd = openat2_beneath(dir, rel, flags), err;
+
+	if (fd >= 0 || errno != EXDEV)
+		return fd;
+	pfd = openat(dir, rel, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -1;
+	if (!inside_home(pfd)) {
+		close(pfd);
+		errno = EXDEV;
+		return -1;
+	}
+	if (flags & O_PATH)
+		return pfd;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, (int)flags | O_CLOEXEC);
+	err = errno;
+	close(pfd);
+	errno = err;
+	return fd;
+}
+
 static int open_beneath(int dir, const char *rel)
 {
-	return open_how(dir, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	return open_home(dir, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 }
 
 static bool is_standard_method(int m)
@@ -387,7 +437,7 @@ static bool stat_entry(int dir, const char *rel, const char *name, struct entry 
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", rel, name) >=
 		    sizeof(path))
 			return false;
-		fd = open_how(home_fd, path, O_PATH);
+		fd = open_home(home_fd, path, O_PATH);
 		if (fd < 0)
 			return false;
 		if (fstat(fd, &st) < 0) {
@@ -441,7 +491,8 @@ static int read_entries(int dir, const char *rel, struct entry **out, size_t *n,
 		ents[(*n)++] = e;
 	}
 	closedir(d);
-	qsort(ents, *n, sizeof(*ents), entry_cmp);
+	if (*n) /* qsort wants an array, even of none */
+		qsort(ents, *n, sizeof(*ents), entry_cmp);
 	*out = ents;
 	return 0;
 err:
@@ -586,10 +637,10 @@ enum status static_serve(const struct request *req, struct response *resp)
 	enum status s;
 	int fd;
 
-	if ((s = check_method(req, resp)) != S_OK)
-		return s;
 	if (req->path.len == 1 && path[0] == '*')
 		return serve_asterisk(req, resp);
+	if ((s = check_method(req, resp)) != S_OK)
+		return s;
 	if ((s = static_resolve(path, req->path.len, rel, sizeof(rel))) != S_OK)
 		return s;
 	if (is_config_file(rel))
@@ -601,7 +652,9 @@ enum status static_serve(const struct request *req, struct response *resp)
 		s = http_status_from_errno(errno);
 		goto out;
 	}
-	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+	if (!S_ISDIR(st.st_mode) && path[req->path.len - 1] == '/') {
+		s = S_NOT_FOUND; /* "a.txt/" names a directory (ENOTDIR) */
+	} else if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
 		s = S_FORBIDDEN;
 	} else if (req->method == HTTP_OPTIONS) {
 		buf_puts(resp->hdrs, ALLOW_FILE, HDRS_MAX);

@@ -112,7 +112,7 @@ int util_pct_encode(struct buf *b, const char *s, size_t n, size_t max)
 		unsigned char c = (unsigned char)s[i];
 		char e[3] = { '%', hex[c >> 4], hex[c & 15] };
 
-		if (isalnum(c) || strchr("-._~/", c)) {
+		if (isalnum(c) || (c && strchr("-._~/", c))) {
 			if (buf_append(b, &s[i], 1, max) < 0)
 				return -1;
 		} else if (buf_append(b, e, 3, max) < 0) {

@@ -21,8 +21,13 @@ def free_port(family=socket.AF_INET, host="127.0.0.1"):
 class Server:
     """`with Server(home, "-v") as s:` runs httpd -f -p 127.0.0.1:PORT -h home."""
 
-    def __init__(self, home, *args, host="127.0.0.1", stdin=None):
+    def __init__(self, home, *args, host="127.0.0.1", stdin=None, bare_port=False,
+                 preexec=None):
+        """bare_port: pass `-p PORT` (all addresses) instead of `-p HOST:PORT`;
+        host is then only where the tests connect. preexec: run in the child
+        before exec (e.g. to set resource limits)."""
         self.home, self.args, self.host, self.stdin = home, list(args), host, stdin
+        self.bare_port, self.preexec = bare_port, preexec
         self.proc = None
 
     def start(self):
@@ -30,11 +35,13 @@ class Server:
         for _ in range(5):  # a port picked free may be taken before we bind it
             self.port = free_port(family, self.host)
             hostspec = f"[{self.host}]" if ":" in self.host else self.host
+            spec = str(self.port) if self.bare_port else f"{hostspec}:{self.port}"
             self.out = tempfile.TemporaryFile()
             self.err = tempfile.TemporaryFile()
             self.proc = subprocess.Popen(
-                [HTTPD, "-f", "-p", f"{hostspec}:{self.port}", "-h", self.home] + self.args,
-                stdin=self.stdin or subprocess.DEVNULL, stdout=self.out, stderr=self.err)
+                [HTTPD, "-f", "-p", spec, "-h", self.home] + self.args,
+                stdin=self.stdin or subprocess.DEVNULL, stdout=self.out, stderr=self.err,
+                preexec_fn=self.preexec)
             if self._wait_ready(family):
                 return self
             self.proc.kill()
@@ -154,3 +161,78 @@ def head_only(data):
             lines = block.split(b"\r\n")
             out.append((int(lines[0].split()[1]), lines[1:]))
     return out
+
+
+class Reader:
+    """Read whole responses, one at a time, from a kept-alive socket.
+    Every read is bounded by the socket's timeout; `deadline` bounds the whole."""
+
+    def __init__(self, sock, deadline=10):
+        self.sock, self.buf, self.eof = sock, b"", False
+        self.deadline = time.monotonic() + deadline
+
+    def _more(self):
+        if self.eof or time.monotonic() > self.deadline:
+            return False
+        try:
+            b = self.sock.recv(65536)
+        except (socket.timeout, ConnectionResetError):
+            return False
+        if not b:
+            self.eof = True
+            return False
+        self.buf += b
+        return True
+
+    def response(self, head=False):
+        """(status, headers dict lower-case, body); head=True: no body read.
+        None when no complete response came."""
+        while b"\r\n\r\n" not in self.buf:
+            if not self._more():
+                return None
+        raw_head, _, self.buf = self.buf.partition(b"\r\n\r\n")
+        lines = raw_head.split(b"\r\n")
+        status = int(lines[0].split()[1])
+        headers = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(b":")
+            headers[k.strip().lower().decode()] = v.strip().decode("latin-1")
+        n = 0 if head or status in (204, 304) or status < 200 else \
+            int(headers.get("content-length", "0"))
+        while len(self.buf) < n:
+            if not self._more():
+                return None
+        body, self.buf = self.buf[:n], self.buf[n:]
+        return status, headers, body
+
+    def closed(self, timeout=5):
+        """True when the peer closes within timeout (bytes read meanwhile stay
+        in self.buf); a reset counts as closed."""
+        end = time.monotonic() + timeout
+        old = self.sock.gettimeout()
+        try:
+            while not self.eof and time.monotonic() < end:
+                self.sock.settimeout(max(0.01, min(0.5, end - time.monotonic())))
+                try:
+                    b = self.sock.recv(65536)
+                except socket.timeout:
+                    continue
+                except ConnectionResetError:
+                    self.eof = True
+                    break
+                if not b:
+                    self.eof = True
+                self.buf += b
+        finally:
+            self.sock.settimeout(old)
+        return self.eof
+
+
+def wait_until(pred, timeout=5, step=0.02):
+    """Poll pred() until true or timeout; returns its last value."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v or time.monotonic() >= end:
+            return v
+        time.sleep(step)
