@@ -1,0 +1,171 @@
+/* The physical-limit reference for the benchmark: one thread, one epoll loop,
+ * every request answered with the same 612-byte page, keep-alive. No parsing
+ * (a request is counted at each "\r\n\r\n"), no files, no Date, no timers.
+ * Usage: canned PORT   (listens on 127.0.0.1 only) */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define BODY_LEN 612
+#define MAX_EVENTS 256
+#define RBUF 16384
+
+static char resp[1024];
+static size_t resp_len;
+
+/* Per connection: only the tail of the previous read, to find a "\r\n\r\n"
+ * split across two reads. */
+struct conn {
+	int fd;
+	unsigned tail; /* how many of "\r\n\r\n" matched at the end so far */
+};
+
+static void build_response(void)
+{
+	char body[BODY_LEN];
+	int n;
+
+	memset(body, 'x', sizeof(body));
+	body[BODY_LEN - 1] = '\n';
+	n = snprintf(resp, sizeof(resp),
+		     "HTTP/1.1 200 OK\r\nServer: canned\r\n"
+		     "Content-Type: text/html\r\nContent-Length: %d\r\n\r\n",
+		     BODY_LEN);
+	memcpy(resp + n, body, BODY_LEN);
+	resp_len = (size_t)n + BODY_LEN;
+}
+
+/* Count the requests ending in buf, carrying the partial match across reads. */
+static unsigned count_requests(struct conn *c, const char *buf, size_t n)
+{
+	static const char pat[4] = { '\r', '\n', '\r', '\n' };
+	unsigned k = c->tail, found = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (buf[i] == pat[k]) {
+			if (++k == 4) {
+				found++;
+				k = 0;
+			}
+		} else {
+			k = buf[i] == '\r' ? 1 : 0;
+		}
+	}
+	c->tail = k;
+	return found;
+}
+
+static void conn_close(int ep, struct conn *c)
+{
+	epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	free(c);
+}
+
+/* Answer the requests just read; a client that does not drain its socket
+ * (wrk always does) would just be cut. */
+static int answer(int fd, unsigned nreq)
+{
+	static char out[64 * 1024];
+	size_t per = sizeof(out) / resp_len, len = 0;
+
+	while (nreq) {
+		unsigned k = nreq < per ? nreq : (unsigned)per;
+		unsigned i;
+
+		for (len = 0, i = 0; i < k; i++, len += resp_len)
+			memcpy(out + len, resp, resp_len);
+		if (write(fd, out, len) != (ssize_t)len)
+			return -1;
+		nreq -= k;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct epoll_event evs[MAX_EVENTS], ev = { .events = EPOLLIN };
+	static char buf[RBUF];
+	int one = 1, lfd, ep;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: canned PORT\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	build_response();
+	sa.sin_port = htons((unsigned short)atoi(argv[1]));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		return perror("socket"), 1;
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 4096) < 0)
+		return perror("bind/listen"), 1;
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ev.data.ptr = NULL; /* NULL tags the listening socket */
+	epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
+	for (;;) {
+		int n = epoll_wait(ep, evs, MAX_EVENTS, -1), i;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return perror("epoll_wait"), 1;
+		for (i = 0; i < n; i++) {
+			struct conn *c = evs[i].data.ptr;
+
+			if (!c) {
+				int fd;
+
+				while ((fd = accept4(lfd, NULL, NULL,
+						     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+					struct epoll_event cev = { .events = EPOLLIN };
+
+					c = calloc(1, sizeof(*c));
+					if (!c) {
+						close(fd);
+						continue;
+					}
+					c->fd = fd;
+					setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+					cev.data.ptr = c;
+					epoll_ctl(ep, EPOLL_CTL_ADD, fd, &cev);
+				}
+				continue;
+			}
+			for (;;) {
+				ssize_t r = read(c->fd, buf, sizeof(buf));
+
+				if (r > 0) {
+					unsigned k = count_requests(c, buf, (size_t)r);
+
+					if (k && answer(c->fd, k) < 0) {
+						conn_close(ep, c);
+						break;
+					}
+					if ((size_t)r < sizeof(buf))
+						break; /* level-triggered: no need to hit EAGAIN */
+					continue;
+				}
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r < 0 && errno == EAGAIN)
+					break;
+				conn_close(ep, c);
+				break;
+			}
+		}
+	}
+}

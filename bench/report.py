@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Turn bench/run.sh's raw numbers into a markdown report and plot data.
+
+Reads raw.tsv (one line per wrk round) and rss.tsv, keeps the median round of
+each (server, scenario), prints markdown on stdout and writes the gnuplot data
+file given by --dat."""
+import argparse
+import csv
+import statistics
+
+OURS = "httpd"
+ORDER = ["httpd", "nginx", "lighttpd", "h2o", "busybox", "canned"]
+LABEL = {
+    "httpd": "**httpd (ours)**",
+    "nginx": "nginx",
+    "lighttpd": "lighttpd",
+    "h2o": "h2o",
+    "busybox": "busybox httpd",
+    "canned": "canned loop",
+}
+SCEN = [  # key, title, plot label
+    ("small_ka", "612 B file, keep-alive", "612 B keep-alive"),
+    ("small_close", "612 B file, new connection each", "612 B new conn"),
+    ("64k_ka", "64 KiB file, keep-alive", "64 KiB keep-alive"),
+    ("big", "100 MB file, 4 connections", "100 MB, 4 conns"),
+    ("calcul", "/api/calcul?a=1&b=2, keep-alive", "api/calcul"),
+]
+NO_KEEPALIVE = {"busybox"}  # answers every request on a fresh connection
+
+
+def load(path):
+    with open(path) as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def median_round(rows):
+    """The round with the median req/s, and the median CPU per request."""
+    rows = sorted(rows, key=lambda r: int(r["requests"]) / int(r["usec"]))
+    mid = rows[(len(rows) - 1) // 2]
+    cpu = [int(r["cpu_ticks"]) / max(int(r["requests"]), 1) for r in rows]
+    return mid, statistics.median(cpu)
+
+
+def tput(key, r):
+    """What a scenario is judged by: bytes/s for the 100 MB file (few,
+    partly finished requests), requests/s elsewhere."""
+    return None if r is None else r["mbps"] if key == "big" else r["rps"]
+
+
+def fmt_int(x):
+    return f"{x:,.0f}"
+
+
+def fmt_ratio(ours, peer):
+    if ours is None or peer is None or peer == 0:
+        return "n/a"
+    return f"{ours / peer:.2f}×"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--raw", required=True)
+    ap.add_argument("--rss", required=True)
+    ap.add_argument("--dat", required=True)
+    ap.add_argument("--dur")
+    ap.add_argument("--rounds")
+    ap.add_argument("--conns")
+    ap.add_argument("--idle", type=int, default=10000)
+    ap.add_argument("--machine", default="")
+    ap.add_argument("--versions", default="")
+    ap.add_argument("--hz", type=int, default=100)
+    a = ap.parse_args()
+
+    groups = {}
+    for r in load(a.raw):
+        groups.setdefault((r["server"], r["scenario"]), []).append(r)
+    res = {}  # (server, scen) -> dict(rps, mbps, cpu_us, errors)
+    for key, rows in groups.items():
+        mid, cpu_per_req = median_round(rows)
+        sec = int(mid["usec"]) / 1e6
+        res[key] = {
+            "rps": int(mid["requests"]) / sec,
+            "mbps": int(mid["bytes"]) / sec / 1e6,
+            "cpu_us": cpu_per_req * 1e6 / a.hz,
+            "cpu_ticks": int(mid["cpu_ticks"]),
+            "errors": int(mid["errors"]),
+            "requests": int(mid["requests"]),
+        }
+    rss = {r["server"]: r for r in load(a.rss)}
+    servers = [s for s in ORDER if any(k[0] == s for k in res) or s in rss]
+
+    out = []
+    p = out.append
+    p("# httpd benchmark\n")
+    p(f"Machine: {a.machine}. Peers: {a.versions}.  ")
+    p(f"Every server on one core with one worker/thread, `wrk -t1` on another; "
+      f"{a.conns} connections (4 for the 100 MB file), {a.dur} s per round, "
+      f"median of {a.rounds} rounds. CPU µs/req is the server's utime+stime "
+      f"(/proc/PID/stat, all its processes) over the requests served. "
+      f"Ratios are ours/peer: above 1 we serve more, below 1 we use less CPU. "
+      f"Only ratios from the same run mean anything.\n")
+
+    for key, title, _ in SCEN:
+        present = [s for s in servers if (s, key) in res]
+        if not present:
+            continue
+        ours = res.get((OURS, key))
+        big = key == "big"
+        p(f"## {title}\n")
+        p("| server | req/s | " + ("GB/s" if big else "MB/s") +
+          " | CPU µs/req | ours/peer " + ("GB/s" if big else "req/s") + " | ours/peer CPU |")
+        p("|---|---:|---:|---:|---:|---:|")
+        for s in present:
+            r = res[(s, key)]
+            mark = "†" if s in NO_KEEPALIVE and key != "small_close" else ""
+            err = f" ({r['errors']:,} errors)" if r["errors"] else ""
+            rate = f"{r['mbps'] / 1000:.2f}" if big else f"{r['mbps']:,.1f}"
+            cpu = f"{r['cpu_us']:,.1f}" if r["cpu_ticks"] else "n/a"
+            if s == OURS:
+                rr = rc = "—"
+            else:
+                rr = fmt_ratio(tput(key, ours), tput(key, r))
+                rc = fmt_ratio(ours and ours["cpu_us"], r["cpu_us"]) if r["cpu_ticks"] else "n/a"
+            p(f"| {LABEL[s]} | {fmt_int(r['rps'])}{mark}{err} | {rate} | {cpu} | {rr} | {rc} |")
+        p("")
+    if any(s in NO_KEEPALIVE for s in servers):
+        p("† busybox httpd has no keep-alive: every request there is on a new "
+          "connection, whatever the scenario.  ")
+        p("busybox httpd forks a child per connection; its CPU time includes "
+          "the reaped children's.\n")
+    if (OURS, "calcul") in res and res[(OURS, "calcul")]["errors"]:
+        p("/api/calcul: non-2xx answers are counted as errors.\n")
+
+    # Summary of ratios: the targets of the issue in one place.
+    peers = [s for s in servers if s != OURS]
+    p("## Ratios ours/peer (throughput: >1 wins; CPU and RSS: <1 wins)\n")
+    cols = [(k, t) for k, t, _ in SCEN if k != "calcul"]
+    p("| peer | " + " | ".join(t for _, t in cols) + " | CPU 612 B keep-alive | RSS, "
+      f"{a.idle:,} idle conns |")
+    p("|---|" + "---:|" * (len(cols) + 2))
+    for s in peers:
+        cells = []
+        for k, _ in cols:
+            o, r = res.get((OURS, k)), res.get((s, k))
+            cells.append(fmt_ratio(tput(k, o), tput(k, r)) if o and r else "n/a")
+        o, r = res.get((OURS, "small_ka")), res.get((s, "small_ka"))
+        cells.append(fmt_ratio(o["cpu_us"], r["cpu_us"]) if o and r and r["cpu_ticks"] else "n/a")
+        ro, rp = rss.get(OURS), rss.get(s)
+        ok = ro and rp and ro["conns_kb"] != "n/a" and rp["conns_kb"] != "n/a"
+        cells.append(fmt_ratio(int(ro["conns_kb"]), int(rp["conns_kb"])) if ok else "n/a")
+        p(f"| {LABEL[s]} | " + " | ".join(cells) + " |")
+    p("")
+
+    p("## Memory (RSS, all processes of the server)\n")
+    p(f"| server | idle | with {a.idle:,} idle keep-alive connections | per connection |")
+    p("|---|---:|---:|---:|")
+    for s in servers:
+        r = rss.get(s)
+        if not r:
+            continue
+        idle = int(r["idle_kb"])
+        if r["conns_kb"] == "n/a":
+            conns = per = "n/a"
+        else:
+            c = int(r["conns_kb"])
+            n = int(r["conns_open"] or 0)
+            conns = f"{c / 1024:,.1f} MiB"
+            if n < a.idle:
+                conns += f" (only {n:,} stayed open)"
+            per = f"{(c - idle) * 1024 / n:,.0f} B" if n else "n/a"
+        p(f"| {LABEL[s]} | {idle / 1024:,.1f} MiB | {conns} | {per} |")
+    p("")
+
+    # Plot data: one line per scenario, throughput relative to ours (ours = 1),
+    # one column per server measured (header line: their names).
+    cols = [s for s in ORDER if any((s, k) in res for k, _, _ in SCEN)]
+    with open(a.dat, "w") as f:
+        f.write("# throughput (bytes/s for 100 MB, req/s elsewhere) relative to httpd"
+                " (ours = 1); index 1: absolute req/s\n")
+        for idx in (0, 1):
+            f.write("scenario " + " ".join(cols) + "\n")
+            for key, _, label in SCEN:
+                o = res.get((OURS, key))
+                if idx == 0 and (key == "calcul" or not o):
+                    continue
+                vals = []
+                for s in cols:
+                    r = res.get((s, key))
+                    if not r or (idx == 0 and not tput(key, o)):
+                        v = None
+                    else:
+                        v = tput(key, r) / tput(key, o) if idx == 0 else r["rps"]
+                    vals.append("NaN" if v is None else f"{v:.4f}" if idx == 0 else f"{v:.0f}")
+                f.write(f'"{label}" ' + " ".join(vals) + "\n")
+            f.write("\n\n")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,358 @@
+#!/usr/bin/env bash
+# Load benchmark of our httpd side by side with nginx, lighttpd, h2o, busybox
+# httpd and a canned-response epoll loop (the physical-limit reference).
+#
+#   bench/run.sh                     # or: make bench
+#   DUR=1 ROUNDS=1 bench/run.sh      # a quick look
+#   SERVERS="httpd nginx" bench/run.sh
+#
+# Every server is pinned to CPU $SERVER_CPU (one worker / one thread), wrk
+# (one thread) to CPU $CLIENT_CPU. Traffic goes to 127.0.0.1 only. For each
+# scenario the median of $ROUNDS runs of $DUR seconds is kept; only ratios
+# measured in the same run mean anything on a shared machine.
+# Output: a markdown table on stdout and in $OUT/results.md, the raw numbers
+# in $OUT/raw.tsv, plot data in $OUT/results.dat and, if gnuplot is there,
+# docs/bench.png drawn by bench/plot.gp.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DUR=${DUR:-5}
+ROUNDS=${ROUNDS:-3}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+SERVER_CPU=${SERVER_CPU:-0}
+CLIENT_CPU=${CLIENT_CPU:-1}
+CONNS=${CONNS:-50}
+OUT=${OUT:-build/bench}
+PNG=${PNG:-docs/bench.png}
+SERVERS=${SERVERS:-"httpd nginx lighttpd h2o busybox canned"}
+PYTHON=${PYTHON:-python3}
+
+say() { printf '== %s\n' "$*" >&2; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+# --- what we need -------------------------------------------------------------
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+need_pkgs() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		say "installing: ${missing[*]}"
+		$SUDO apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+			--no-install-recommends "${missing[@]}" >&2
+	fi
+}
+need_pkgs wrk nginx-light lighttpd h2o busybox gnuplot-nox curl gcc make python3
+# (A system nginx/lighttpd/h2o the packages may have started is left alone:
+# ours run from their own configs on free ports.)
+
+# --- build --------------------------------------------------------------------
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+# HTTPD_BIN=path skips the build (e.g. to compare two versions of ours).
+if [ -z "${HTTPD_BIN:-}" ]; then
+	say "building httpd (release flags)"
+	make -s deps-build >&2
+	make -s BUILD=build/bench BIN=build/bench/httpd build/bench/httpd >&2
+	HTTPD_BIN=$ROOT/build/bench/httpd
+fi
+HTTPD_BIN=$(realpath "$HTTPD_BIN")
+gcc -O2 -Wall -Wextra -o "$OUT/canned" bench/canned.c
+gcc -O2 -Wall -Wextra -o "$OUT/idle" bench/idle.c
+
+# Room for 10,000 idle connections on both sides.
+want=$((IDLE_CONNS * 2 + 1024))
+if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt "$want" ]; then
+	ulimit -Hn "$want" 2>/dev/null || true
+fi
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n "$want" 2>/dev/null || true
+[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge $((IDLE_CONNS + 100)) ] ||
+	say "ulimit -n is $(ulimit -n): fewer than $IDLE_CONNS idle connections will fit"
+
+# --- process bookkeeping --------------------------------------------------------
+declare -A PID=() PORT=()
+IDLE_PID=
+TMP=
+
+# The pid and all its descendants (nginx: master + worker).
+tree() {
+	local p=$1 c
+	echo "$p"
+	for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree "$c"; done
+}
+
+cleanup() {
+	local s p
+	[ -n "$IDLE_PID" ] && kill "$IDLE_PID" 2>/dev/null
+	for s in "${!PID[@]}"; do
+		for p in $(tree "${PID[$s]}" | tac); do kill "$p" 2>/dev/null || true; done
+	done
+	sleep 0.3
+	for s in "${!PID[@]}"; do
+		for p in $(tree "${PID[$s]}"); do kill -9 "$p" 2>/dev/null || true; done
+	done
+	[ -n "$TMP" ] && rm -rf "$TMP"
+	return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- files --------------------------------------------------------------------
+TMP=$(mktemp -d /tmp/httpd-bench.XXXXXX)
+chmod 755 "$TMP"
+WWW=$TMP/www
+mkdir -p "$WWW" "$TMP/run"
+chmod 755 "$WWW"
+{
+	printf '<!DOCTYPE html>\n<html><head><title>bench</title></head><body>\n'
+	head -c 2000 /dev/zero | tr '\0' 'x' | fold -w 64
+} | head -c 596 >"$WWW/index.html"
+printf '\n</body></html>\n' >>"$WWW/index.html"
+[ "$(stat -c %s "$WWW/index.html")" = 612 ] || die "index.html is not 612 bytes"
+head -c 65536 /dev/urandom >"$WWW/64k.bin"
+head -c 100000000 /dev/urandom >"$WWW/100m.bin"
+chmod 644 "$WWW"/*
+
+# A port nothing listens on, below the ephemeral range wrk's sockets use.
+next_port=18080
+free_port() {
+	while (exec 3<>"/dev/tcp/127.0.0.1/$next_port") 2>/dev/null; do
+		next_port=$((next_port + 1))
+	done
+	echo $((next_port++))
+}
+
+wait_up() { # NAME
+	local i
+	for i in $(seq 100); do
+		curl -s -o /dev/null "http://127.0.0.1:${PORT[$1]}/" && return 0
+		kill -0 "${PID[$1]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	sed 's/^/  /' "$TMP/run/$1.log" >&2 || true
+	die "$1 did not come up"
+}
+
+# Each file served whole with 200 (this also warms the page cache).
+check() { # NAME
+	local f got want
+	for f in index.html 64k.bin 100m.bin; do
+		[ "$1" = canned ] && [ "$f" != index.html ] && continue
+		want="200 $(stat -c %s "$WWW/$f")"
+		got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' \
+			"http://127.0.0.1:${PORT[$1]}/${f%index.html}")
+		[ "$got" = "$want" ] || die "$1: /${f%index.html} gave '$got', not '$want'"
+	done
+}
+
+# --- servers ------------------------------------------------------------------
+pin() { taskset -c "$SERVER_CPU" "$@"; }
+
+start_httpd() {
+	pin "$HTTPD_BIN" -f -p "127.0.0.1:$1" -h "$WWW" >"$TMP/run/httpd.log" 2>&1 &
+	PID[httpd]=$!
+}
+
+start_canned() {
+	pin "$OUT/canned" "$1" >"$TMP/run/canned.log" 2>&1 &
+	PID[canned]=$!
+}
+
+start_nginx() {
+	local d=$TMP/run/nginx
+	mkdir -p "$d"
+	cat >"$d/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+master_process on;
+pid $d/nginx.pid;
+error_log $d/error.log;
+worker_rlimit_nofile $((IDLE_CONNS * 2 + 1024));
+events { worker_connections $((IDLE_CONNS + 1024)); }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000000;
+    keepalive_timeout 120s;
+    client_body_temp_path $d/body;
+    proxy_temp_path $d/proxy;
+    fastcgi_temp_path $d/fastcgi;
+    uwsgi_temp_path $d/uwsgi;
+    scgi_temp_path $d/scgi;
+    types { text/html html; application/octet-stream bin; }
+    server {
+        listen 127.0.0.1:$1;
+        root $WWW;
+    }
+}
+EOF
+	pin nginx -p "$d/" -e "$d/error.log" -c "$d/nginx.conf" >"$TMP/run/nginx.log" 2>&1 &
+	PID[nginx]=$!
+}
+
+start_lighttpd() {
+	local d=$TMP/run/lighttpd
+	mkdir -p "$d"
+	cat >"$d/lighttpd.conf" <<EOF
+server.document-root = "$WWW"
+server.bind = "127.0.0.1"
+server.port = $1
+server.max-keep-alive-requests = 100000000
+server.max-keep-alive-idle = 120
+server.max-read-idle = 120
+server.max-connections = $((IDLE_CONNS + 1024))
+server.max-fds = $((IDLE_CONNS * 2 + 1024))
+server.errorlog = "$d/error.log"
+index-file.names = ( "index.html" )
+mimetype.assign = ( ".html" => "text/html", ".bin" => "application/octet-stream" )
+EOF
+	pin lighttpd -D -f "$d/lighttpd.conf" >"$TMP/run/lighttpd.log" 2>&1 &
+	PID[lighttpd]=$!
+}
+
+start_h2o() {
+	local d=$TMP/run/h2o
+	mkdir -p "$d"
+	cat >"$d/h2o.conf" <<EOF
+num-threads: 1
+max-connections: $((IDLE_CONNS + 1024))
+http1-request-timeout: 120
+$([ "$(id -u)" = 0 ] && echo "user: nobody")
+listen:
+  host: 127.0.0.1
+  port: $1
+hosts:
+  default:
+    paths:
+      /:
+        file.dir: $WWW
+EOF
+	chmod 755 "$d"
+	pin h2o -m worker -c "$d/h2o.conf" >"$TMP/run/h2o.log" 2>&1 &
+	PID[h2o]=$!
+}
+
+start_busybox() {
+	pin busybox httpd -f -p "127.0.0.1:$1" -h "$WWW" >"$TMP/run/busybox.log" 2>&1 &
+	PID[busybox]=$!
+}
+
+# utime+stime (+ reaped children's) of the server's processes, in clock ticks.
+cpu_ticks() {
+	local p t=0 f
+	for p in $(tree "$1"); do
+		f=$(cut -d')' -f2- /proc/"$p"/stat 2>/dev/null) || continue
+		# fields after "pid (comm)": state=1 ... utime=12 stime=13 cutime=14 cstime=15
+		set -- $f
+		t=$((t + ${12} + ${13} + ${14} + ${15}))
+	done
+	echo "$t"
+}
+
+rss_kb() {
+	local p t=0 v
+	for p in $(tree "$1"); do
+		v=$(awk '/^VmRSS:/ {print $2}' /proc/"$p"/status 2>/dev/null) || continue
+		t=$((t + ${v:-0}))
+	done
+	echo "$t"
+}
+
+RAW=$OUT/raw.tsv
+printf 'server\tscenario\tround\trequests\tbytes\tusec\tcpu_ticks\terrors\n' >"$RAW"
+RSS=$OUT/rss.tsv
+printf 'server\tidle_kb\tconns_kb\tconns_open\n' >"$RSS"
+
+# run NAME SCENARIO CONNS PATH [wrk args]
+run() {
+	local name=$1 scen=$2 c=$3 path=$4 r line t0 t1
+	shift 4
+	for r in $(seq "$ROUNDS"); do
+		t0=$(cpu_ticks "${PID[$name]}")
+		line=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$c" -d"${DUR}s" --timeout 10s \
+			-s bench/report.lua "$@" "http://127.0.0.1:${PORT[$name]}$path" |
+			grep '^RESULT') || die "wrk failed against $name"
+		t1=$(cpu_ticks "${PID[$name]}")
+		kill -0 "${PID[$name]}" 2>/dev/null || die "$name died during $scen"
+		# RESULT requests=N bytes=N us=N connect=N read=N write=N status=N timeout=N
+		echo "$line" | awk -v s="$name" -v sc="$scen" -v r="$r" -v cpu=$((t1 - t0)) '{
+			for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+			err = v["connect"] + v["read"] + v["write"] + v["status"] + v["timeout"]
+			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s, sc, r, v["requests"],
+				v["bytes"], v["us"], cpu, err }' >>"$RAW"
+		tail -1 "$RAW" | awk -F'\t' '{ printf "  %-9s %-12s round %s: %9.0f req/s %8.1f MB/s  errors %s\n",
+			$1, $2, $3, $4 / ($6 / 1e6), $5 / $6, $8 }' >&2
+	done
+}
+
+idle_rss() { # NAME
+	local name=$1 idle conns=n/a open=n/a
+	idle=$(rss_kb "${PID[$name]}")
+	if [ "$name" != busybox ] && [ "$IDLE_CONNS" -gt 0 ]; then
+		coproc IDLE { exec "$OUT/idle" "${PORT[$name]}" "$IDLE_CONNS" /; }
+		read -r _ open <&"${IDLE[0]}" || open=0
+		sleep 0.5
+		conns=$(rss_kb "${PID[$name]}")
+		eval "exec ${IDLE[1]}>&-"
+		wait "$IDLE_PID" 2>/dev/null || true
+		IDLE_PID=
+		sleep 1 # let the server see them close
+	fi
+	printf '%s\t%s\t%s\t%s\n' "$name" "$idle" "$conns" "$open" >>"$RSS"
+	say "$name: RSS idle ${idle} kB, with $open idle connections ${conns} kB"
+}
+
+stop() { # NAME
+	local p i pids
+	pids=$(tree "${PID[$1]}" | tac)
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for i in $(seq 30); do
+		kill -0 "${PID[$1]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	for p in $pids; do kill -9 "$p" 2>/dev/null || true; done
+	wait "${PID[$1]}" 2>/dev/null || true
+	unset "PID[$1]"
+}
+
+say "DUR=${DUR}s ROUNDS=$ROUNDS, servers on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU"
+for s in $SERVERS; do
+	PORT[$s]=$(free_port)
+	"start_$s" "${PORT[$s]}"
+	wait_up "$s"
+	say "$s on 127.0.0.1:${PORT[$s]} (pid ${PID[$s]})"
+	check "$s"
+	idle_rss "$s"
+	run "$s" small_ka "$CONNS" /
+	if [ "$s" != canned ]; then
+		run "$s" small_close "$CONNS" / -H 'Connection: close'
+		run "$s" 64k_ka "$CONNS" /64k.bin
+		run "$s" big 4 /100m.bin
+	fi
+	[ "$s" = httpd ] && run "$s" calcul "$CONNS" '/api/calcul?a=1&b=2'
+	stop "$s"
+done
+
+# --- report -------------------------------------------------------------------
+machine="$(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(uname -sr)"
+$PYTHON bench/report.py --raw "$RAW" --rss "$RSS" --dat "$OUT/results.dat" \
+	--dur "$DUR" --rounds "$ROUNDS" --conns "$CONNS" --idle "$IDLE_CONNS" \
+	--machine "$machine" --versions "$(
+		printf 'nginx %s; ' "$(nginx -v 2>&1 | sed 's/.*\///')"
+		printf 'lighttpd %s; ' "$(lighttpd -v 2>&1 | sed 's/^lighttpd\/\([^ ]*\).*/\1/')"
+		printf 'h2o %s; ' "$(h2o --version | awk 'NR==1 {print $3}')"
+		printf 'busybox %s' "$(busybox 2>&1 | awk 'NR==1 {print $2}')"
+	)" >"$OUT/results.md"
+cat "$OUT/results.md"
+if command -v gnuplot >/dev/null && [[ " $SERVERS " == *" httpd "* ]]; then # bars are relative to ours
+	mkdir -p "$(dirname "$PNG")"
+	gnuplot -e "datafile='$OUT/results.dat'; outfile='$PNG'" bench/plot.gp &&
+		say "plot: $PNG"
+fi
+say "results: $OUT/results.md"
