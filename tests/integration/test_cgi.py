@@ -39,6 +39,7 @@ SCRIPTS = {
     "garbage.sh": "#!/bin/sh\necho 'this is not a header'\necho\n",
     "big.sh": "#!/bin/sh\nprintf 'Content-Type: application/octet-stream\\n\\n'\nhead -c 3000000 /dev/zero\n",
     "noexec.sh": "#!/bin/sh\necho\n",
+    "index.cgi": "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nindex.cgi for %s' \"$REQUEST_URI\"\n",
 }
 
 
@@ -251,6 +252,27 @@ class Cgi(unittest.TestCase):
             while self.children(s.proc.pid) and time.monotonic() < deadline:
                 time.sleep(0.05)
             self.assertEqual(self.get(s, "/cgi-bin/length.sh")[2], b"hello")
+
+    def test_interpreter_lines_and_directory_index_cgi(self):
+        site = tempfile.mkdtemp()
+        os.mkdir(os.path.join(site, "app"))
+        os.mkdir(os.path.join(site, "cgi-bin"))
+        os.mkdir(os.path.join(site, "nodex"))
+        with open(os.path.join(site, "app", "hello.py"), "w") as f:  # not executable
+            f.write("import os\nprint('Content-Type: text/plain\\n')\n"
+                    "print('py', os.environ['SCRIPT_NAME'], os.environ['QUERY_STRING'])\n")
+        with open(os.path.join(site, "cgi-bin", "index.cgi"), "w") as f:
+            f.write(SCRIPTS["index.cgi"])
+        os.chmod(os.path.join(site, "cgi-bin", "index.cgi"), 0o755)
+        conf = os.path.join(site, "conf")
+        with open(conf, "w") as f:
+            f.write("*.py:/usr/bin/python3\n")
+        with Server(site, "-c", conf) as s:
+            st, hdrs, body = self.get(s, "/app/hello.py?x=1")
+            self.assertEqual((st, body), (200, b"py /app/hello.py x=1\n"))
+            st, hdrs, body = self.get(s, "/nodex/")
+            self.assertEqual((st, body), (200, b"index.cgi for /nodex/"))
+            self.assertEqual(self.get(s, "/missing/")[0], 404)
 
     def test_zombies_reaped(self):
         with self.server() as s:
