@@ -1,6 +1,7 @@
 #!/bin/bash
 # Headless Chromium against the real server.
-#   run.sh             the calculator page and raw-dump mode; "browser: N passed, N failed"
+#   run.sh             the calculator page, raw-dump mode, a directory listing;
+#                      "browser: N passed, N failed" per test file
 #   run.sh screenshot  docs/calcul.png: the calculator showing a result
 # HTTPD names the binary (default ./httpd). Every wait is bounded; the servers
 # started here are always stopped.
@@ -73,5 +74,8 @@ screenshot)
 	start_server DUMP_URL -D || die "httpd -D did not start"
 	export DUMP_URL
 	timeout 180 node "$here/calcul.test.mjs"
+	rc=$?
+	HTTPD="$HTTPD" timeout 180 node "$here/listing.test.mjs" || rc=1
+	exit $rc
 	;;
 esac

@@ -496,8 +496,9 @@ class TestDaemon(Base):
     def test_user_nobody(self):
         nobody = pwd.getpwnam("nobody")
         with Server(self.home, "-u", "nobody") as s:
-            status = open(f"/proc/{s.proc.pid}/status").read()
+            # served by the loop, so after the drop (listen() came before it)
             self.assertEqual(request(s, "/file.txt")[0], 200)
+            status = open(f"/proc/{s.proc.pid}/status").read()
         uid = re.search(r"^Uid:\s+(.*)$", status, re.M).group(1).split()
         gid = re.search(r"^Gid:\s+(.*)$", status, re.M).group(1).split()
         self.assertEqual(set(uid), {str(nobody.pw_uid)})
@@ -508,8 +509,8 @@ class TestDaemon(Base):
     @unittest.skipUnless(IS_ROOT, "needs root")
     def test_user_numeric_with_group(self):
         with Server(self.home, "-u", "12345:23456") as s:
-            status = open(f"/proc/{s.proc.pid}/status").read()
             self.assertEqual(request(s, "/file.txt")[0], 200)
+            status = open(f"/proc/{s.proc.pid}/status").read()
         self.assertEqual(set(re.search(r"^Uid:\s+(.*)$", status, re.M).group(1).split()),
                          {"12345"})
         self.assertEqual(set(re.search(r"^Gid:\s+(.*)$", status, re.M).group(1).split()),

@@ -1,0 +1,188 @@
+// Directory listings (--list) in headless Chromium: the page lists a made-up
+// tree sorted by name with sizes and times, hides dotfiles and what lies
+// outside HOME, escapes hostile names (no script runs), its links work, and
+// it fits a phone screen. Starts its own httpd (HTTPD) on a free port.
+// Prints "browser: N passed, N failed".
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launch } from './browser.mjs';
+
+const HTTPD = process.env.HTTPD;
+const results = { passed: 0, failed: 0 };
+const XSS = '<img src=x onerror=window.pwned=1>.txt';
+
+async function check(name, fn) {
+	try {
+		await fn();
+		results.passed++;
+		console.log(`ok - ${name}`);
+	} catch (e) {
+		results.failed++;
+		console.log(`not ok - ${name}\n  ${String(e.stack || e).split('\n').join('\n  ')}`);
+	}
+}
+
+function makeTree() {
+	const top = mkdtempSync(join(tmpdir(), 'httpd-listing-'));
+	const home = join(top, 'www');
+	const files = {
+		'b.txt': 'b'.repeat(1500),
+		'a&<b>.txt': 'amp',
+		'space name.txt': '',
+		'é.txt': 'utf8',
+		[XSS]: 'x',
+		'.hidden': 'secret',
+		'sub/inner.txt': 'inner',
+	};
+	for (const [name, body] of Object.entries(files)) {
+		mkdirSync(join(home, name, '..'), { recursive: true });
+		writeFileSync(join(home, name), body);
+	}
+	writeFileSync(join(home, 'big.bin'), '');
+	truncateSync(join(home, 'big.bin'), 2 * 1024 * 1024);
+	writeFileSync(join(top, 'outside.txt'), 'outside');
+	symlinkSync(join(top, 'outside.txt'), join(home, 'out-link'));
+	return { top, home };
+}
+
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const s = createServer();
+		s.on('error', reject);
+		s.listen(0, '127.0.0.1', () => {
+			const { port } = s.address();
+			s.close(() => resolve(port));
+		});
+	});
+}
+
+function canConnect(port) {
+	return new Promise((resolve) => {
+		const c = createConnection({ host: '127.0.0.1', port }, () => { c.destroy(); resolve(true); });
+		c.on('error', () => resolve(false));
+		c.setTimeout(1000, () => { c.destroy(); resolve(false); });
+	});
+}
+
+/* httpd --list on home; bounded: 5 ports, 5 s each. */
+async function startServer(home) {
+	for (let attempt = 0; attempt < 5; attempt++) {
+		const port = await freePort();
+		const proc = spawn(HTTPD, ['-f', '-p', `127.0.0.1:${port}`, '-h', home, '--list'],
+			{ stdio: ['ignore', 'ignore', 'inherit'] });
+		let exited = false;
+		proc.on('exit', () => { exited = true; });
+		for (let i = 0; i < 50 && !exited; i++) {
+			if (await canConnect(port))
+				return { proc, url: `http://127.0.0.1:${port}` };
+			await new Promise((r) => setTimeout(r, 100));
+		}
+		proc.kill('SIGKILL');
+	}
+	throw new Error('httpd --list did not start');
+}
+
+async function rowNames(page) {
+	return page.locator('tbody td.n a').allTextContents();
+}
+
+async function main() {
+	if (!HTTPD)
+		throw new Error('HTTPD must name the server binary (run.sh does it)');
+	const tree = makeTree();
+	let server, browser;
+	try {
+		server = await startServer(tree.home);
+		const BASE = server.url;
+		browser = await launch();
+		const page = await browser.newPage();
+
+		await check('listing: sorted names, dotfiles and outside links hidden', async () => {
+			const res = await page.goto(`${BASE}/`);
+			assert.equal(res.status(), 200);
+			assert.equal(await page.title(), 'Index of /');
+			assert.deepEqual(await rowNames(page),
+				[XSS, 'a&<b>.txt', 'b.txt', 'big.bin', 'space name.txt', 'sub/', 'é.txt']);
+			const text = await page.locator('body').innerText();
+			assert.doesNotMatch(text, /hidden|out-link|outside/);
+		});
+
+		await check('listing: hostile names are text, no script ran', async () => {
+			assert.equal(await page.evaluate(() => window.pwned), undefined);
+			assert.equal(await page.locator('img').count(), 0);
+		});
+
+		await check('listing: sizes and modification times', async () => {
+			const row = page.locator('tbody tr', { hasText: 'big.bin' });
+			assert.equal(await row.locator('td.s').textContent(), '2.0 MiB');
+			assert.equal(await row.locator('td.s').getAttribute('data-bytes'), String(2 * 1024 * 1024));
+			const when = await row.locator('time').getAttribute('datetime');
+			const age = Date.now() - Date.parse(when);
+			assert.ok(age >= -5000 && age < 3600 * 1000, `mtime ${when}`);
+			assert.equal(await page.locator('tbody tr', { hasText: 'b.txt' })
+				.locator('td.s').textContent(), '1.5 KiB');
+		});
+
+		await check('listing: links lead to the files (names URL-encoded)', async () => {
+			for (const [name, body] of [['a&<b>.txt', 'amp'], ['space name.txt', ''],
+				['é.txt', 'utf8'], [XSS, 'x']]) {
+				const link = page.locator('tbody td.n a', { hasText: name }).first();
+				const href = await link.getAttribute('href');
+				const res = await page.request.get(new URL(href, `${BASE}/`).href);
+				assert.equal(res.status(), 200, href);
+				assert.equal(await res.text(), body, href);
+			}
+		});
+
+		await check('listing: into a directory and back up', async () => {
+			await page.click('a[href="sub/"]');
+			await page.waitForURL(/\/sub\/$/);
+			assert.equal(await page.title(), 'Index of /sub/');
+			assert.deepEqual(await rowNames(page), ['../', 'inner.txt']);
+			await page.click('a[href="../"]');
+			await page.waitForURL(new RegExp(`^${BASE}/$`));
+			assert.equal(await page.title(), 'Index of /');
+		});
+
+		await check('listing: readable on a phone', async () => {
+			const phone = await launch({ width: 360, height: 640 });
+			try {
+				const p = await phone.newPage();
+				await p.goto(`${BASE}/`);
+				const m = await p.evaluate(() => ({
+					scroll: document.documentElement.scrollWidth,
+					width: window.innerWidth,
+					font: parseFloat(getComputedStyle(document.querySelector('td.n a')).fontSize),
+					viewport: document.querySelector('meta[name=viewport]')?.content,
+				}));
+				assert.ok(m.scroll <= m.width, `no sideways scroll (${m.scroll} > ${m.width})`);
+				assert.ok(m.font >= 14, `font ${m.font}px`);
+				assert.match(m.viewport, /width=device-width/);
+				assert.ok(await p.locator('td.n a', { hasText: 'big.bin' }).isVisible());
+				const box = await p.locator('td.n a', { hasText: 'big.bin' }).boundingBox();
+				assert.ok(box.height >= 18, `tap target ${box.height}px high`);
+			} finally {
+				await phone.close();
+			}
+		});
+	} finally {
+		if (browser)
+			await browser.close();
+		if (server)
+			server.proc.kill('SIGTERM');
+		rmSync(tree.top, { recursive: true, force: true });
+	}
+}
+
+try {
+	await main();
+} catch (e) {
+	results.failed++;
+	console.log(`not ok - setup\n  ${e.stack || e}`);
+}
+console.log(`browser: ${results.passed} passed, ${results.failed} failed`);
+process.exit(results.failed || !results.passed ? 1 : 0);
