@@ -106,6 +106,7 @@ struct response {
 	const char *ctype;       /* NULL: no body, no Content-Type */
 	struct buf *body;        /* generated body, or NULL */
 	int fd;                  /* file body when >= 0 */
+	void *cache;             /* the open-file cache entry fd belongs to */
 	off_t off, len;          /* file range (when segs is empty) */
 	struct buf *segs;        /* struct seg array (multipart); empty: the
 				  * body is the buffer, or the file range */

@@ -22,4 +22,10 @@ int static_init(const char *home);
  * OPTIONS on a path or on "*"; other methods get 405 with Allow. */
 enum status static_serve(const struct request *req, struct response *resp);
 
+/* Open rel (relative to HOME) never outside HOME: -1 with errno EXDEV for a
+ * symlink that leads out. */
+int static_open(const char *rel, int flags);
+/* The answer's body is out (or abandoned): give back what resp holds. */
+void static_release(struct response *resp);
+
 #endif

@@ -58,6 +58,11 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 		return 0;
 	if (len > n)
 		return 0;
+	/* RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF;
+	 * JSON parsers (jansson too) refuse a document that has them. */
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+		return 0;
 	for (i = 1; i < len; i++)
 		if ((p[i] & 0xc0) != 0x80)
 			return 0;

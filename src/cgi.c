@@ -7,14 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -589,8 +587,6 @@ static void on_timeout(struct timer *t)
 static enum status run(struct conn *c, struct target *t)
 {
 	char script[PATH_MAX * 2], name[PATH_MAX + 1];
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
-				.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
 	struct env env = { .n = 0 };
 	struct stat st;
 	struct cgi *g;
@@ -598,7 +594,7 @@ static enum status run(struct conn *c, struct target *t)
 
 	if (nrunning >= cgi_max)
 		return S_SERVICE_UNAVAILABLE;
-	fd = (int)syscall(SYS_openat2, home_fd, t->rel, &how, sizeof(how));
+	fd = static_open(t->rel, O_PATH);
 	if (fd < 0)
 		return http_status_from_errno(errno);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||

@@ -5,6 +5,7 @@
  * leaves the server as it was. Requests in flight never hold pointers into
  * a config except the user name for the log, which is interned for good. */
 #include "config.h"
+#include "cgi.h"
 
 #include <arpa/inet.h>
 #include <crypt.h>
@@ -861,7 +862,7 @@ static int commit(struct loader *ld)
 	struct config *c = ld->c;
 	size_t i;
 
-	if (static_init(c->root) < 0) {
+	if (static_init(c->root) < 0 || cgi_init(c->root) < 0) {
 		report(ld, c->home_line, false, "cannot open home directory '%s': %s", c->root,
 		       strerror(errno));
 		return -1;

@@ -62,6 +62,16 @@ static void set_peer(struct conn *c, const struct sockaddr *sa)
 	}
 }
 
+/* The file of the answer: cached ones go back to the cache. */
+static void drop_file(struct conn *c)
+{
+	if (c->resp.cache)
+		static_release(&c->resp);
+	else if (c->resp.fd >= 0)
+		close(c->resp.fd);
+	c->resp.fd = -1;
+}
+
 static void reset_request(struct conn *c)
 {
 	http_request_reset(&c->req);
@@ -104,9 +114,7 @@ struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
 static void release(struct conn *c)
 {
 	cgi_stop(c);
-	if (c->resp.fd >= 0)
-		close(c->resp.fd);
-	c->resp.fd = -1;
+	drop_file(c);
 	buf_free(&c->in);
 	buf_free(&c->out);
 	buf_free(&c->body);
@@ -610,18 +618,12 @@ static void finish(struct conn *c)
 	cgi_stop(c);
 	log_access(c->peer_str, c->user, &c->req, c->in.len, c->resp.status,
 		   c->bytes_sent);
-	if (c->resp.fd >= 0) {
-		close(c->resp.fd);
-		c->resp.fd = -1;
-	}
+	drop_file(c);
 }
 
 void conn_next(struct conn *c)
 {
-	if (c->resp.fd >= 0) {
-		close(c->resp.fd);
-		c->resp.fd = -1;
-	}
+	drop_file(c);
 	memmove(c->in.data, c->in.data + c->pos, c->in.len - c->pos);
 	c->in.len -= c->pos;
 	c->pos = 0;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cond.h"
+#include "fcache.h"
 #include "config.h"
 #include "mime.h"
 #include "range.h"
@@ -40,13 +41,6 @@ static const struct {
 	{ "gzip", ".gz" },
 };
 
-/* The representation chosen for a response. */
-struct repr {
-	int fd;
-	struct stat st;
-	const char *coding; /* NULL: identity */
-	const char *suffix; /* ETag suffix of the variant */
-};
 
 enum status static_resolve(const char *path, size_t n, char *out, size_t outsz)
 {
@@ -100,6 +94,8 @@ enum status static_resolve(const char *path, size_t n, char *out, size_t outsz)
 	return S_OK;
 }
 
+static int open_beneath(int dir, const char *rel);
+
 int static_init(const char *home)
 {
 	int fd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -113,12 +109,16 @@ int static_init(const char *home)
 	if (home_fd >= 0)
 		close(home_fd);
 	home_fd = fd;
+	fcache_init(home_fd, open_beneath);
 	if (getrandom(&boundary_seed, sizeof(boundary_seed), GRND_NONBLOCK) !=
 	    sizeof(boundary_seed))
 		boundary_seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
 	boundary_seed |= 1;
 	return 0;
 }
+
+static bool inside_home(int fd);
+static bool no_openat2; /* old kernel, or valgrind: check by the real path */
 
 /* Open beneath dir: no "..", absolute link or magic link may lead out. */
 static int openat2_beneath(int dir, const char *rel, uint64_t flags)
@@ -127,8 +127,36 @@ static int openat2_beneath(int dir, const char *rel, uint64_t flags)
 		.flags = flags | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
+	int fd;
 
-	return (int)syscall(SYS_openat2, dir, rel, &how, sizeof(how));
+	if (!no_openat2) {
+		fd = (int)syscall(SYS_openat2, dir, rel, &how, sizeof(how));
+		if (fd >= 0 || errno != ENOSYS)
+			return fd;
+		no_openat2 = true;
+	}
+	/* Without openat2: open, then keep it only if the kernel's path of
+	 * what was opened lies inside HOME (O_PATH first: opening a device
+	 * outside HOME must not even happen). */
+	fd = openat(dir, rel, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (!inside_home(fd)) {
+		close(fd);
+		errno = EXDEV;
+		return -1;
+	}
+	if (!(flags & O_PATH)) {
+		char proc[64];
+		int pfd = fd, err;
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+		fd = open(proc, (int)flags | O_CLOEXEC);
+		err = errno;
+		close(pfd);
+		errno = err;
+	}
+	return fd;
 }
 
 /* Is the file open as fd inside HOME (by its real path, as the kernel
@@ -179,6 +207,11 @@ static int open_home(int dir, const char *rel, uint64_t flags)
 static int open_beneath(int dir, const char *rel)
 {
 	return open_home(dir, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+}
+
+int static_open(const char *rel, int flags)
+{
+	return open_home(home_fd, rel, (uint64_t)flags);
 }
 
 static bool is_standard_method(int m)
@@ -239,56 +272,27 @@ static enum status redirect_slash(const struct request *req, struct response *re
 	return S_MOVED_PERMANENTLY;
 }
 
-/* A regular file beside name (name + ext, beneath dir), or -1. */
-static int open_variant(int dir, const char *name, const char *ext,
-			struct stat *st)
-{
-	char path[PATH_MAX_LEN];
-	int fd;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s%s", name, ext) >= sizeof(path))
-		return -1;
-	fd = open_beneath(dir, path);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Swap r for the pre-compressed variant Accept-Encoding likes best, if
- * any; true when some variant exists (the answer then varies). */
-static bool choose_variant(const struct request *req, int dir, const char *name,
-			   struct repr *r)
+/* The representation Accept-Encoding likes best among the cached ones:
+ * ties go to the variant (smaller), br before gzip. */
+static int choose_variant(const struct request *req, const struct fc_entry *e)
 {
 	const char *ae = span_ptr(req, req->hdr[H_ACCEPT_ENCODING]);
 	size_t aen = req->hdr[H_ACCEPT_ENCODING].len, i;
-	bool present = http_has_header(req, H_ACCEPT_ENCODING), exists = false;
-	int best = cond_accept_q(ae, aen, present, "identity");
+	bool present = http_has_header(req, H_ACCEPT_ENCODING);
+	int best = cond_accept_q(ae, aen, present, "identity"), pick = 0;
 
 	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
-		int q = cond_accept_q(ae, aen, present, variants[i].coding);
-		struct stat st;
-		int fd = open_variant(dir, name, variants[i].ext, &st);
+		int q;
 
-		if (fd < 0)
+		if (!e->rep[i + 1].exists)
 			continue;
-		exists = true;
-		/* Ties go to the variant (smaller), br before gzip. */
-		if (q <= 0 || q < best || (r->coding && q == best)) {
-			close(fd);
+		q = cond_accept_q(ae, aen, present, variants[i].coding);
+		if (q <= 0 || q < best || (pick && q == best))
 			continue;
-		}
-		close(r->fd);
-		r->fd = fd;
-		r->st = st;
-		r->coding = variants[i].coding;
-		r->suffix = variants[i].ext + 1;
+		pick = (int)i + 1;
 		best = q;
 	}
-	return exists;
+	return pick;
 }
 
 /* multipart/byteranges (RFC 9110 §14.6): part heads in the body buffer,
@@ -332,10 +336,9 @@ static enum status multipart(struct response *resp, const char *ctype,
 
 /* Range and If-Range (RFC 9110 §13.2.2 step 5, §14.2) on resp's file. */
 static enum status apply_range(const struct request *req, struct response *resp,
-			       const struct repr *r)
+			       off_t size, bool encoded)
 {
 	struct range rg[RANGE_MAX];
-	off_t size = r->st.st_size;
 	int n;
 
 	if ((req->method != HTTP_GET && req->method != HTTP_HEAD) ||
@@ -357,7 +360,7 @@ static enum status apply_range(const struct request *req, struct response *resp,
 		break;
 	}
 	if (n > 1) /* an encoded multipart body would read as encoded parts */
-		return r->coding ? S_OK : multipart(resp, resp->ctype, rg, n, size);
+		return encoded ? S_OK : multipart(resp, resp->ctype, rg, n, size);
 	resp->off = rg[0].start;
 	resp->len = rg[0].len;
 	buf_printf(resp->hdrs, HDRS_MAX, "Content-Range: bytes %lld-%lld/%lld\r\n",
@@ -366,38 +369,71 @@ static enum status apply_range(const struct request *req, struct response *resp,
 	return S_PARTIAL_CONTENT;
 }
 
-/* The file `name` beneath dir, already open as fd: its variants,
- * preconditions and ranges. Takes fd. */
-static enum status serve_file(const struct request *req, struct response *resp,
-			      int dir, const char *name, int fd, const struct stat *st)
+/* A small file's bytes are in memory: copy the parts the answer sends into
+ * the body buffer, so head and body leave in one sendmsg. */
+static int body_from_memory(struct response *resp, const char *data)
 {
-	struct repr r = { fd, *st, NULL, "" };
+	struct seg *sg = (struct seg *)resp->segs->data;
+	size_t i, n = resp->segs->len / sizeof(*sg);
+
+	if (n == 0) { /* the whole file or one range */
+		resp->body->len = 0;
+		return buf_append(resp->body, data + resp->off, (size_t)resp->len, SIZE_MAX);
+	}
+	for (i = 0; i < n; i++) { /* multipart: file pieces become body pieces */
+		size_t off = resp->body->len;
+
+		if (!sg[i].file)
+			continue;
+		if (buf_append(resp->body, data + sg[i].off, (size_t)sg[i].len, SIZE_MAX) < 0)
+			return -1;
+		sg = (struct seg *)resp->segs->data;
+		sg[i].file = false;
+		sg[i].off = (off_t)off;
+	}
+	return 0;
+}
+
+/* The cached file e (named name, for its type): its variants,
+ * preconditions and ranges. Takes the reference on e. */
+static enum status serve_file(const struct request *req, struct response *resp,
+			      const char *name, struct fc_entry *e)
+{
+	int v = choose_variant(req, e);
+	const struct fc_rep *r = &e->rep[v];
 	struct cond c;
 	enum status s;
 
-	if (choose_variant(req, dir, name, &r))
+	if (e->rep[1].exists || e->rep[2].exists)
 		buf_puts(resp->hdrs, "Vary: Accept-Encoding\r\n", HDRS_MAX);
 	snprintf(resp->etag, sizeof(resp->etag), "\"%llx-%llx%s%s\"",
-		 (unsigned long long)r.st.st_mtim.tv_sec * 1000000000ULL +
-			 (unsigned long long)r.st.st_mtim.tv_nsec,
-		 (unsigned long long)r.st.st_size, r.coding ? "-" : "", r.suffix);
-	resp->mtime = r.st.st_mtime;
+		 (unsigned long long)r->st.st_mtim.tv_sec * 1000000000ULL +
+			 (unsigned long long)r->st.st_mtim.tv_nsec,
+		 (unsigned long long)r->st.st_size, v ? "-" : "",
+		 v ? variants[v - 1].ext + 1 : "");
+	resp->mtime = r->st.st_mtime;
 	cond_from_request(&c, req);
 	if ((s = cond_evaluate(&c, resp->etag, resp->mtime)) != S_OK)
 		goto done;
 	resp->ctype = mime_lookup(name);
-	resp->fd = r.fd;
 	resp->off = 0;
-	resp->len = r.st.st_size;
-	s = apply_range(req, resp, &r);
-	if (s == S_OK || s == S_PARTIAL_CONTENT) {
-		buf_puts(resp->hdrs, "Accept-Ranges: bytes\r\n", HDRS_MAX);
-		if (r.coding)
-			buf_printf(resp->hdrs, HDRS_MAX, "Content-Encoding: %s\r\n",
-				   r.coding);
+	resp->len = r->st.st_size;
+	s = apply_range(req, resp, r->st.st_size, v != 0);
+	if (s != S_OK && s != S_PARTIAL_CONTENT)
+		goto done;
+	buf_puts(resp->hdrs, "Accept-Ranges: bytes\r\n", HDRS_MAX);
+	if (v)
+		buf_printf(resp->hdrs, HDRS_MAX, "Content-Encoding: %s\r\n",
+			   variants[v - 1].coding);
+	if (r->data) {
+		if (body_from_memory(resp, r->data) < 0)
+			s = S_INTERNAL_SERVER_ERROR;
+		fcache_put(e);
 		return s;
 	}
-	resp->fd = -1;
+	resp->fd = r->fd;
+	resp->cache = e; /* the core gives it back when the body is out */
+	return s;
 done:
 	/* 304 keeps the validators; an error page gets the core's body. */
 	resp->ctype = NULL;
@@ -405,8 +441,16 @@ done:
 		resp->etag[0] = '\0';
 		resp->mtime = 0;
 	}
-	close(r.fd);
+	fcache_put(e);
 	return s;
+}
+
+void static_release(struct response *resp)
+{
+	if (resp->cache)
+		fcache_put(resp->cache);
+	resp->cache = NULL;
+	resp->fd = -1;
 }
 
 /* --- directory listings ---------------------------------------------- */
@@ -614,26 +658,26 @@ static enum status serve_dir(const struct request *req, struct response *resp,
 			     int dir, const char *rel)
 {
 	const char *index = config_index_name();
-	struct stat st;
-	int fd = open_beneath(dir, index);
+	char path[PATH_MAX_LEN];
+	struct fc_entry *e;
 
-	if (fd < 0) {
-		if (errno == ENOENT && server_cfg.listing)
-			return listing(resp, dir, rel);
-		return errno == ENOENT ? S_NOT_FOUND : http_status_from_errno(errno);
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return S_FORBIDDEN;
-	}
-	return serve_file(req, resp, dir, index, fd, &st);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", rel, index) >= sizeof(path))
+		return S_URI_TOO_LONG;
+	e = fcache_get(strcmp(rel, ".") ? path : index);
+	if (e)
+		return serve_file(req, resp, index, e);
+	if (errno == ENOENT && server_cfg.listing)
+		return listing(resp, dir, rel);
+	if (errno == ENOENT || errno == EISDIR)
+		return S_NOT_FOUND;
+	return http_status_from_errno(errno);
 }
 
 enum status static_serve(const struct request *req, struct response *resp)
 {
 	char rel[PATH_MAX_LEN];
 	const char *path = span_ptr(req, req->path);
-	struct stat st;
+	struct fc_entry *e;
 	enum status s;
 	int fd;
 
@@ -645,27 +689,31 @@ enum status static_serve(const struct request *req, struct response *resp)
 		return s;
 	if (is_config_file(rel))
 		return S_FORBIDDEN; /* it may hold passwords */
+	e = fcache_get(rel);
+	if (e) {
+		if (path[req->path.len - 1] == '/') {
+			s = S_NOT_FOUND; /* "a.txt/" names a directory (ENOTDIR) */
+		} else if (req->method == HTTP_OPTIONS) {
+			buf_puts(resp->hdrs, ALLOW_FILE, HDRS_MAX);
+			s = S_NO_CONTENT;
+		} else {
+			return serve_file(req, resp, rel, e);
+		}
+		fcache_put(e);
+		return s;
+	}
+	if (errno != EISDIR)
+		return http_status_from_errno(errno);
 	fd = open_beneath(home_fd, rel);
 	if (fd < 0)
 		return http_status_from_errno(errno);
-	if (fstat(fd, &st) < 0) {
-		s = http_status_from_errno(errno);
-		goto out;
-	}
-	if (!S_ISDIR(st.st_mode) && path[req->path.len - 1] == '/') {
-		s = S_NOT_FOUND; /* "a.txt/" names a directory (ENOTDIR) */
-	} else if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
-		s = S_FORBIDDEN;
-	} else if (req->method == HTTP_OPTIONS) {
+	if (req->method == HTTP_OPTIONS) {
 		buf_puts(resp->hdrs, ALLOW_FILE, HDRS_MAX);
 		s = S_NO_CONTENT;
-	} else if (S_ISDIR(st.st_mode)) {
+	} else {
 		s = path[req->path.len - 1] != '/' ? redirect_slash(req, resp)
 						   : serve_dir(req, resp, fd, rel);
-	} else {
-		return serve_file(req, resp, home_fd, rel, fd, &st);
 	}
-out:
 	close(fd);
 	return s;
 }

@@ -814,16 +814,16 @@ class Timeouts(Base):
         with open(big, "wb") as f:
             f.truncate(64 << 20)
         s = self.serve(home, "--write-timeout", "0.5")
-        base = s.fd_count()
+        base = s.socket_count()
         c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.addCleanup(c.close)
         c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         c.settimeout(5)
         c.connect((s.host, s.port))
         c.sendall(req("/big.bin"))
-        self.assertTrue(wait_until(lambda: s.fd_count() > base, 5), "request not seen")
+        self.assertTrue(wait_until(lambda: s.socket_count() > base, 5), "request not seen")
         t0 = time.monotonic()
-        self.assertTrue(wait_until(lambda: s.fd_count() <= base, 10),
+        self.assertTrue(wait_until(lambda: s.socket_count() <= base, 10),
                         "stalled reader not dropped")
         self.assertLess(time.monotonic() - t0, 10)
         got = recv_all(c)

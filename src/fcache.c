@@ -1,0 +1,256 @@
+/* Open-file cache. Each hit is checked against the file system with one
+ * fstatat (device, inode, size, mtime and ctime must all match), so a
+ * changed, replaced or deleted file is never served stale; only the
+ * appearance or removal of a .br/.gz variant is noticed up to a second
+ * late. Bounded in entries, open fds and bytes; least recently used
+ * entries go first, and an entry still being sent stays until put. */
+#include "fcache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define NBUCKETS 2048
+
+static const char *const suffix[FC_REPS] = { "", ".br", ".gz" };
+
+static struct fc_entry *table[NBUCKETS];
+static struct fc_entry *lru_head, *lru_tail;
+static int nentries, nfds;
+static size_t nbytes;
+static int home = -1;
+static fc_open_fn open_file;
+
+static uint32_t hash_key(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static void free_rep(struct fc_rep *r)
+{
+	if (r->fd >= 0) {
+		close(r->fd);
+		nfds--;
+	}
+	if (r->data)
+		nbytes -= (size_t)r->st.st_size;
+	free(r->data);
+	r->fd = -1;
+	r->data = NULL;
+	r->exists = false;
+}
+
+static void free_entry(struct fc_entry *e)
+{
+	int i;
+
+	for (i = 0; i < FC_REPS; i++)
+		free_rep(&e->rep[i]);
+	free(e->key);
+	free(e);
+}
+
+static void lru_unlink(struct fc_entry *e)
+{
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		lru_head = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else
+		lru_tail = e->prev;
+	e->prev = e->next = NULL;
+}
+
+static void lru_push(struct fc_entry *e)
+{
+	e->next = lru_head;
+	e->prev = NULL;
+	if (lru_head)
+		lru_head->prev = e;
+	lru_head = e;
+	if (!lru_tail)
+		lru_tail = e;
+}
+
+/* Out of the table; freed now or when its last user puts it. */
+static void drop(struct fc_entry *e)
+{
+	struct fc_entry **pp = &table[e->hash % NBUCKETS];
+
+	while (*pp && *pp != e)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = e->hnext;
+	lru_unlink(e);
+	nentries--;
+	e->dead = true;
+	if (e->refs == 0)
+		free_entry(e);
+}
+
+static void evict(void)
+{
+	struct fc_entry *e = lru_tail;
+
+	while (e && (nentries > FC_ENTRIES || nfds > FC_FDS || nbytes > FC_BYTES)) {
+		struct fc_entry *prev = e->prev;
+
+		drop(e);
+		e = prev;
+	}
+}
+
+void fcache_init(int dir, fc_open_fn open_fn)
+{
+	while (lru_head)
+		drop(lru_head);
+	home = dir;
+	open_file = open_fn;
+}
+
+/* Load one representation: small contents into memory, else keep the fd. */
+static int load_rep(struct fc_rep *r, const char *path)
+{
+	int fd = open_file(home, path);
+
+	r->fd = -1;
+	r->data = NULL;
+	r->exists = false;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &r->st) < 0 || !S_ISREG(r->st.st_mode)) {
+		errno = S_ISDIR(r->st.st_mode) ? EISDIR : EACCES;
+		close(fd);
+		return -1;
+	}
+	r->exists = true;
+	if (r->st.st_size <= FC_SMALL && (r->data = malloc((size_t)r->st.st_size + 1)) &&
+	    pread(fd, r->data, (size_t)r->st.st_size, 0) == r->st.st_size) {
+		nbytes += (size_t)r->st.st_size;
+		close(fd);
+		return 0;
+	}
+	free(r->data);
+	r->data = NULL;
+	r->fd = fd;
+	nfds++;
+	return 0;
+}
+
+static void load_variants(struct fc_entry *e)
+{
+	char path[4096];
+	int i;
+
+	for (i = 1; i < FC_REPS; i++) {
+		free_rep(&e->rep[i]);
+		if ((size_t)snprintf(path, sizeof(path), "%s%s", e->key, suffix[i]) <
+		    sizeof(path))
+			load_rep(&e->rep[i], path);
+	}
+	e->variants_checked = util_now_ms();
+}
+
+static struct fc_entry *load(const char *rel, uint32_t h)
+{
+	struct fc_entry *e = calloc(1, sizeof(*e));
+	int i, err;
+
+	if (!e)
+		return NULL;
+	for (i = 0; i < FC_REPS; i++)
+		e->rep[i].fd = -1;
+	e->key = strdup(rel);
+	if (!e->key || load_rep(&e->rep[0], rel) < 0) {
+		err = e->key ? errno : ENOMEM;
+		free_entry(e);
+		errno = err;
+		return NULL;
+	}
+	e->hash = h;
+	load_variants(e);
+	e->hnext = table[h % NBUCKETS];
+	table[h % NBUCKETS] = e;
+	lru_push(e);
+	nentries++;
+	e->refs = 1;
+	evict();
+	return e;
+}
+
+/* Is a cached variant still what is on disk (present or absent)? */
+static bool variants_fresh(struct fc_entry *e)
+{
+	char path[4096];
+	struct stat st;
+	int i;
+
+	if (util_now_ms() - e->variants_checked < FC_VARIANT_CHECK_MS)
+		return true;
+	for (i = 1; i < FC_REPS; i++) {
+		bool there;
+
+		snprintf(path, sizeof(path), "%s%s", e->key, suffix[i]);
+		there = fstatat(home, path, &st, 0) == 0 && S_ISREG(st.st_mode);
+		if (there != e->rep[i].exists || (there && !same_file(&st, &e->rep[i].st)))
+			return false;
+	}
+	e->variants_checked = util_now_ms();
+	return true;
+}
+
+struct fc_entry *fcache_get(const char *rel)
+{
+	uint32_t h = hash_key(rel);
+	struct fc_entry *e;
+	struct stat st;
+
+	for (e = table[h % NBUCKETS]; e; e = e->hnext) {
+		if (e->hash != h || strcmp(e->key, rel) != 0)
+			continue;
+		/* The same inode we opened beneath HOME, unchanged: whatever a
+		 * path component became meanwhile, this is still that file. */
+		if (fstatat(home, rel, &st, 0) == 0 && same_file(&st, &e->rep[0].st)) {
+			if (!variants_fresh(e))
+				load_variants(e);
+			lru_unlink(e);
+			lru_push(e);
+			e->refs++;
+			return e;
+		}
+		drop(e);
+		break;
+	}
+	return load(rel, h);
+}
+
+void fcache_put(struct fc_entry *e)
+{
+	if (--e->refs == 0 && e->dead)
+		free_entry(e);
+}
+
+int fcache_count(void)
+{
+	return nentries;
+}
