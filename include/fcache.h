@@ -29,6 +29,7 @@ struct fc_entry {
 	uint32_t hash;
 	int refs;
 	bool dead;                 /* out of the table: freed on the last put */
+	bool is_dir;               /* a directory: remembered, never handed out */
 	int64_t variants_checked;  /* ms */
 	struct fc_rep rep[FC_REPS];
 };
@@ -40,7 +41,8 @@ typedef int (*fc_open_fn)(int dir, const char *rel);
 void fcache_init(int dir, fc_open_fn open_fn);
 /* The regular file rel (relative to HOME), checked against the file
  * system now; a reference the caller gives back with fcache_put. NULL
- * with errno set: EISDIR for a directory, EACCES for another non-regular
+ * with errno set: EISDIR for a directory (directories are cached too, so
+ * telling them apart costs one fstatat), EACCES for another non-regular
  * file, or the error of the open. */
 struct fc_entry *fcache_get(const char *rel);
 void fcache_put(struct fc_entry *e);

@@ -136,6 +136,7 @@ static int load_rep(struct fc_rep *r, const char *path)
 	r->fd = -1;
 	r->data = NULL;
 	r->exists = false;
+	memset(&r->st, 0, sizeof(r->st));
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &r->st) < 0 || !S_ISREG(r->st.st_mode)) {
@@ -183,16 +184,25 @@ static struct fc_entry *load(const char *rel, uint32_t h)
 	e->key = strdup(rel);
 	if (!e->key || load_rep(&e->rep[0], rel) < 0) {
 		err = e->key ? errno : ENOMEM;
-		free_entry(e);
-		errno = err;
-		return NULL;
+		if (err != EISDIR) {
+			free_entry(e);
+			errno = err;
+			return NULL;
+		}
+		e->is_dir = true;
+	} else {
+		load_variants(e);
 	}
 	e->hash = h;
-	load_variants(e);
 	e->hnext = table[h % NBUCKETS];
 	table[h % NBUCKETS] = e;
 	lru_push(e);
 	nentries++;
+	if (e->is_dir) {
+		evict();
+		errno = EISDIR;
+		return NULL;
+	}
 	e->refs = 1;
 	evict();
 	return e;
@@ -231,6 +241,10 @@ struct fc_entry *fcache_get(const char *rel)
 		/* The same inode we opened beneath HOME, unchanged: whatever a
 		 * path component became meanwhile, this is still that file. */
 		if (fstatat(home, rel, &st, 0) == 0 && same_file(&st, &e->rep[0].st)) {
+			if (e->is_dir) {
+				errno = EISDIR;
+				return NULL;
+			}
 			if (!variants_fresh(e))
 				load_variants(e);
 			lru_unlink(e);

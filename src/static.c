@@ -655,22 +655,29 @@ out:
 
 /* A directory (with its slash): its index file, else maybe a listing. */
 static enum status serve_dir(const struct request *req, struct response *resp,
-			     int dir, const char *rel)
+			     const char *rel)
 {
 	const char *index = config_index_name();
 	char path[PATH_MAX_LEN];
 	struct fc_entry *e;
+	enum status s;
+	int dir;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", rel, index) >= sizeof(path))
 		return S_URI_TOO_LONG;
 	e = fcache_get(strcmp(rel, ".") ? path : index);
 	if (e)
 		return serve_file(req, resp, index, e);
-	if (errno == ENOENT && server_cfg.listing)
-		return listing(resp, dir, rel);
-	if (errno == ENOENT || errno == EISDIR)
+	if (errno != ENOENT && errno != EISDIR)
+		return http_status_from_errno(errno);
+	if (errno == EISDIR || !server_cfg.listing)
 		return S_NOT_FOUND;
-	return http_status_from_errno(errno);
+	dir = open_beneath(home_fd, rel);
+	if (dir < 0)
+		return http_status_from_errno(errno);
+	s = listing(resp, dir, rel);
+	close(dir);
+	return s;
 }
 
 enum status static_serve(const struct request *req, struct response *resp)
@@ -679,7 +686,6 @@ enum status static_serve(const struct request *req, struct response *resp)
 	const char *path = span_ptr(req, req->path);
 	struct fc_entry *e;
 	enum status s;
-	int fd;
 
 	if (req->path.len == 1 && path[0] == '*')
 		return serve_asterisk(req, resp);
@@ -704,16 +710,10 @@ enum status static_serve(const struct request *req, struct response *resp)
 	}
 	if (errno != EISDIR)
 		return http_status_from_errno(errno);
-	fd = open_beneath(home_fd, rel);
-	if (fd < 0)
-		return http_status_from_errno(errno);
 	if (req->method == HTTP_OPTIONS) {
 		buf_puts(resp->hdrs, ALLOW_FILE, HDRS_MAX);
-		s = S_NO_CONTENT;
-	} else {
-		s = path[req->path.len - 1] != '/' ? redirect_slash(req, resp)
-						   : serve_dir(req, resp, fd, rel);
+		return S_NO_CONTENT;
 	}
-	close(fd);
-	return s;
+	return path[req->path.len - 1] != '/' ? redirect_slash(req, resp)
+					      : serve_dir(req, resp, rel);
 }
