@@ -35,7 +35,7 @@ BIN      ?= httpd
 PYTHON   ?= python3
 
 .PHONY: all run test unit integration browser docker-test asan clean deps \
-        deps-build deps-fuzz help fuzz fuzz-smoke screenshot bench
+        deps-build deps-fuzz help fuzz fuzz-smoke screenshot bench robustness valgrind lint
 
 all: $(BIN)
 
@@ -63,7 +63,7 @@ run: deps-build $(BIN)
 	./$(BIN) -f -v -p $(PORT) -h www
 
 # --- tests -------------------------------------------------------------------
-test: deps $(BIN) unit integration browser docker-test
+test: deps $(BIN) unit integration robustness browser docker-test
 
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail
@@ -86,6 +86,19 @@ screenshot: $(BIN)
 # Side by side with nginx, lighttpd, h2o and busybox httpd (a few minutes).
 bench:
 	bench/run.sh
+
+# Fault and load scenarios against the real binary (slowloris, slow readers,
+# resets, fd exhaustion, 10,000 idle connections, long keep-alive).
+robustness: $(BIN)
+	HTTPD=$(abspath $(BIN)) $(PYTHON) tests/robustness/fault.py
+
+# The integration suite with every server process under valgrind memcheck.
+valgrind: $(BIN)
+	HTTPD=$(abspath $(BIN)) tests/robustness/valgrind.sh
+
+# cppcheck and clang-tidy on our code.
+lint:
+	tests/lint.sh
 
 # The unit and integration suites again, under ASan + UBSan.
 asan:
@@ -131,7 +144,8 @@ clean:
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PKGS_BUILD := gcc make libc6-dev node-llhttp libjansson-dev libcrypt-dev
 PKGS_TEST  := $(PKGS_BUILD) libcmocka-dev curl python3 busybox socat \
-              chromium nodejs npm
+              chromium nodejs npm valgrind clang libclang-rt-14-dev cppcheck \
+              clang-tidy
 define apt_install
 	@missing=$$(for p in $(1); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' \
@@ -156,4 +170,5 @@ help:
 	@echo "make            build ./httpd"
 	@echo "make run        install what is missing, build, serve www/ on :$(PORT)"
 	@echo "make test       install what is missing, run every test"
-	@echo "make unit | integration | browser | docker-test | asan"
+	@echo "make unit | integration | browser | docker-test | asan | robustness"
+	@echo "make valgrind | fuzz | fuzz-smoke | lint | bench | screenshot"
