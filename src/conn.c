@@ -390,8 +390,12 @@ static enum parse parse_head(struct conn *c)
 	enum status st;
 
 	/* RFC 9112 §2.2: ignore empty lines before a request line. */
-	while (c->in.len && (c->in.data[0] == '\r' || c->in.data[0] == '\n')) {
-		memmove(c->in.data, c->in.data + 1, --c->in.len);
+	for (line = 0; line < c->in.len && (c->in.data[line] == '\r' ||
+					     c->in.data[line] == '\n'); line++)
+		;
+	if (line) {
+		memmove(c->in.data, c->in.data + line, c->in.len - line);
+		c->in.len -= line;
 		c->scan = 0;
 	}
 	if (!c->in.len)
