@@ -640,6 +640,13 @@ void conn_next(struct conn *c)
 static enum step next_request(struct conn *c)
 {
 	finish(c);
+	/* A request read whole, nothing after it, no error: the client
+	 * expects the close and sends nothing more, so close at once (as
+	 * nginx does). Otherwise drain what it still sends, lest unread bytes
+	 * make the kernel reset the connection and lose our answer. */
+	if (c->resp.close && !c->closing && c->msg_done && c->in.len == c->pos &&
+	    c->fd == c->wfd)
+		return STEP_CLOSE;
 	if (c->resp.close) {
 		shutdown(c->wfd, SHUT_WR);
 		release_buffers(c);
