@@ -20,6 +20,7 @@ struct fc_rep {
 	int fd;                    /* -1 when the content is in data */
 	struct stat st;
 	char *data;
+	char etag[48];             /* strong, from mtime and size (+ coding) */
 };
 
 struct fc_entry {
@@ -31,6 +32,7 @@ struct fc_entry {
 	bool dead;                 /* out of the table: freed on the last put */
 	bool is_dir;               /* a directory: remembered, never handed out */
 	int64_t variants_checked;  /* ms */
+	const char *ctype;         /* set by the user on first use */
 	struct fc_rep rep[FC_REPS];
 };
 

@@ -120,9 +120,12 @@ static const char *quote(char out[API_QUOTE_MAX + 4], const char *s, size_t n)
 {
 	size_t i, m = n > API_QUOTE_MAX ? API_QUOTE_MAX : n;
 
-	for (i = 0; i < m; i++)
-		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	strcpy(out + m, n > m ? "..." : "");
+	for (i = 0; i < m; i++) {
+		out[i] = s[i];
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			out[i] = '?';
+	}
+	memcpy(out + m, n > m ? "..." : "", n > m ? 4 : 1);
 	return out;
 }
 

@@ -770,10 +770,11 @@ static int open_page(const struct config *c, const char *file)
 static void check_paths(struct loader *ld)
 {
 	struct config *c = ld->c;
+	const char *home = home_arg ? home_arg : "."; /* never NULL, in fact */
 	size_t i;
 	int fd;
 
-	c->root = c->home ? join(home_arg, c->home) : strdup(home_arg);
+	c->root = c->home ? join(home, c->home) : strdup(home);
 	if (!c->root) {
 		report(ld, 0, false, "out of memory");
 		return;

@@ -18,6 +18,7 @@
 #define NBUCKETS 2048
 
 static const char *const suffix[FC_REPS] = { "", ".br", ".gz" };
+static const char *const etag_suffix[FC_REPS] = { "", "-br", "-gz" };
 
 static struct fc_entry *table[NBUCKETS];
 static struct fc_entry *lru_head, *lru_tail;
@@ -129,7 +130,7 @@ void fcache_init(int dir, fc_open_fn open_fn)
 }
 
 /* Load one representation: small contents into memory, else keep the fd. */
-static int load_rep(struct fc_rep *r, const char *path)
+static int load_rep(struct fc_rep *r, const char *path, int i)
 {
 	int fd = open_file(home, path);
 
@@ -145,6 +146,10 @@ static int load_rep(struct fc_rep *r, const char *path)
 		return -1;
 	}
 	r->exists = true;
+	snprintf(r->etag, sizeof(r->etag), "\"%llx-%llx%s\"",
+		 (unsigned long long)r->st.st_mtim.tv_sec * 1000000000ULL +
+			 (unsigned long long)r->st.st_mtim.tv_nsec,
+		 (unsigned long long)r->st.st_size, etag_suffix[i]);
 	if (r->st.st_size <= FC_SMALL && (r->data = malloc((size_t)r->st.st_size + 1)) &&
 	    pread(fd, r->data, (size_t)r->st.st_size, 0) == r->st.st_size) {
 		nbytes += (size_t)r->st.st_size;
@@ -167,7 +172,7 @@ static void load_variants(struct fc_entry *e)
 		free_rep(&e->rep[i]);
 		if ((size_t)snprintf(path, sizeof(path), "%s%s", e->key, suffix[i]) <
 		    sizeof(path))
-			load_rep(&e->rep[i], path);
+			load_rep(&e->rep[i], path, i);
 	}
 	e->variants_checked = util_now_ms();
 }
@@ -182,7 +187,7 @@ static struct fc_entry *load(const char *rel, uint32_t h)
 	for (i = 0; i < FC_REPS; i++)
 		e->rep[i].fd = -1;
 	e->key = strdup(rel);
-	if (!e->key || load_rep(&e->rep[0], rel) < 0) {
+	if (!e->key || load_rep(&e->rep[0], rel, 0) < 0) {
 		err = e->key ? errno : ENOMEM;
 		if (err != EISDIR) {
 			free_entry(e);

@@ -373,30 +373,55 @@ int http_add_seg(struct response *resp, bool file, off_t off, off_t len)
 	return buf_append(resp->segs, &sg, sizeof(sg), 256 * sizeof(sg));
 }
 
+/* "Name: value\r\n" without printf: the head is built for every answer. */
+static int add_field(struct buf *out, const char *name, const char *v, size_t vn)
+{
+	const size_t max = 64 * 1024;
+
+	return buf_puts(out, name, max) | buf_append(out, v, vn, max) |
+	       buf_append(out, "\r\n", 2, max);
+}
+
+static int add_number(struct buf *out, const char *name, long long v)
+{
+	char d[24], *p = d + sizeof(d);
+	unsigned long long u = v < 0 ? 0 : (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	return add_field(out, name, p, (size_t)(d + sizeof(d) - p));
+}
+
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char *date)
 {
 	const size_t max = 64 * 1024;
-	char lm[HTTP_DATE_LEN];
-	int rc = 0;
+	const char *text = http_status_text(resp->status);
+	char line[] = "HTTP/1.1 000 ", lm[HTTP_DATE_LEN];
+	unsigned code = (unsigned)resp->status % 1000;
+	int rc;
 
 	/* Our version is 1.1 whatever the request's (RFC 9110 §6.2). */
-	rc |= buf_printf(out, max, "HTTP/1.1 %d %s\r\nServer: httpd\r\nDate: %s\r\n",
-			 resp->status, http_status_text(resp->status), date);
+	line[9] = (char)('0' + code / 100);
+	line[10] = (char)('0' + code / 10 % 10);
+	line[11] = (char)('0' + code % 10);
+	rc = buf_puts(out, line, max) | add_field(out, "", text, strlen(text)) |
+	     buf_puts(out, "Server: httpd\r\n", max) |
+	     add_field(out, "Date: ", date, strlen(date));
 	if (resp->ctype)
-		rc |= buf_printf(out, max, "Content-Type: %s\r\n", resp->ctype);
+		rc |= add_field(out, "Content-Type: ", resp->ctype, strlen(resp->ctype));
 	if (resp->chunked)
 		rc |= buf_puts(out, "Transfer-Encoding: chunked\r\n", max);
 	else if (resp->status != S_NOT_MODIFIED && resp->status != S_NO_CONTENT &&
 		 !resp->unframed)
-		rc |= buf_printf(out, max, "Content-Length: %lld\r\n",
-				 (long long)resp->clen);
+		rc |= add_number(out, "Content-Length: ", (long long)resp->clen);
 	if (resp->mtime) {
 		util_http_date(resp->mtime, lm);
-		rc |= buf_printf(out, max, "Last-Modified: %s\r\n", lm);
+		rc |= add_field(out, "Last-Modified: ", lm, strlen(lm));
 	}
 	if (resp->etag[0])
-		rc |= buf_printf(out, max, "ETag: %s\r\n", resp->etag);
+		rc |= add_field(out, "ETag: ", resp->etag, strlen(resp->etag));
 	if (resp->hdrs && resp->hdrs->len)
 		rc |= buf_append(out, resp->hdrs->data, resp->hdrs->len, max);
 	if (resp->close)

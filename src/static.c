@@ -406,16 +406,14 @@ static enum status serve_file(const struct request *req, struct response *resp,
 
 	if (e->rep[1].exists || e->rep[2].exists)
 		buf_puts(resp->hdrs, "Vary: Accept-Encoding\r\n", HDRS_MAX);
-	snprintf(resp->etag, sizeof(resp->etag), "\"%llx-%llx%s%s\"",
-		 (unsigned long long)r->st.st_mtim.tv_sec * 1000000000ULL +
-			 (unsigned long long)r->st.st_mtim.tv_nsec,
-		 (unsigned long long)r->st.st_size, v ? "-" : "",
-		 v ? variants[v - 1].ext + 1 : "");
+	memcpy(resp->etag, r->etag, sizeof(resp->etag));
 	resp->mtime = r->st.st_mtime;
 	cond_from_request(&c, req);
 	if ((s = cond_evaluate(&c, resp->etag, resp->mtime)) != S_OK)
 		goto done;
-	resp->ctype = mime_lookup(name);
+	if (!e->ctype)
+		e->ctype = mime_lookup(name);
+	resp->ctype = e->ctype;
 	resp->off = 0;
 	resp->len = r->st.st_size;
 	s = apply_range(req, resp, r->st.st_size, v != 0);

@@ -147,8 +147,9 @@ void util_http_date(time_t t, char out[HTTP_DATE_LEN])
 	struct tm tm;
 
 	/* The C locale (never changed) gives the English names HTTP wants. */
-	gmtime_r(&t, &tm);
-	if (!strftime(out, HTTP_DATE_LEN, "%a, %d %b %Y %H:%M:%S GMT", &tm))
+	/* gmtime_r fails past year 2^31: no date rather than garbage */
+	if (!gmtime_r(&t, &tm) ||
+	    !strftime(out, HTTP_DATE_LEN, "%a, %d %b %Y %H:%M:%S GMT", &tm))
 		out[0] = '\0';
 }
 
