@@ -39,6 +39,8 @@ time_t util_parse_http_date(const char *s, size_t n);
 
 /* Case-insensitive comparison of a counted string with a C string. */
 int util_ieq(const char *s, size_t n, const char *lit);
+/* Length of the valid UTF-8 sequence at p (1 for ASCII), 0 if invalid. */
+size_t util_utf8_len(const unsigned char *p, size_t n);
 /* Monotonic clock in milliseconds. */
 int64_t util_now_ms(void);
 

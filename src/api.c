@@ -41,34 +41,6 @@ bool api_match(const struct request *req)
 	       (req->path.len == n || p[n] == '/');
 }
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	/* RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF;
-	 * JSON parsers (jansson too) refuse a document that has them. */
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
 /* s as the contents of a JSON string; invalid UTF-8 becomes U+FFFD. */
 static void json_escape(struct buf *b, const char *s, size_t n)
 {
@@ -82,7 +54,7 @@ static void json_escape(struct buf *b, const char *s, size_t n)
 		} else if (p[i] < 0x20 || p[i] == 0x7f) {
 			buf_printf(b, API_OUT_MAX, "\\u%04x", p[i]);
 			i++;
-		} else if ((u = utf8_len(p + i, n - i)) > 0) {
+		} else if ((u = util_utf8_len(p + i, n - i)) > 0) {
 			buf_append(b, p + i, u, API_OUT_MAX);
 			i += u;
 		} else {

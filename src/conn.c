@@ -111,16 +111,13 @@ struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
 	return c;
 }
 
+static void release_buffers(struct conn *c);
+
 static void release(struct conn *c)
 {
 	cgi_stop(c);
 	drop_file(c);
-	buf_free(&c->in);
-	buf_free(&c->out);
-	buf_free(&c->body);
-	buf_free(&c->hdrs);
-	buf_free(&c->raw);
-	buf_free(&c->segs);
+	release_buffers(c);
 }
 
 void conn_free(struct conn *c)

@@ -6,27 +6,6 @@
 
 #define DUMP_MAX (4 * 1024 * 1024)
 
-/* Length of a valid UTF-8 sequence at p (2-4), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
 void dump_escape(struct buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -42,7 +21,7 @@ void dump_escape(struct buf *out, const char *s, size_t n)
 		} else if (p[i] == '\n' || p[i] == '\t' || (p[i] >= 0x20 && p[i] < 0x7f)) {
 			buf_append(out, &p[i], 1, DUMP_MAX);
 			i++;
-		} else if ((u = utf8_len(p + i, n - i)) > 0) {
+		} else if (p[i] >= 0x80 && (u = util_utf8_len(p + i, n - i)) > 0) {
 			buf_append(out, &p[i], u, DUMP_MAX);
 			i += u;
 		} else {

@@ -117,48 +117,6 @@ int static_init(const char *home)
 	return 0;
 }
 
-static bool inside_home(int fd);
-static bool no_openat2; /* old kernel, or valgrind: check by the real path */
-
-/* Open beneath dir: no "..", absolute link or magic link may lead out. */
-static int openat2_beneath(int dir, const char *rel, uint64_t flags)
-{
-	struct open_how how = {
-		.flags = flags | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd;
-
-	if (!no_openat2) {
-		fd = (int)syscall(SYS_openat2, dir, rel, &how, sizeof(how));
-		if (fd >= 0 || errno != ENOSYS)
-			return fd;
-		no_openat2 = true;
-	}
-	/* Without openat2: open, then keep it only if the kernel's path of
-	 * what was opened lies inside HOME (O_PATH first: opening a device
-	 * outside HOME must not even happen). */
-	fd = openat(dir, rel, O_PATH | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (!inside_home(fd)) {
-		close(fd);
-		errno = EXDEV;
-		return -1;
-	}
-	if (!(flags & O_PATH)) {
-		char proc[64];
-		int pfd = fd, err;
-
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-		fd = open(proc, (int)flags | O_CLOEXEC);
-		err = errno;
-		close(pfd);
-		errno = err;
-	}
-	return fd;
-}
-
 /* Is the file open as fd inside HOME (by its real path, as the kernel
  * resolved it)? */
 static bool inside_home(int fd)
@@ -174,19 +132,14 @@ static bool inside_home(int fd)
 	return (size_t)n == hl || real[hl] == '/' || (hl == 1 && real[0] == '/');
 }
 
-/* Open rel beneath dir, never outside HOME. RESOLVE_BENEATH refuses every
- * absolute symlink and every ".." above dir, even one that lands inside
- * HOME: for those the path is resolved again, following links, as an
- * O_PATH fd (opening nothing, so no device sees an open), and opened
- * through it only when the file it reached lies inside HOME. */
-static int open_home(int dir, const char *rel, uint64_t flags)
+/* Resolve rel following links as an O_PATH fd (opening nothing, so no
+ * device sees an open), and open through it only when the file reached
+ * lies inside HOME. */
+static int open_checked(int dir, const char *rel, uint64_t flags)
 {
 	char proc[64];
-	int pfd, fd = openat2_beneath(dir, rel, flags), err;
+	int pfd = openat(dir, rel, O_PATH | O_CLOEXEC), fd, err;
 
-	if (fd >= 0 || errno != EXDEV)
-		return fd;
-	pfd = openat(dir, rel, O_PATH | O_CLOEXEC);
 	if (pfd < 0)
 		return -1;
 	if (!inside_home(pfd)) {
@@ -202,6 +155,29 @@ static int open_home(int dir, const char *rel, uint64_t flags)
 	close(pfd);
 	errno = err;
 	return fd;
+}
+
+static bool no_openat2; /* old kernel, or valgrind */
+
+/* Open rel beneath dir, never outside HOME. openat2(RESOLVE_BENEATH)
+ * refuses every ".." above dir and every absolute symlink, even one that
+ * lands inside HOME: for those (EXDEV), and where openat2 is missing,
+ * the path is checked by where it really leads. */
+static int open_home(int dir, const char *rel, uint64_t flags)
+{
+	struct open_how how = {
+		.flags = flags | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd;
+
+	if (!no_openat2) {
+		fd = (int)syscall(SYS_openat2, dir, rel, &how, sizeof(how));
+		if (fd >= 0 || (errno != EXDEV && errno != ENOSYS))
+			return fd;
+		no_openat2 = errno == ENOSYS;
+	}
+	return open_checked(dir, rel, flags);
 }
 
 static int open_beneath(int dir, const char *rel)
