@@ -115,6 +115,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 FUZZ_LL := build/fuzz/llhttp/api.o build/fuzz/llhttp/http.o build/fuzz/llhttp/llhttp.o
+.SECONDARY: $(FUZZ_LL)
 
 build/fuzz/llhttp/%.o: $(LLHTTP_SRC)/%.c
 	@mkdir -p $(dir $@)

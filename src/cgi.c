@@ -160,7 +160,7 @@ static void env_headers(struct env *e, const struct request *r)
 		if (!nl || !colon || colon - line >= (long)sizeof(name) - 6)
 			goto next;
 		for (i = 0; line + i < colon; i++)
-			name[k++] = line[i] == '-' ? '_' : (char)toupper((unsigned char)line[i]);
+			name[k++] = (char)(line[i] == '-' ? '_' : toupper((unsigned char)line[i]));
 		name[k] = '\0';
 		if (!strcmp(name, "HTTP_PROXY") || !strcmp(name, "HTTP_CONTENT_TYPE") ||
 		    !strcmp(name, "HTTP_CONTENT_LENGTH"))
@@ -175,21 +175,23 @@ next:
 	}
 }
 
-/* SERVER_NAME from Host (port removed), else our address; SERVER_PORT. */
+/* SERVER_NAME from Host (port removed), else "localhost"; SERVER_PORT. */
 static void server_addr(const struct conn *c, char *name, size_t nsz, char *port)
 {
 	const struct request *r = &c->req;
-	struct sockaddr_in6 sa;
-	socklen_t sl = sizeof(sa);
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl = sizeof(ss);
 	size_t n = 0;
 
 	name[0] = '\0';
-	strcpy(port, "0");
-	if (getsockname(c->fd, (struct sockaddr *)&sa, &sl) == 0 && sa.sin6_family == AF_INET6)
-		snprintf(port, 8, "%u", ntohs(sa.sin6_port));
-	else if (sl && ((struct sockaddr *)&sa)->sa_family == AF_INET)
-		snprintf(port, 8, "%u", ntohs(((struct sockaddr_in *)&sa)->sin_port));
-	if (http_has_header(r, H_HOST)) {
+	memcpy(port, "0", 2);
+	if (getsockname(c->fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET6)
+			snprintf(port, 8, "%u", ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+		else if (ss.ss_family == AF_INET)
+			snprintf(port, 8, "%u", ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	}
+	if (r->base && http_has_header(r, H_HOST)) {
 		const char *h = span_ptr(r, r->hdr[H_HOST]);
 		const char *end = h + r->hdr[H_HOST].len;
 		const char *colon = h[0] == '[' ? memchr(h, ']', r->hdr[H_HOST].len) : h;
@@ -198,11 +200,12 @@ static void server_addr(const struct conn *c, char *name, size_t nsz, char *port
 		n = (size_t)((colon ? colon : end) - h);
 		if (n >= nsz)
 			n = 0;
-		memcpy(name, h, n);
+		if (n)
+			memcpy(name, h, n);
 		name[n] = '\0';
 	}
-	if (!n)
-		snprintf(name, nsz, "%s", c->peer_str[0] == '-' ? "localhost" : "localhost");
+	if (!n) /* HTTP/1.0 without Host */
+		snprintf(name, nsz, "localhost");
 }
 
 static void env_build(struct env *e, const struct conn *c, const char *script,
@@ -386,11 +389,12 @@ static pid_t spawn(const char *script, const char *interp, char *const envp[],
 	char dir[PATH_MAX], *slash;
 	char *argv[] = { (char *)(interp ? interp : script), (char *)script, NULL };
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
+	size_t len = strlen(script);
 	pid_t pid;
 
-	if (strlen(script) >= sizeof(dir))
+	if (len >= sizeof(dir))
 		return -1;
-	strcpy(dir, script);
+	memcpy(dir, script, len + 1);
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';

@@ -684,7 +684,7 @@ static ssize_t send_buffers(struct conn *c)
 		iov[0].iov_len = c->out.len - c->out_sent;
 		mh.msg_iovlen = 1;
 	}
-	for (; i < nseg && mh.msg_iovlen < 8; i++, done = 0) {
+	for (; sg && i < nseg && mh.msg_iovlen < 8; i++, done = 0) {
 		if (sg[i].file) {
 			more = true;
 			break;
@@ -802,10 +802,10 @@ static enum step do_send(struct conn *c)
 			return next_request(c);
 		if (!c->can_write)
 			return STEP_WAIT;
-		if (c->out_sent < c->out.len || !sg->file)
-			n = send_buffers(c);
-		else
+		if (sg && sg->file && c->out_sent == c->out.len)
 			n = send_file(c, sg);
+		else
+			n = send_buffers(c);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -524,8 +524,8 @@ err:
 static void human_size(off_t size, char out[32])
 {
 	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double v = (double)size;
-	int u = -1;
+	double v = (double)size / 1024;
+	int u = 0;
 
 	if (size < 1024) {
 		snprintf(out, 32, "%lld B", (long long)size);
@@ -593,14 +593,14 @@ static enum status listing(struct response *resp, int dir, const char *rel)
 	if (read_entries(dir, rel, &ents, &n, &cut) < 0)
 		return http_status_from_errno(errno);
 	if (buf_puts(&title, "/", PATH_MAX_LEN * 6) ||
-	    (strcmp(rel, ".") && (util_html_escape(&title, rel, strlen(rel),
+	    (strcmp(rel, ".") != 0 && (util_html_escape(&title, rel, strlen(rel),
 						   PATH_MAX_LEN * 6) ||
 				  buf_puts(&title, "/", PATH_MAX_LEN * 6))) ||
 	    buf_append(&title, "", 1, PATH_MAX_LEN * 6))
 		goto out;
 	b->len = 0;
 	if (buf_printf(b, LIST_BODY_MAX, list_head, title.data, title.data) ||
-	    (strcmp(rel, ".") &&
+	    (strcmp(rel, ".") != 0 &&
 	     buf_puts(b, "<tr><td class=\"n\"><a href=\"../\">../</a></td>"
 			 "<td class=\"s\"></td><td class=\"m\"></td></tr>\n",
 		      LIST_BODY_MAX)))
