@@ -59,11 +59,13 @@ def write_conf(home, text, name="test.conf"):
     return path
 
 
-def request(server, path, method="GET", headers=(), version="1.0"):
+def request(server, path, method="GET", headers=(), body=None, version="1.0"):
     """One request, Connection: close; (status, headers, body) read to EOF."""
     lines = [f"{method} {path} HTTP/{version}", "Host: localhost", "Connection: close"]
     lines += list(headers)
-    data = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    if body is not None:
+        lines.append(f"Content-Length: {len(body)}")
+    data = ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
     with connect(server) as s:
         s.sendall(data)
         resp = recv_all(s)
@@ -680,6 +682,51 @@ class TestDifferential(Base):
                 with ours, theirs:
                     self.assertEqual(request(ours, "/file.txt")[0],
                                      request(theirs, "/file.txt")[0])
+
+    def test_cgi_same(self):
+        """CGI scripts see the same environment and give the same answers."""
+        bin_dir = os.path.join(self.home, "cgi-bin")
+        os.makedirs(bin_dir, exist_ok=True)
+        scripts = {
+            "env.sh": "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\n"
+                      "for v in REQUEST_METHOD QUERY_STRING SCRIPT_NAME PATH_INFO REMOTE_ADDR "
+                      "CONTENT_LENGTH CONTENT_TYPE HTTP_X_TEST "
+                      "GATEWAY_INTERFACE REQUEST_URI; do eval \"printf '%s=%s\\n' $v \\\"\\$$v\\\"\"; done\n"
+                      "[ -n \"$CONTENT_LENGTH\" ] && { printf 'BODY='; head -c \"$CONTENT_LENGTH\"; }\n",
+            "st.sh": "#!/bin/sh\nprintf 'Status: 403 Forbidden\\r\\nContent-Type: text/plain\\r\\n\\r\\nno'\n",
+            "loc.sh": "#!/bin/sh\nprintf 'Location: /file.txt\\r\\n\\r\\n'\n",
+            "noexec.sh": "#!/bin/sh\necho\n",
+            "proto.sh": "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n%s' "
+                        "\"$SERVER_PROTOCOL\"\n",
+        }
+        for name, text in scripts.items():
+            path = os.path.join(bin_dir, name)
+            with open(path, "w") as f:
+                f.write(text)
+            os.chmod(path, 0o644 if name == "noexec.sh" else 0o755)
+        ours, theirs = self.both(self.conf("A:*\n"))
+        cases = [("GET", "/cgi-bin/env.sh/pi/x?a=1&b=2", ["X-Test: yes"], None),
+                 ("POST", "/cgi-bin/env.sh", ["Content-Type: application/x-www-form-urlencoded"],
+                  b"hello=1&x=%20"),
+                 ("GET", "/cgi-bin/st.sh", [], None),
+                 ("GET", "/cgi-bin/missing.sh", [], None)]
+        with ours, theirs:
+            for method, path, hdrs, body in cases:
+                with self.subTest(method=method, path=path):
+                    a = request(ours, path, method, hdrs, body)
+                    b = request(theirs, path, method, hdrs, body)
+                    self.assertEqual(a[0], b[0])
+                    if a[0] in (200, 403):
+                        self.assertEqual(a[2], b[2])
+            # documented: RFC 3875 §6.2.3 makes a Location answer a 302 (busybox: 200);
+            # a script that is not executable is 403 (busybox: 404)
+            self.assertEqual((request(theirs, "/cgi-bin/loc.sh")[0],
+                              request(ours, "/cgi-bin/loc.sh")[0]), (200, 302))
+            self.assertEqual((request(theirs, "/cgi-bin/noexec.sh")[0],
+                              request(ours, "/cgi-bin/noexec.sh")[0]), (404, 403))
+            # SERVER_PROTOCOL is the request's (RFC 3875 §4.1.16); busybox says 1.1
+            proto = [request(srv, "/cgi-bin/proto.sh")[2] for srv in (theirs, ours)]
+            self.assertEqual(proto, [b"HTTP/1.1", b"HTTP/1.0"])
 
     def test_realm_same(self):
         conf = self.conf("/adm:a:b\n")
