@@ -516,7 +516,10 @@ class Unservable(Base):
         self.assertEqual(self.get(s, "/a.txt")[2], b"a")
 
     def test_unreadable_file_403(self):
-        home = self.make_home({"a.txt": b"a", "secret.txt": b"no", "locked/x.txt": b"x"})
+        # HOME below a private directory: its parent is chmod'ed below, and
+        # must never be the system's /tmp
+        top, home = self.make_home({"a.txt": b"a", "secret.txt": b"no", "locked/x.txt": b"x"},
+                                   parent=True)
         os.chmod(os.path.join(home, "secret.txt"), 0)
         os.chmod(os.path.join(home, "locked"), 0)
         self.addCleanup(os.chmod, os.path.join(home, "locked"), 0o755)
@@ -524,7 +527,7 @@ class Unservable(Base):
         if IS_ROOT:
             # root reads mode-000 files: serve as an unprivileged user instead
             os.chmod(home, 0o755)
-            os.chmod(os.path.dirname(home), 0o755)
+            os.chmod(top, 0o755)
             args = ("-u", "nobody")
         s = self.serve(home, *args)
         self.assertEqual(self.get(s, "/a.txt")[:3:2], (200, b"a"))
