@@ -143,13 +143,13 @@ clean:
 
 # --- dependencies (Debian packages; only the missing ones) --------------------
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Node.js may come from elsewhere than Debian (with its own npm): only a
+# machine without npm gets Debian's.
+PKGS_NODE  := $(if $(shell command -v npm),,nodejs npm)
 PKGS_BUILD := gcc make libc6-dev node-llhttp libjansson-dev libcrypt-dev
 PKGS_TEST  := $(PKGS_BUILD) libcmocka-dev curl python3 busybox socat \
               chromium valgrind clang libclang-rt-14-dev cppcheck clang-tidy \
               $(PKGS_NODE)
-# Node.js may come from elsewhere than Debian (with its own npm): only a
-# machine without npm gets Debian's.
-PKGS_NODE  := $(if $(shell command -v npm),,nodejs npm)
 define apt_install
 	@missing=$$(for p in $(1); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' \
