@@ -3,7 +3,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -129,12 +128,9 @@ void conn_free(struct conn *c)
 struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa)
 {
 	struct conn *c = conn_new(fd, wfd, sa);
-	int one = 1;
 
 	if (!c)
 		return NULL;
-	/* Whole responses go out in one writev/sendmsg; Nagle only delays. */
-	setsockopt(wfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (server_watch(fd, &c->w, EPOLLIN | EPOLLRDHUP | EPOLLET |
 			 (fd == wfd ? EPOLLOUT : 0)) < 0 ||
 	    (fd != wfd && server_watch(wfd, &c->w, EPOLLOUT | EPOLLET) < 0)) {

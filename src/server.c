@@ -210,6 +210,9 @@ static int listen_on(const struct addrinfo *ai)
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Whole answers go out in one sendmsg: Nagle would only delay them.
+	 * Accepted sockets inherit it, saving a call per connection. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	/* A bare port serves IPv4 and IPv6 on one dual-stack socket. */
 	if (ai->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
