@@ -114,6 +114,7 @@ struct response {
 	struct buf *hdrs;        /* extra header lines, each ending in CRLF */
 	time_t mtime;            /* Last-Modified when != 0 */
 	char etag[48];           /* ETag when not empty */
+	const char *why;         /* reason of a 4xx/5xx, logged at -vv */
 	bool close;              /* Connection: close */
 	bool chunked;            /* streamed: Transfer-Encoding: chunked */
 	bool unframed;           /* streamed to the close: no length at all */
@@ -124,8 +125,9 @@ struct response {
 void http_parser_init(llhttp_t *p, struct request *req);
 /* Reset the request for the next message of a keep-alive connection. */
 void http_request_reset(struct request *req);
-/* Checks llhttp leaves to us; S_OK when the head is acceptable. */
-enum status http_validate(const struct request *req);
+/* Checks llhttp leaves to us; S_OK when the head is acceptable, else the
+ * status and *why. */
+enum status http_validate(const struct request *req, const char **why);
 /* Map an llhttp error on the head in line[0..n) to the status to answer. */
 enum status http_parse_error_status(llhttp_errno_t err, const char *line, size_t n);
 

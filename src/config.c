@@ -1002,8 +1002,10 @@ enum status config_check(const struct request *req, const struct sockaddr_in6 *p
 	const char *base;
 	enum status s;
 
-	if (!config_acl_allows(cur->acl, cur->nacl, cur->deny_all, &peer->sin6_addr))
+	if (!config_acl_allows(cur->acl, cur->nacl, cur->deny_all, &peer->sin6_addr)) {
+		resp->why = "address denied by A:/D: rules";
 		return S_FORBIDDEN;
+	}
 	if (!cur->nauth)
 		return S_OK;
 	s = static_resolve(span_ptr(req, req->path), req->path.len, rel, sizeof(rel));
@@ -1014,8 +1016,10 @@ enum status config_check(const struct request *req, const struct sockaddr_in6 *p
 	if (strcmp(base, "httpd.conf") == 0)
 		return S_FORBIDDEN; /* before auth, as busybox */
 	s = check_auth(req, path, user);
-	if (s == S_UNAUTHORIZED)
+	if (s == S_UNAUTHORIZED) {
+		resp->why = "Basic authentication missing or wrong";
 		add_challenge(resp);
+	}
 	return s;
 }
 

@@ -267,15 +267,22 @@ static void respond(struct conn *c, enum status s)
 }
 
 /* A request that cannot be read further: answer and close. */
-static enum parse refuse(struct conn *c, enum status s)
+static enum parse refuse_why(struct conn *c, enum status s, const char *why)
 {
-	if (log_level >= 2)
-		log_debug("%s: %d: %s", c->peer_str, s, llhttp_get_error_reason(&c->parser)
-				? llhttp_get_error_reason(&c->parser) : http_status_text(s));
+	c->resp.why = why;
 	c->closing = true;
 	c->req.keep_alive = false;
 	respond(c, s);
 	return P_READY;
+}
+
+/* ... after a parse error: llhttp's reason, or ours set through it. */
+static enum parse refuse(struct conn *c, enum status s)
+{
+	const char *why = llhttp_get_error_reason(&c->parser);
+
+	return refuse_why(c, s, why && llhttp_get_errno(&c->parser) != HPE_PAUSED
+				   ? why : NULL);
 }
 
 static void handle(struct conn *c)
@@ -381,6 +388,7 @@ static enum parse parse_head(struct conn *c)
 	size_t end, line;
 	llhttp_errno_t e;
 	enum status st;
+	const char *why;
 
 	/* RFC 9112 §2.2: ignore empty lines before a request line. */
 	for (line = 0; line < c->in.len && (c->in.data[line] == '\r' ||
@@ -397,13 +405,13 @@ static enum parse parse_head(struct conn *c)
 	nl = memchr(c->in.data, '\n', c->in.len);
 	line = nl ? (size_t)(nl - c->in.data) : c->in.len;
 	if (line > HTTP_URL_MAX + REQ_LINE_SLACK)
-		return refuse(c, S_URI_TOO_LONG);
+		return refuse_why(c, S_URI_TOO_LONG, "request line over 8 KiB");
 	if ((end ? end : c->in.len) - line > HTTP_HEADERS_MAX)
-		return refuse(c, S_HEADERS_TOO_LARGE);
+		return refuse_why(c, S_HEADERS_TOO_LARGE, "header section over 32 KiB");
 	if (!end)
 		return P_MORE;
 	if (normalize_head(c, &end) < 0)
-		return refuse(c, S_HEADERS_TOO_LARGE);
+		return refuse_why(c, S_HEADERS_TOO_LARGE, "header section too large");
 	c->req.base = c->in.data;
 	e = llhttp_execute(&c->parser, c->in.data, end);
 	if (e != HPE_PAUSED || llhttp_get_error_pos(&c->parser) != c->in.data + end)
@@ -412,14 +420,14 @@ static enum parse parse_head(struct conn *c)
 	c->pos = c->req.head_end = (uint32_t)end;
 	c->head_parsed = true;
 	split_target(&c->req);
-	if ((st = http_validate(&c->req)) != S_OK)
-		return refuse(c, st);
+	if ((st = http_validate(&c->req, &why)) != S_OK)
+		return refuse_why(c, st, why);
 	c->req.keep_body = server_cfg.dump || api_match(&c->req) || cgi_match(&c->req);
 	c->req.keep_raw = server_cfg.dump;
 	if (c->req.has_body && !(c->parser.flags & F_CHUNKED) &&
 	    c->parser.content_length > (c->req.keep_body ? HTTP_BODY_KEEP_MAX
 							 : HTTP_BODY_DISCARD_MAX))
-		return refuse(c, S_PAYLOAD_TOO_LARGE);
+		return refuse_why(c, S_PAYLOAD_TOO_LARGE, "Content-Length over the limit");
 	if (c->req.has_body && http_header_is(&c->req, H_EXPECT, "100-continue") &&
 	    c->req.minor == 1) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -575,6 +583,8 @@ void conn_cgi_end(struct conn *c)
 void conn_cgi_fail(struct conn *c, enum status s)
 {
 	cgi_stop(c);
+	c->resp.why = s == S_GATEWAY_TIMEOUT ? "CGI script past its time limit"
+					     : "CGI script gave no valid header block";
 	c->closing = true; /* whatever the script left unread */
 	respond(c, s);
 	server_timer_set(&c->timer, T_WRITE);
@@ -597,7 +607,8 @@ static enum step do_recv(struct conn *c)
 		if (n == -1)
 			return STEP_WAIT;
 		if (n == -3) {
-			refuse(c, c->head_parsed ? S_PAYLOAD_TOO_LARGE : S_HEADERS_TOO_LARGE);
+			refuse_why(c, c->head_parsed ? S_PAYLOAD_TOO_LARGE : S_HEADERS_TOO_LARGE,
+				   "request over the input buffer");
 			server_timer_set(&c->timer, T_WRITE);
 			return STEP_AGAIN;
 		}
@@ -612,6 +623,10 @@ static enum step do_recv(struct conn *c)
 
 static void finish(struct conn *c)
 {
+	if (c->resp.status >= 400)
+		log_debug("%s: %d %s: %s", c->peer_str, c->resp.status,
+			  http_status_text(c->resp.status),
+			  c->resp.why ? c->resp.why : "-");
 	cgi_stop(c);
 	log_access(c->peer_str, c->user, &c->req, c->in.len, c->resp.status,
 		   c->bytes_sent);
@@ -883,8 +898,7 @@ static void conn_timeout(struct timer *t)
 	struct conn *c = container_of(t, struct conn, timer);
 
 	if (c->state == C_RECV && c->in.len > 0 && !server_stopping) {
-		log_debug("%s: request timed out", c->peer_str);
-		refuse(c, S_REQUEST_TIMEOUT);
+		refuse_why(c, S_REQUEST_TIMEOUT, "request head not complete in time");
 		server_timer_set(&c->timer, T_WRITE);
 		conn_run(c);
 		return;

@@ -237,17 +237,23 @@ bool http_header_is(const struct request *req, enum hdr h, const char *val)
 	       util_ieq(span_ptr(req, req->hdr[h]), req->hdr[h].len, val);
 }
 
-enum status http_validate(const struct request *req)
+enum status http_validate(const struct request *req, const char **why)
 {
 	const char *line = req->base;
 
 	if (req->major == 0 && req->minor == 9 &&
-	    !memmem(line, req->head_end, " HTTP/", 6))
-		return S_BAD_REQUEST; /* an HTTP/0.9 request line */
-	if (req->major != 1 || req->minor > 1)
-		return S_VERSION_NOT_SUPPORTED;
-	if (req->minor == 1 && !http_has_header(req, H_HOST))
+	    !memmem(line, req->head_end, " HTTP/", 6)) {
+		*why = "HTTP/0.9 request line (no version)";
 		return S_BAD_REQUEST;
+	}
+	if (req->major != 1 || req->minor > 1) {
+		*why = "HTTP version other than 1.0 and 1.1";
+		return S_VERSION_NOT_SUPPORTED;
+	}
+	if (req->minor == 1 && !http_has_header(req, H_HOST)) {
+		*why = "HTTP/1.1 request without Host";
+		return S_BAD_REQUEST;
+	}
 	return S_OK;
 }
 

@@ -663,16 +663,23 @@ enum status static_serve(const struct request *req, struct response *resp)
 
 	if (req->path.len == 1 && path[0] == '*')
 		return serve_asterisk(req, resp);
-	if ((s = check_method(req, resp)) != S_OK)
+	if ((s = check_method(req, resp)) != S_OK) {
+		resp->why = "method not served for files";
 		return s;
-	if ((s = static_resolve(path, req->path.len, rel, sizeof(rel))) != S_OK)
+	}
+	if ((s = static_resolve(path, req->path.len, rel, sizeof(rel))) != S_OK) {
+		resp->why = "path refused (bad escape, %2F, NUL, .. above HOME, or too long)";
 		return s;
-	if (is_config_file(rel))
+	}
+	if (is_config_file(rel)) {
+		resp->why = "httpd.conf is never served";
 		return S_FORBIDDEN; /* it may hold passwords */
+	}
 	e = fcache_get(rel);
 	if (e) {
 		if (path[req->path.len - 1] == '/') {
 			s = S_NOT_FOUND; /* "a.txt/" names a directory (ENOTDIR) */
+			resp->why = "a file named as a directory";
 		} else if (req->method == HTTP_OPTIONS) {
 			buf_puts(resp->hdrs, ALLOW_FILE, HDRS_MAX);
 			s = S_NO_CONTENT;
@@ -682,12 +689,20 @@ enum status static_serve(const struct request *req, struct response *resp)
 		fcache_put(e);
 		return s;
 	}
-	if (errno != EISDIR)
+	if (errno != EISDIR) {
+		resp->why = errno == EXDEV ? "symlink leading out of HOME"
+			    : errno == EACCES ? "not a regular file, or not readable"
+			    : strerror(errno);
 		return http_status_from_errno(errno);
+	}
 	if (req->method == HTTP_OPTIONS) {
 		buf_puts(resp->hdrs, ALLOW_FILE, HDRS_MAX);
 		return S_NO_CONTENT;
 	}
-	return path[req->path.len - 1] != '/' ? redirect_slash(req, resp)
-					      : serve_dir(req, resp, rel);
+	if (path[req->path.len - 1] != '/')
+		return redirect_slash(req, resp);
+	s = serve_dir(req, resp, rel);
+	if (s == S_NOT_FOUND && !resp->why)
+		resp->why = "directory without an index file";
+	return s;
 }

@@ -546,6 +546,18 @@ class TestVerbose(Base):
         with Server(self.home, "-vv") as s:
             request(s, "/file.txt")
             self.assertTrue(wait_for(lambda: "connected" in s.stderr()))
+            # -vv: the reason of every 4xx/5xx
+            request(s, "/missing.txt")
+            request(s, "/file.txt", "DELETE")
+            request(s, "/httpd.conf")
+            with connect(s) as c:  # HTTP/1.1 without Host
+                c.sendall(b"GET / HTTP/1.1\r\n\r\n")
+                recv_all(c)
+            for line in ("404 Not Found: No such file or directory",
+                         "405 Method Not Allowed: method not served for files",
+                         "403 Forbidden: httpd.conf is never served",
+                         "400 Bad Request: HTTP/1.1 request without Host"):
+                self.assertTrue(wait_for(lambda: line in s.stderr()), line)
 
 
 # --- SIGHUP -------------------------------------------------------------------
