@@ -32,6 +32,7 @@ struct server_cfg {
 	int verbose;
 	bool dump;                /* raw-dump mode */
 	bool listing;             /* directory listings */
+	int workers;              /* processes sharing the listening sockets */
 };
 
 extern struct server_cfg server_cfg;
@@ -42,6 +43,10 @@ extern bool server_stopping;
 int server_parse_addr(const char *spec, char *host, size_t hsz, const char **port);
 /* Parse "[IP:]PORT" / "[IPv6]:PORT"; bind and listen. -1 with a message. */
 int server_listen(const char *spec);
+/* --workers N > 1: fork the workers. Returns -1 in a worker (go on with
+ * server_init and server_run), or, in the supervisor that passes signals
+ * on and waits for them all, the exit status. */
+int server_fork_workers(void);
 /* Create the epoll set and signal handling; after server_listen. */
 int server_init(void);
 /* Serve one already connected socket or fd pair (inetd mode). */

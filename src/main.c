@@ -46,7 +46,8 @@ static void usage(FILE *f)
 	      "\t-d STRING\tURL decode STRING\n\n"
 	      "\t--header-timeout SEC, --idle-timeout SEC, --write-timeout SEC,\n"
 	      "\t--max-conns N, --grace SEC, --list (directory listings)\n"
-	      "\t--cgi-timeout SEC, --cgi-max N (CGI scripts at once)\n",
+	      "\t--cgi-timeout SEC, --cgi-max N (CGI scripts at once)\n"
+	      "\t--workers N (processes sharing the port; default 1)\n",
 	      f);
 }
 
@@ -71,7 +72,7 @@ static int parse_num(const char *s, long lo, long hi, long *out)
 }
 
 enum { O_HEADER = 256, O_IDLE, O_WRITE, O_MAXCONN, O_GRACE, O_LIST, O_CGI_TIMEOUT,
-       O_CGI_MAX };
+       O_CGI_MAX, O_WORKERS };
 
 static const struct option longopts[] = {
 	{ "dump", no_argument, NULL, 'D' },
@@ -84,6 +85,7 @@ static const struct option longopts[] = {
 	{ "list", no_argument, NULL, O_LIST },
 	{ "cgi-timeout", required_argument, NULL, O_CGI_TIMEOUT },
 	{ "cgi-max", required_argument, NULL, O_CGI_MAX },
+	{ "workers", required_argument, NULL, O_WORKERS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -209,6 +211,11 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 		case O_CGI_TIMEOUT:
 			if (parse_secs(optarg, &server_cfg.timeout_ms[T_CGI]) < 0)
 				return *status = bad("timeout", optarg), 1;
+			break;
+		case O_WORKERS:
+			if (parse_num(optarg, 1, 256, &v) < 0)
+				return *status = bad("worker count", optarg), 1;
+			server_cfg.workers = (int)v;
 			break;
 		case O_CGI_MAX:
 			if (parse_num(optarg, 1, 100000, &v) < 0)
@@ -374,6 +381,8 @@ int main(int argc, char **argv)
 		log_error("cannot daemonize: %s", strerror(errno));
 		return 1;
 	}
+	if (!o.inetd && (status = server_fork_workers()) >= 0)
+		return status; /* the supervisor, once every worker has ended */
 	if (server_init() < 0) {
 		log_error("cannot set up the event loop: %s", strerror(errno));
 		return 1;

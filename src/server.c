@@ -12,7 +12,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -272,17 +274,26 @@ bad:
 	return -1;
 }
 
+/* Workers share the listening sockets: EPOLLEXCLUSIVE wakes one of them
+ * per connection, not all. It only allows ADD and DEL, hence pausing by
+ * removal. */
+static uint32_t listen_events(void)
+{
+	return server_cfg.workers > 1 ? EPOLLIN | EPOLLEXCLUSIVE : EPOLLIN;
+}
+
 static void set_accepting(bool on)
 {
-	struct epoll_event ev = { .events = on ? EPOLLIN : 0 };
 	int i;
 
 	if (accepting == on)
 		return;
 	accepting = on;
 	for (i = 0; i < nlisten; i++) {
-		ev.data.ptr = &listeners[i].w;
-		epoll_ctl(epfd, EPOLL_CTL_MOD, listeners[i].fd, &ev);
+		if (on)
+			server_watch(listeners[i].fd, &listeners[i].w, listen_events());
+		else
+			server_unwatch(listeners[i].fd);
 	}
 }
 
@@ -387,7 +398,7 @@ int server_init(void)
 		return -1;
 	for (i = 0; i < nlisten; i++) {
 		listeners[i].w.on_event = accept_batch;
-		if (server_watch(listeners[i].fd, &listeners[i].w, EPOLLIN) < 0)
+		if (server_watch(listeners[i].fd, &listeners[i].w, listen_events()) < 0)
 			return -1;
 	}
 	accepting = true;
@@ -448,4 +459,88 @@ int server_run(void)
 		}
 	}
 	return 0;
+}
+
+/* --- worker processes ------------------------------------------------------ */
+
+static pid_t *workers;
+static int nworkers;
+
+static void signal_workers(int sig)
+{
+	int i;
+
+	for (i = 0; i < nworkers; i++)
+		if (workers[i] > 0)
+			kill(workers[i], sig);
+}
+
+/* The supervisor: passes signals on, reaps; done when no worker is left. */
+static int supervise(int live)
+{
+	sigset_t set;
+	int status = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	while (live > 0) {
+		int sig = sigwaitinfo(&set, NULL), st, i;
+		pid_t pid;
+
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+			signal_workers(sig);
+			continue;
+		}
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+			for (i = 0; i < nworkers; i++)
+				if (workers[i] == pid)
+					workers[i] = 0;
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+				log_error("worker %d ended abnormally (status %d)", (int)pid, st);
+				status = 1;
+			}
+			live--;
+		}
+	}
+	return status;
+}
+
+int server_fork_workers(void)
+{
+	sigset_t set;
+	int i;
+
+	if (server_cfg.workers <= 1)
+		return -1;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL); /* before fork: no signal is lost */
+	workers = calloc((size_t)server_cfg.workers, sizeof(*workers));
+	if (!workers)
+		return 1;
+	for (i = 0; i < server_cfg.workers; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			log_error("cannot start worker %d: %s", i + 1, strerror(errno));
+			signal_workers(SIGTERM);
+			supervise(nworkers);
+			return 1;
+		}
+		if (pid == 0) {
+			free(workers);
+			workers = NULL;
+			nworkers = 0;
+			prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the supervisor */
+			return -1;
+		}
+		workers[nworkers++] = pid;
+	}
+	return supervise(nworkers);
 }

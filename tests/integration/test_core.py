@@ -1167,3 +1167,47 @@ class CommandLine(Base):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Workers(Base):
+    """--workers N: N processes share the listening socket; the first process
+    passes signals on and exits when they all have."""
+
+    @staticmethod
+    def children(pid):
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                return [int(p) for p in f.read().split()]
+        except OSError:
+            return []
+
+    def test_workers_serve_and_stop(self):
+        s = self.serve(self.make_home({"a.txt": b"a"}), "--workers", "3")
+        self.assertTrue(wait_until(lambda: len(self.children(s.proc.pid)) == 3, 5))
+        kids = self.children(s.proc.pid)
+        # many connections at once: all answered, whichever worker takes them
+        socks = [socket.create_connection((s.host, s.port), timeout=5) for _ in range(30)]
+        for c in socks:
+            c.sendall(req("/a.txt", headers=("Connection: close",)))
+        for c in socks:
+            self.assertTrue(recv_all(c).endswith(b"\r\n\r\na"))
+            c.close()
+        self.assertEqual(s.stop(signal.SIGTERM), 0)
+        for pid in kids:
+            self.assertFalse(os.path.exists(f"/proc/{pid}"), f"worker {pid} left behind")
+
+    def test_workers_end_with_their_supervisor(self):
+        s = self.serve(self.make_home({"a.txt": b"a"}), "--workers", "2")
+        self.assertTrue(wait_until(lambda: len(self.children(s.proc.pid)) == 2, 5))
+        kids = self.children(s.proc.pid)
+        s.proc.kill()
+        s.proc.wait(5)
+
+        def alive(pid):  # a zombie waiting for its reaper does not count
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+            except OSError:
+                return False
+        self.assertTrue(wait_until(lambda: not any(alive(p) for p in kids), 5),
+                        "workers outlived the supervisor")
