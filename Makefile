@@ -40,7 +40,7 @@ PYTHON   ?= python3
 all: $(BIN)
 
 $(BIN): $(OBJS) $(LL_OBJS)
-	$(CC) $(BASEFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS)
 
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -53,8 +53,8 @@ $(BUILD)/llhttp/%.o: $(LLHTTP_SRC)/%.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(LL_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(BASEFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $^ \
-		$(LDLIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(BASEFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ \
+		$(filter %.c %.o,$^) $(LDLIBS) -lcmocka
 
 -include $(OBJS:.o=.d) $(LL_OBJS:.o=.d) $(UNIT_BINS:=.d)
 

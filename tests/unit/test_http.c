@@ -43,8 +43,12 @@ static enum status parse(struct parsed *t, const char *head, size_t n)
 		t->status = t->req.error ? t->req.error
 					  : http_parse_error_status(t->err, t->buf, n);
 	else {
+		const char *why = NULL;
+
 		t->req.head_end = (uint32_t)n;
-		t->status = http_validate(&t->req);
+		t->status = http_validate(&t->req, &why);
+		/* every refusal names its reason (logged at -vv) */
+		assert_true(t->status == S_OK || why != NULL);
 		if (t->status == S_OK) {
 			/* parse_body: resume over what follows the head (nothing
 			 * here); llhttp checks the framing headers only now */
