@@ -24,6 +24,9 @@ enum status cgi_start(struct conn *c);
 /* A directory without an index file: run HOME/cgi-bin/index.cgi if there
  * is one, as busybox does; false when there is none (*s untouched). */
 bool cgi_index(struct conn *c, enum status *s);
+/* Write the request body gathered in c->pipe_in to the script's stdin
+ * (what the pipe takes now); stdin is closed once the body is complete. */
+void cgi_feed(struct conn *c);
 /* The connection sent what it had: read more output if there is some. */
 void cgi_pump(struct conn *c);
 /* The connection goes away: kill the script, free its state. */

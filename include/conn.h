@@ -42,6 +42,7 @@ struct conn {
 	struct buf hdrs;          /* extra response header lines */
 	struct buf raw;           /* dump mode: the head as received, if rewritten */
 	struct buf segs;          /* response body pieces (struct seg) */
+	struct buf pipe_in;       /* request body bytes on their way to a script */
 	size_t cur_seg, seg_done; /* send progress through segs */
 	size_t pos;               /* bytes of in consumed by llhttp */
 	size_t scan;              /* head-end search resumes here */
@@ -79,6 +80,8 @@ void conn_cgi_body(struct conn *c, const char *p, size_t n);
 void conn_cgi_end(struct conn *c);
 /* No usable answer from the script: answer s (502, 504) instead. */
 void conn_cgi_fail(struct conn *c, enum status s);
+/* The script took request body bytes: reading the client may go on. */
+void conn_cgi_drained(struct conn *c);
 
 /* Server stopping: close the idle ones, the others after their answer. */
 void conn_stop_all(void);

@@ -43,6 +43,8 @@ enum status {
 #define HTTP_HEADER_COUNT_MAX 100      /* header lines: 431 beyond */
 #define HTTP_BODY_KEEP_MAX (64 * 1024) /* bodies a handler reads: 413 beyond */
 #define HTTP_BODY_DISCARD_MAX (1024 * 1024) /* bodies read and dropped */
+/* Body bytes waiting for a CGI script before reading the client pauses. */
+#define HTTP_PIPE_MAX (64 * 1024)
 /* The input buffer holds one whole head, plus a kept body. */
 #define HTTP_IN_MAX (HTTP_URL_MAX + HTTP_HEADERS_MAX + 1024 + HTTP_BODY_KEEP_MAX)
 
@@ -88,6 +90,10 @@ struct request {
 	enum status error;       /* set by the glue when the request is refused */
 	bool keep_body;          /* the handler wants the body kept in memory */
 	bool keep_raw;           /* ... as received, chunk framing included */
+	bool to_pipe;            /* the body streams to a CGI script through pipe */
+	bool pipe_paused;        /* ... whose buffer is full: parsing waits */
+	struct buf *pipe;
+	uint64_t content_length; /* as announced (0 when chunked) */
 	bool bad_value;          /* header value with CR/LF/NUL (obs-fold, bare CR) */
 	uint32_t body_len;       /* body bytes seen (kept or not) */
 	uint32_t chunk_end;      /* where the CRLF after chunk data must be */

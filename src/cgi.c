@@ -35,7 +35,7 @@ struct cgi {
 	struct conn *c;
 	pid_t pid;
 	int in_fd, out_fd;
-	size_t in_sent;            /* request body bytes written */
+	size_t in_sent;            /* bytes of c->pipe_in written */
 	struct buf head;           /* the script's header block, then leftovers */
 	bool can_read, can_write;
 	bool head_done, eof;
@@ -239,7 +239,9 @@ static void env_build(struct env *e, const struct conn *c, const char *script,
 	if (http_has_header(r, H_CONTENT_TYPE))
 		env_span(e, "CONTENT_TYPE", r, r->hdr[H_CONTENT_TYPE]);
 	if (r->has_body) {
-		snprintf(num, sizeof(num), "%u", r->body.len);
+		snprintf(num, sizeof(num), "%llu", r->to_pipe
+			 ? (unsigned long long)r->content_length
+			 : (unsigned long long)r->body.len);
 		env_str(e, "CONTENT_LENGTH", num);
 	}
 	env_headers(e, r);
@@ -426,25 +428,45 @@ err:
 
 /* --- the running script ---------------------------------------------------- */
 
+void cgi_feed(struct conn *c)
+{
+	struct cgi *g = c->cgi;
+	struct buf *b = &c->pipe_in;
+
+	if (!g)
+		return;
+	while (g->in_fd >= 0 && g->in_sent < b->len) {
+		ssize_t n = write(g->in_fd, b->data + g->in_sent, b->len - g->in_sent);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			close_pipe(&g->in_fd); /* EPIPE: the script does not read it */
+			break;
+		}
+		g->in_sent += (size_t)n;
+	}
+	if (g->in_fd < 0 || g->in_sent == b->len) {
+		b->len = 0; /* all taken, or nobody to take it: the rest is dropped */
+	} else if (g->in_sent) {
+		memmove(b->data, b->data + g->in_sent, b->len - g->in_sent);
+		b->len -= g->in_sent;
+	}
+	g->in_sent = 0;
+	if (c->msg_done && b->len == 0)
+		close_pipe(&g->in_fd); /* the whole body: the script sees EOF */
+}
+
 static void on_stdin(struct watcher *w, uint32_t events)
 {
 	struct cgi *g = container_of(w, struct cgi, win);
-	const struct request *r = &g->c->req;
+	struct conn *c = g->c;
 
 	(void)events;
-	while (g->in_fd >= 0 && g->in_sent < r->body.len) {
-		ssize_t n = write(g->in_fd, span_ptr(r, r->body) + g->in_sent,
-				  r->body.len - g->in_sent);
-
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break; /* EPIPE: the script does not read its input */
-		g->in_sent += (size_t)n;
-	}
-	close_pipe(&g->in_fd); /* all written: the script sees EOF */
+	cgi_feed(c);
+	conn_cgi_drained(c); /* may go on reading the client */
 }
 
 static size_t head_end(const char *p, size_t n, size_t *body)
@@ -535,7 +557,9 @@ static void pump(struct cgi *g)
 {
 	char tmp[16 * 1024];
 
-	if (!g->can_read || g->eof || !pump_head(g))
+	/* Output waits until the request is read whole: one direction at a
+	 * time on the client connection. */
+	if (!g->can_read || g->eof || g->c->state == C_RECV || !pump_head(g))
 		return;
 	while (g->can_read && !g->eof && conn_cgi_room(g->c) > 0) {
 		size_t room = conn_cgi_room(g->c);
@@ -629,7 +653,10 @@ static enum status run(struct conn *c, struct target *t)
 	nrunning++;
 	c->cgi = g;
 	server_watch(g->out_fd, &g->wout, EPOLLIN | EPOLLRDHUP | EPOLLET);
-	if (c->req.body.len)
+	if (!c->req.to_pipe && c->req.body.len) /* gathered whole (chunked) */
+		buf_append(&c->pipe_in, span_ptr(&c->req, c->req.body), c->req.body.len,
+			   HTTP_PIPE_MAX + HTTP_IN_MAX);
+	if (c->req.has_body)
 		server_watch(g->in_fd, &g->win, EPOLLOUT | EPOLLET);
 	else
 		close_pipe(&g->in_fd);

@@ -81,6 +81,8 @@ static void reset_request(struct conn *c)
 	c->resp.hdrs = &c->hdrs;
 	c->resp.segs = &c->segs;
 	c->segs.len = 0;
+	c->pipe_in.len = 0;
+	c->req.pipe = &c->pipe_in;
 	c->cur_seg = 0;
 	c->seg_done = 0;
 	c->head_parsed = c->msg_done = false;
@@ -178,6 +180,7 @@ static void release_buffers(struct conn *c)
 	buf_free(&c->hdrs);
 	buf_free(&c->raw);
 	buf_free(&c->segs);
+	buf_free(&c->pipe_in);
 	c->req.base = NULL;
 }
 
@@ -289,6 +292,12 @@ static void handle(struct conn *c)
 {
 	enum status s;
 
+	if (c->cgi) { /* started at the end of the head: its answer follows */
+		c->state = C_CGI;
+		cgi_feed(c);
+		cgi_pump(c);
+		return;
+	}
 	if (server_cfg.dump) {
 		dump_echo(c, c->pos);
 		s = S_OK;
@@ -422,9 +431,19 @@ static enum parse parse_head(struct conn *c)
 	split_target(&c->req);
 	if ((st = http_validate(&c->req, &why)) != S_OK)
 		return refuse_why(c, st, why);
-	c->req.keep_body = server_cfg.dump || api_match(&c->req) || cgi_match(&c->req);
 	c->req.keep_raw = server_cfg.dump;
-	if (c->req.has_body && !(c->parser.flags & F_CHUNKED) &&
+	/* A CGI body with a length streams to the script, which starts now;
+	 * a chunked one is gathered first (its length is CONTENT_LENGTH). */
+	c->req.to_pipe = !server_cfg.dump && c->req.has_body &&
+			 !(c->parser.flags & F_CHUNKED) && cgi_match(&c->req);
+	c->req.keep_body = server_cfg.dump || api_match(&c->req) ||
+			   (cgi_match(&c->req) && !c->req.to_pipe);
+	if (c->req.to_pipe) {
+		if ((st = config_check(&c->req, &c->peer, &c->resp, &c->user)) != S_OK ||
+		    (st = cgi_start(c)) != S_OK)
+			return refuse_why(c, st, c->resp.why);
+	}
+	if (c->req.has_body && !(c->parser.flags & F_CHUNKED) && !c->req.to_pipe &&
 	    c->parser.content_length > (c->req.keep_body ? HTTP_BODY_KEEP_MAX
 							 : HTTP_BODY_DISCARD_MAX))
 		return refuse_why(c, S_PAYLOAD_TOO_LARGE, "Content-Length over the limit");
@@ -461,8 +480,22 @@ static enum parse parse_body(struct conn *c)
 {
 	llhttp_errno_t e;
 
-	c->req.base = c->in.data;
-	e = llhttp_execute(&c->parser, c->in.data + c->pos, c->in.len - c->pos);
+	for (;;) {
+		if (c->req.pipe_paused)
+			return P_MORE; /* the script has not taken the body so far */
+		c->req.base = c->in.data;
+		e = llhttp_execute(&c->parser, c->in.data + c->pos, c->in.len - c->pos);
+		if (c->req.to_pipe)
+			cgi_feed(c);
+		if (e != HPE_PAUSED || !c->req.pipe_paused)
+			break;
+		/* Paused with the script's buffer full: go on once it drained. */
+		c->pos = (size_t)(llhttp_get_error_pos(&c->parser) - c->in.data);
+		if (c->pipe_in.len >= HTTP_PIPE_MAX)
+			return P_MORE;
+		c->req.pipe_paused = false;
+		llhttp_resume(&c->parser);
+	}
 	if (e == HPE_PAUSED) {
 		c->pos = (size_t)(llhttp_get_error_pos(&c->parser) - c->in.data);
 		c->msg_done = true;
@@ -580,6 +613,15 @@ void conn_cgi_end(struct conn *c)
 	c->stream_done = true;
 }
 
+void conn_cgi_drained(struct conn *c)
+{
+	if (!c->req.pipe_paused || c->pipe_in.len >= HTTP_PIPE_MAX)
+		return;
+	c->req.pipe_paused = false;
+	llhttp_resume(&c->parser);
+	conn_run(c);
+}
+
 void conn_cgi_fail(struct conn *c, enum status s)
 {
 	cgi_stop(c);
@@ -603,6 +645,8 @@ static enum step do_recv(struct conn *c)
 				server_timer_clear(&c->timer); /* the script's own limit */
 			return STEP_AGAIN;
 		}
+		if (c->req.pipe_paused)
+			return STEP_WAIT; /* until the script reads (conn_cgi_drained) */
 		n = fill(c);
 		if (n == -1)
 			return STEP_WAIT;

@@ -146,6 +146,7 @@ static int on_headers_complete(llhttp_t *p)
 	r->method = llhttp_get_method(p);
 	r->keep_alive = llhttp_should_keep_alive(p);
 	r->has_body = (p->flags & F_CHUNKED) || p->content_length > 0;
+	r->content_length = (p->flags & F_CHUNKED) ? 0 : p->content_length;
 	/* Pause: the connection routes the request before any body byte. */
 	return HPE_PAUSED;
 }
@@ -170,6 +171,13 @@ static int on_body(llhttp_t *p, const char *at, size_t n)
 	if (p->flags & F_CHUNKED) {
 		r->chunk_end = (uint32_t)(at + n - r->base);
 		r->chunk_check = true;
+	}
+	if (r->to_pipe) {
+		if (buf_append(r->pipe, at, n, HTTP_PIPE_MAX + HTTP_IN_MAX) < 0)
+			return fail(p, S_INTERNAL_SERVER_ERROR, "out of memory");
+		/* Full: pause here until the script has read some. */
+		r->pipe_paused = r->pipe->len >= HTTP_PIPE_MAX;
+		return r->pipe_paused ? HPE_PAUSED : 0;
 	}
 
 	if (r->keep_body) {

@@ -39,6 +39,9 @@ SCRIPTS = {
     "garbage.sh": "#!/bin/sh\necho 'this is not a header'\necho\n",
     "big.sh": "#!/bin/sh\nprintf 'Content-Type: application/octet-stream\\n\\n'\nhead -c 3000000 /dev/zero\n",
     "noexec.sh": "#!/bin/sh\necho\n",
+    "sha.sh": "#!/bin/sh\nsum=$(sha256sum | cut -d' ' -f1)\n"
+              "printf 'Content-Type: text/plain\\n\\n%s %s' \"$CONTENT_LENGTH\" \"$sum\"\n",
+    "slowread.sh": "#!/bin/sh\nsleep 1\nn=$(wc -c)\nprintf 'Content-Type: text/plain\\n\\n%s' $n\n",
     "index.cgi": "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nindex.cgi for %s' \"$REQUEST_URI\"\n",
 }
 
@@ -141,6 +144,33 @@ class Cgi(unittest.TestCase):
             env, rest = body_vars(body)
             self.assertEqual(env["CONTENT_LENGTH"], "7")
             self.assertEqual(rest, "abcdefg")
+
+    def test_large_body_streams_to_the_script(self):
+        """A Content-Length body of any size streams to stdin, paced by the
+        pipe (the server never holds more than 64 KiB of it)."""
+        import hashlib
+        body = os.urandom(5 << 20)
+        with self.server("--cgi-timeout", "30") as s:
+            with connect(s, timeout=20) as c:
+                c.sendall(b"POST /cgi-bin/sha.sh HTTP/1.1\r\nHost: x\r\n"
+                          b"Content-Length: %d\r\n\r\n" % len(body) + body +
+                          b"GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                data = recv_all(c)
+            first, _, rest = data.partition(b"\r\n0\r\n\r\n")
+            self.assertIn(b"%d %s" % (len(body), hashlib.sha256(body).hexdigest().encode()),
+                          first)
+            (st, _, page), = parse_responses(rest)  # keep-alive after it
+            self.assertEqual((st, page), (200, b"<p>index</p>\n"))
+            # a script that reads only after a second: the upload waits for it
+            r = curl("-s", s.url("/cgi-bin/slowread.sh"), "--data-binary",
+                     "@" + self.big_file(1 << 20), "-H", "Expect:")
+            self.assertEqual(r.stdout, str(1 << 20).encode())
+
+    def big_file(self, n):
+        path = os.path.join(tempfile.mkdtemp(), "body")
+        with open(path, "wb") as f:
+            f.write(os.urandom(n))
+        return path
 
     def test_status_redirect_and_length(self):
         with self.server() as s:
