@@ -14,7 +14,7 @@ import threading
 import time
 import unittest
 
-from harness import (HTTPD, Reader, Server, connect, curl, parse_responses, raw,
+from harness import (HTTPD, SLOW, Reader, Server, connect, curl, parse_responses, raw,
                      recv_all, wait_until)
 
 IMF_DATE = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d "
@@ -1183,7 +1183,7 @@ class Workers(Base):
 
     def test_workers_serve_and_stop(self):
         s = self.serve(self.make_home({"a.txt": b"a"}), "--workers", "3")
-        self.assertTrue(wait_until(lambda: len(self.children(s.proc.pid)) == 3, 5))
+        self.assertTrue(wait_until(lambda: len(self.children(s.proc.pid)) == 3, 5 * SLOW))
         kids = self.children(s.proc.pid)
         # many connections at once: all answered, whichever worker takes them
         socks = [socket.create_connection((s.host, s.port), timeout=5) for _ in range(30)]
@@ -1198,7 +1198,7 @@ class Workers(Base):
 
     def test_workers_end_with_their_supervisor(self):
         s = self.serve(self.make_home({"a.txt": b"a"}), "--workers", "2")
-        self.assertTrue(wait_until(lambda: len(self.children(s.proc.pid)) == 2, 5))
+        self.assertTrue(wait_until(lambda: len(self.children(s.proc.pid)) == 2, 5 * SLOW))
         kids = self.children(s.proc.pid)
         s.proc.kill()
         s.proc.wait(5)
@@ -1209,5 +1209,6 @@ class Workers(Base):
                     return f.read().rsplit(")", 1)[1].split()[0] != "Z"
             except OSError:
                 return False
-        self.assertTrue(wait_until(lambda: not any(alive(p) for p in kids), 5),
+        # they finish what they were doing first (slower under valgrind)
+        self.assertTrue(wait_until(lambda: not any(alive(p) for p in kids), 10 * SLOW),
                         "workers outlived the supervisor")
