@@ -8,6 +8,20 @@ import { chromium } from 'playwright-core';
 
 export const TIMEOUT = 15000;
 
+/* One named check: "ok - name" or "not ok - name" with the error. */
+export const results = { passed: 0, failed: 0 };
+
+export async function check(name, fn) {
+	try {
+		await fn();
+		results.passed++;
+		console.log(`ok - ${name}`);
+	} catch (e) {
+		results.failed++;
+		console.log(`not ok - ${name}\n  ${String(e.stack || e).split('\n').join('\n  ')}`);
+	}
+}
+
 /* A browser context with a fresh profile; close() removes the profile. */
 export async function launch(viewport) {
 	const profile = mkdtempSync(join(tmpdir(), 'httpd-chromium-'));

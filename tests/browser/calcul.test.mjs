@@ -2,22 +2,10 @@
 // shows 0.3, shows the server's error for a bad operand; raw-dump mode shows
 // the browser's own request. Prints "browser: N passed, N failed".
 import assert from 'node:assert/strict';
-import { launch } from './browser.mjs';
+import { check, launch, results } from './browser.mjs';
 
 const BASE = process.env.BASE_URL;
 const DUMP = process.env.DUMP_URL;
-const results = { passed: 0, failed: 0 };
-
-async function check(name, fn) {
-	try {
-		await fn();
-		results.passed++;
-		console.log(`ok - ${name}`);
-	} catch (e) {
-		results.failed++;
-		console.log(`not ok - ${name}\n  ${String(e.stack || e).split('\n').join('\n  ')}`);
-	}
-}
 
 /* Set operand rows to values, adding or removing rows as needed. */
 async function setOperands(page, values) {

@@ -9,22 +9,10 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSyn
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch } from './browser.mjs';
+import { check, launch, results } from './browser.mjs';
 
 const HTTPD = process.env.HTTPD;
-const results = { passed: 0, failed: 0 };
 const XSS = '<img src=x onerror=window.pwned=1>.txt';
-
-async function check(name, fn) {
-	try {
-		await fn();
-		results.passed++;
-		console.log(`ok - ${name}`);
-	} catch (e) {
-		results.failed++;
-		console.log(`not ok - ${name}\n  ${String(e.stack || e).split('\n').join('\n  ')}`);
-	}
-}
 
 function makeTree() {
 	const top = mkdtempSync(join(tmpdir(), 'httpd-listing-'));
