@@ -57,3 +57,16 @@ export async function launch(viewport) {
 		},
 	};
 }
+
+/* Run a test file's main, print "browser: N passed, N failed", exit 1 on
+ * any failure (or when nothing ran). */
+export async function run(main) {
+	try {
+		await main();
+	} catch (e) {
+		results.failed++;
+		console.log(`not ok - setup\n  ${e.stack || e}`);
+	}
+	console.log(`browser: ${results.passed} passed, ${results.failed} failed`);
+	process.exit(results.failed || !results.passed ? 1 : 0);
+}

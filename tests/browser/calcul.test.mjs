@@ -2,7 +2,7 @@
 // shows 0.3, shows the server's error for a bad operand; raw-dump mode shows
 // the browser's own request. Prints "browser: N passed, N failed".
 import assert from 'node:assert/strict';
-import { check, launch, results } from './browser.mjs';
+import { check, launch, run } from './browser.mjs';
 
 const BASE = process.env.BASE_URL;
 const DUMP = process.env.DUMP_URL;
@@ -100,11 +100,4 @@ async function main() {
 	}
 }
 
-try {
-	await main();
-} catch (e) {
-	results.failed++;
-	console.log(`not ok - setup\n  ${e.stack || e}`);
-}
-console.log(`browser: ${results.passed} passed, ${results.failed} failed`);
-process.exit(results.failed || !results.passed ? 1 : 0);
+await run(main);

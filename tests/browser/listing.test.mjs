@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSyn
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { check, launch, results } from './browser.mjs';
+import { check, launch, run } from './browser.mjs';
 
 const HTTPD = process.env.HTTPD;
 const XSS = '<img src=x onerror=window.pwned=1>.txt';
@@ -166,11 +166,4 @@ async function main() {
 	}
 }
 
-try {
-	await main();
-} catch (e) {
-	results.failed++;
-	console.log(`not ok - setup\n  ${e.stack || e}`);
-}
-console.log(`browser: ${results.passed} passed, ${results.failed} failed`);
-process.exit(results.failed || !results.passed ? 1 : 0);
+await run(main);
