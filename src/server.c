@@ -49,7 +49,6 @@ static struct listener listeners[MAX_LISTEN];
 static int nlisten;
 static int epfd = -1, sigfd = -1;
 static bool accepting;
-static bool adopted; /* inetd mode: done when its connection is */
 void (*server_hup_hook)(void);
 void (*server_child_hook)(void);
 static void on_signal(struct watcher *w, uint32_t events);
@@ -412,15 +411,14 @@ int server_adopt(int rfd, int wfd)
 
 	if (getpeername(rfd, (struct sockaddr *)&ss, &sl) < 0)
 		ss.ss_family = AF_UNSPEC; /* a pipe: no peer address */
-	adopted = conn_open(rfd, wfd, (struct sockaddr *)&ss) != NULL;
-	return adopted ? 0 : -1;
+	/* The loop ends when this connection does: no listener is left. */
+	return conn_open(rfd, wfd, (struct sockaddr *)&ss) ? 0 : -1;
 }
 
 int server_run(void)
 {
 	struct epoll_event ev[MAX_EVENTS];
 
-	(void)adopted;
 	for (;;) {
 		int64_t d = next_deadline();
 		int n, i, wait = -1;
