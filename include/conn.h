@@ -24,15 +24,20 @@ struct conn {
 	struct timer timer;
 	struct watcher w;
 	struct conn *prev, *next;  /* all open connections */
+	struct conn *ready_next;   /* ... with events in this batch */
+	bool queued;              /* in that list */
+	bool watched;             /* in the epoll set (after its first run) */
 	int fd;                   /* read side (and write side for sockets) */
 	int wfd;                  /* write side: differs in inetd mode on pipes */
 	enum conn_state state;
 	bool can_read, can_write;
 	bool rdhup;               /* the peer shut its side (EOF is pending) */
+	bool eof;                 /* a read saw the end (or an error) */
 	bool head_parsed;         /* llhttp paused after the head */
 	bool msg_done;            /* llhttp paused after the message */
 	bool closing;             /* close after the current answer */
 	size_t lingered;          /* bytes drained in C_LINGER */
+	uint64_t last_read;       /* server_reads at the last read with bytes */
 	llhttp_t parser;
 	struct request req;
 	struct response resp;
@@ -71,6 +76,9 @@ void conn_next(struct conn *c);
 
 /* Advance the state machine (after readiness, or new CGI output). */
 void conn_run(struct conn *c);
+/* After a batch of events: read every connection that has some, then
+ * answer them (so the requests of a batch share their file checks). */
+void conn_flush(void);
 /* CGI answers (cgi.c): the script's head is parsed (hdrs filled) */
 void conn_cgi_head(struct conn *c, enum status s, long long clen);
 /* Room for more output before the client must catch up. */

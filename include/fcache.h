@@ -1,6 +1,8 @@
 /* Open-file cache: a regular file and its pre-compressed variants, kept
- * open (the small ones read into memory), so a request for a known file
- * costs one fstatat instead of opens, fstats and closes. */
+ * open (the small ones read into memory). A hit is checked against the
+ * file system unless a check was made after the request was read, so a
+ * batch of requests for one file costs one check, and no answer is older
+ * than its request. */
 #ifndef FCACHE_H
 #define FCACHE_H
 
@@ -13,7 +15,6 @@
 #define FC_ENTRIES 1024            /* bounds: entries, open fds, bytes */
 #define FC_FDS 256
 #define FC_BYTES (16 * 1024 * 1024)
-#define FC_VARIANT_CHECK_MS 1000   /* variants appearing/going: seen within 1 s */
 
 struct fc_rep {
 	bool exists;
@@ -31,7 +32,7 @@ struct fc_entry {
 	int refs;
 	bool dead;                 /* out of the table: freed on the last put */
 	bool is_dir;               /* a directory: remembered, never handed out */
-	int64_t variants_checked;  /* ms */
+	uint64_t checked;          /* clock of the last check (fcache_get) */
 	const char *ctype;         /* set by the user on first use */
 	struct fc_rep rep[FC_REPS];
 };
@@ -41,12 +42,14 @@ typedef int (*fc_open_fn)(int dir, const char *rel);
 
 /* Start over with this directory (HOME); drops every entry. */
 void fcache_init(int dir, fc_open_fn open_fn);
-/* The regular file rel (relative to HOME), checked against the file
- * system now; a reference the caller gives back with fcache_put. NULL
- * with errno set: EISDIR for a directory (directories are cached too, so
- * telling them apart costs one fstatat), EACCES for another non-regular
- * file, or the error of the open. */
-struct fc_entry *fcache_get(const char *rel);
+/* The regular file rel (relative to HOME) as the file system had it at
+ * some time after `asked`: `now` and `asked` are readings of one clock
+ * that the caller advances at each read of a request (server_reads), and
+ * a check made at `now` serves every request read by then. A reference
+ * the caller gives back with fcache_put. NULL with errno set: EISDIR for
+ * a directory (directories are cached too), EACCES for another
+ * non-regular file, or the error of the open. */
+struct fc_entry *fcache_get(const char *rel, uint64_t asked, uint64_t now);
 void fcache_put(struct fc_entry *e);
 /* Entries held now (for tests). */
 int fcache_count(void);

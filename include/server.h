@@ -37,6 +37,9 @@ struct server_cfg {
 
 extern struct server_cfg server_cfg;
 extern int64_t server_now;       /* ms, monotonic, updated once per wakeup */
+/* Reads of client bytes so far: a clock that orders requests against the
+ * file checks made for them (fcache_get). */
+extern uint64_t server_reads;
 extern bool server_stopping;
 
 /* Split "[IP:]PORT" / "[IPv6]:PORT" (host "" for any); -1 if malformed. */

@@ -27,6 +27,7 @@ enum step { STEP_AGAIN, STEP_WAIT, STEP_CLOSE };
 enum parse { P_MORE, P_READY };
 
 static struct conn *all;
+static struct conn *ready, *ready_tail; /* to run in conn_flush */
 static int nconns;
 
 static void conn_event(struct watcher *w, uint32_t events);
@@ -127,19 +128,29 @@ void conn_free(struct conn *c)
 	free(c);
 }
 
+static void enqueue(struct conn *c)
+{
+	if (c->queued)
+		return;
+	c->queued = true;
+	c->ready_next = NULL;
+	if (ready_tail)
+		ready_tail->ready_next = c;
+	else
+		ready = c;
+	ready_tail = c;
+}
+
+/* A new connection is tried at once (its request is usually there) and
+ * enters the epoll set only if it has to wait: one that is answered and
+ * closed in its first run never costs an epoll_ctl. */
 struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa)
 {
 	struct conn *c = conn_new(fd, wfd, sa);
 
 	if (!c)
 		return NULL;
-	if (server_watch(fd, &c->w, EPOLLIN | EPOLLRDHUP | EPOLLET |
-			 (fd == wfd ? EPOLLOUT : 0)) < 0 ||
-	    (fd != wfd && server_watch(wfd, &c->w, EPOLLOUT | EPOLLET) < 0)) {
-		conn_free(c);
-		return NULL;
-	}
-	c->can_write = true;
+	c->can_read = c->can_write = true;
 	c->next = all;
 	if (all)
 		all->prev = c;
@@ -147,7 +158,18 @@ struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa)
 	nconns++;
 	server_timer_set(&c->timer, T_HEADER);
 	log_debug("%s: connected", c->peer_str);
+	enqueue(c);
 	return c;
+}
+
+static int watch(struct conn *c)
+{
+	if (server_watch(c->fd, &c->w, EPOLLIN | EPOLLRDHUP | EPOLLET |
+			 (c->fd == c->wfd ? EPOLLOUT : 0)) < 0 ||
+	    (c->fd != c->wfd && server_watch(c->wfd, &c->w, EPOLLOUT | EPOLLET) < 0))
+		return -1;
+	c->watched = true;
+	return 0;
 }
 
 void conn_close(struct conn *c)
@@ -292,6 +314,7 @@ static void handle(struct conn *c)
 {
 	enum status s;
 
+	c->req.stamp = c->last_read;
 	if (c->cgi) { /* started at the end of the head: its answer follows */
 		c->state = C_CGI;
 		cgi_feed(c);
@@ -517,6 +540,8 @@ static ssize_t fill(struct conn *c)
 	size_t room;
 	ssize_t n;
 
+	if (c->eof)
+		return 0;
 	if (!c->can_read)
 		return -1;
 	if (c->in.len == c->in.cap) {
@@ -534,11 +559,18 @@ static ssize_t fill(struct conn *c)
 		c->can_read = errno == EINTR;
 		return -1;
 	}
-	if (n < 0)
-		return -2;
+	if (n <= 0) {
+		c->eof = true;
+		return n < 0 ? -2 : 0;
+	}
+	c->last_read = ++server_reads;
+	/* The head deadline runs from its first byte; a body read gets a
+	 * fresh one for each piece. */
+	if (c->head_parsed || c->in.len == 0)
+		server_timer_set(&c->timer, T_HEADER);
 	/* A short read drained the socket: the next arrival raises a new
 	 * edge, so the read that would only say EAGAIN is skipped. */
-	if (n > 0 && (size_t)n < room && c->fd == c->wfd && !c->rdhup)
+	if ((size_t)n < room && c->fd == c->wfd && !c->rdhup)
 		c->can_read = false;
 	c->in.len += (size_t)n;
 	return n;
@@ -635,7 +667,6 @@ void conn_cgi_fail(struct conn *c, enum status s)
 static enum step do_recv(struct conn *c)
 {
 	for (;;) {
-		bool had = c->in.len > 0;
 		ssize_t n;
 
 		if (conn_parse(c)) {
@@ -658,10 +689,6 @@ static enum step do_recv(struct conn *c)
 		}
 		if (n <= 0)
 			return STEP_CLOSE; /* EOF or error with no whole request */
-		/* The head deadline runs from its first byte; a body read gets a
-		 * fresh one for each piece. */
-		if (c->head_parsed || !had)
-			server_timer_set(&c->timer, T_HEADER);
 	}
 }
 
@@ -934,7 +961,26 @@ static void conn_event(struct watcher *w, uint32_t events)
 		c->rdhup = true; /* read on to the EOF: no edge will follow it */
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->can_write = true;
-	conn_run(c);
+	enqueue(c);
+}
+
+void conn_flush(void)
+{
+	struct conn *c;
+
+	/* All reads first: each file check then serves the whole batch. */
+	for (c = ready; c; c = c->ready_next)
+		if (c->state == C_RECV && !c->req.pipe_paused)
+			fill(c);
+	while ((c = ready) != NULL) {
+		ready = c->ready_next;
+		if (!ready)
+			ready_tail = NULL;
+		c->queued = false;
+		conn_run(c);
+		if (c->state != C_CLOSED && !c->watched && watch(c) < 0)
+			conn_close(c);
+	}
 }
 
 static void conn_timeout(struct timer *t)

@@ -1,9 +1,12 @@
-/* Open-file cache. Each hit is checked against the file system with one
- * fstatat (device, inode, size, mtime and ctime must all match), so a
- * changed, replaced or deleted file is never served stale; only the
- * appearance or removal of a .br/.gz variant is noticed up to a second
- * late. Bounded in entries, open fds and bytes; least recently used
- * entries go first, and an entry still being sent stays until put. */
+/* Open-file cache. A check compares the file and its .br/.gz variants
+ * with the file system (presence, device, inode, size, mtime and ctime),
+ * so a changed, replaced, added or deleted file is never served stale. A
+ * check is made again only for a request read after the last one: the
+ * loop reads a whole batch of ready connections before answering any, so
+ * the requests of one batch share one check (h2o keeps its open files for
+ * one loop iteration too; nginx and lighttpd trust theirs for seconds).
+ * Bounded in entries, open fds and bytes; least recently used entries go
+ * first, and an entry still being sent stays until put. */
 #include "fcache.h"
 
 #include <errno.h>
@@ -174,10 +177,9 @@ static void load_variants(struct fc_entry *e)
 		    sizeof(path))
 			load_rep(&e->rep[i], path, i);
 	}
-	e->variants_checked = util_now_ms();
 }
 
-static struct fc_entry *load(const char *rel, uint32_t h)
+static struct fc_entry *load(const char *rel, uint32_t h, uint64_t now)
 {
 	struct fc_entry *e = calloc(1, sizeof(*e));
 	int i, err;
@@ -199,6 +201,7 @@ static struct fc_entry *load(const char *rel, uint32_t h)
 		load_variants(e);
 	}
 	e->hash = h;
+	e->checked = now;
 	e->hnext = table[h % NBUCKETS];
 	table[h % NBUCKETS] = e;
 	lru_push(e);
@@ -213,15 +216,13 @@ static struct fc_entry *load(const char *rel, uint32_t h)
 	return e;
 }
 
-/* Is a cached variant still what is on disk (present or absent)? */
-static bool variants_fresh(struct fc_entry *e)
+/* Is each cached variant still what is on disk (present or absent)? */
+static bool variants_fresh(const struct fc_entry *e)
 {
 	char path[4096];
 	struct stat st;
 	int i;
 
-	if (util_now_ms() - e->variants_checked < FC_VARIANT_CHECK_MS)
-		return true;
 	for (i = 1; i < FC_REPS; i++) {
 		bool there;
 
@@ -230,37 +231,45 @@ static bool variants_fresh(struct fc_entry *e)
 		if (there != e->rep[i].exists || (there && !same_file(&st, &e->rep[i].st)))
 			return false;
 	}
-	e->variants_checked = util_now_ms();
 	return true;
 }
 
-struct fc_entry *fcache_get(const char *rel)
+/* The same inode we opened beneath HOME, unchanged: whatever a path
+ * component became meanwhile, this is still that file. A changed variant
+ * makes a new entry: this one may still be sending the old one. */
+static bool still_fresh(struct fc_entry *e, uint64_t now)
+{
+	struct stat st;
+
+	if (fstatat(home, e->key, &st, 0) < 0 || !same_file(&st, &e->rep[0].st) ||
+	    (!e->is_dir && !variants_fresh(e)))
+		return false;
+	e->checked = now;
+	return true;
+}
+
+struct fc_entry *fcache_get(const char *rel, uint64_t asked, uint64_t now)
 {
 	uint32_t h = hash_key(rel);
 	struct fc_entry *e;
-	struct stat st;
 
 	for (e = table[h % NBUCKETS]; e; e = e->hnext) {
 		if (e->hash != h || strcmp(e->key, rel) != 0)
 			continue;
-		/* The same inode we opened beneath HOME, unchanged: whatever a
-		 * path component became meanwhile, this is still that file. */
-		if (fstatat(home, rel, &st, 0) == 0 && same_file(&st, &e->rep[0].st)) {
-			if (e->is_dir) {
-				errno = EISDIR;
-				return NULL;
-			}
-			if (!variants_fresh(e))
-				load_variants(e);
-			lru_unlink(e);
-			lru_push(e);
-			e->refs++;
-			return e;
+		if (e->checked < asked && !still_fresh(e, now)) {
+			drop(e);
+			break;
 		}
-		drop(e);
-		break;
+		if (e->is_dir) {
+			errno = EISDIR;
+			return NULL;
+		}
+		lru_unlink(e);
+		lru_push(e);
+		e->refs++;
+		return e;
 	}
-	return load(rel, h);
+	return load(rel, h, now);
 }
 
 void fcache_put(struct fc_entry *e)

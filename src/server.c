@@ -38,6 +38,7 @@ struct server_cfg server_cfg = {
 	.max_conns = 0,
 };
 int64_t server_now;
+uint64_t server_reads;
 bool server_stopping;
 
 struct listener {
@@ -214,6 +215,12 @@ static int listen_on(const struct addrinfo *ai)
 	/* Whole answers go out in one sendmsg: Nagle would only delay them.
 	 * Accepted sockets inherit it, saving a call per connection. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* Be woken for a connection once its request is there: one wakeup,
+	 * and a connection answered and closed in its first run never enters
+	 * the epoll set. A silent client is handed over anyway after about a
+	 * second (the kernel's first SYN-ACK retransmission), and the head
+	 * timeout runs from then. */
+	setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one));
 	/* A bare port serves IPv4 and IPv6 on one dual-stack socket. */
 	if (ai->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
@@ -412,7 +419,10 @@ int server_adopt(int rfd, int wfd)
 	if (getpeername(rfd, (struct sockaddr *)&ss, &sl) < 0)
 		ss.ss_family = AF_UNSPEC; /* a pipe: no peer address */
 	/* The loop ends when this connection does: no listener is left. */
-	return conn_open(rfd, wfd, (struct sockaddr *)&ss) ? 0 : -1;
+	if (!conn_open(rfd, wfd, (struct sockaddr *)&ss))
+		return -1;
+	conn_flush();
+	return 0;
 }
 
 int server_run(void)
@@ -442,6 +452,7 @@ int server_run(void)
 
 			w->on_event(w, ev[i].events);
 		}
+		conn_flush();
 		free_dead(); /* nothing of this batch can name them any more */
 		if (!accepting && accept_retry_at && server_now >= accept_retry_at &&
 		    !server_stopping) {
@@ -452,10 +463,10 @@ int server_run(void)
 		free_dead();
 		if (server_stopping && server_now >= stop_deadline) {
 			conn_close_all();
-			free_dead();
 			break;
 		}
 	}
+	free_dead();
 	return 0;
 }
 

@@ -639,7 +639,7 @@ static enum status serve_dir(const struct request *req, struct response *resp,
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", rel, index) >= sizeof(path))
 		return S_URI_TOO_LONG;
-	e = fcache_get(strcmp(rel, ".") ? path : index);
+	e = fcache_get(strcmp(rel, ".") ? path : index, req->stamp, server_reads);
 	if (e)
 		return serve_file(req, resp, index, e);
 	if (errno != ENOENT && errno != EISDIR)
@@ -675,7 +675,7 @@ enum status static_serve(const struct request *req, struct response *resp)
 		resp->why = "httpd.conf is never served";
 		return S_FORBIDDEN; /* it may hold passwords */
 	}
-	e = fcache_get(rel);
+	e = fcache_get(rel, req->stamp, server_reads);
 	if (e) {
 		if (path[req->path.len - 1] == '/') {
 			s = S_NOT_FOUND; /* "a.txt/" names a directory (ENOTDIR) */

@@ -239,7 +239,9 @@ def close_all(socks):
 
 def slowloris(home, _sha):
     """Slow headers and silent connections are closed at the header
-    deadline (408 or EOF) while a normal client is served at once."""
+    deadline (408 or EOF) while a normal client is served at once. The
+    kernel hands a silent connection over about 1 s after it was made
+    (TCP_DEFER_ACCEPT): its deadline runs from then, within the margin."""
     n_slow, n_silent, deadline, margin = 300, 50, 2.0, 2.0
     head = request("/") + b"X-Slow: " + b"a" * 4000
     with Server(home, "--header-timeout", str(deadline), "--grace", "1") as srv:

@@ -1,0 +1,213 @@
+/* fcache.c: what a hit is checked against, and when (the read clock). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fcache.h"
+
+static char dir[64];
+static int dfd = -1;
+
+static int open_plain(int d, const char *rel)
+{
+	return openat(d, rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+}
+
+static void put_file(const char *name, const char *content)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	close(fd);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/test_fcache.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	fcache_init(dfd, open_plain);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	fcache_init(dfd, open_plain); /* drops every entry */
+	close(dfd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+/* The body of the identity representation of rel, as the cache has it. */
+static const char *body(struct fc_entry *e)
+{
+	assert_non_null(e);
+	assert_non_null(e->rep[0].data);
+	e->rep[0].data[e->rep[0].st.st_size] = '\0';
+	return e->rep[0].data;
+}
+
+struct clock_step {
+	const char *write;   /* new content before the get, or NULL */
+	uint64_t asked, now; /* the request's read, the clock at the get */
+	const char *want;    /* the body served */
+};
+
+/* A check made at clock N answers every request read by N, even if the
+ * file changed since; a request read after N gets the file as it is. */
+static const struct clock_step steps[] = {
+	{ "one", 1, 1, "one" },
+	{ "second", 1, 5, "one" },      /* read before the check at 1 */
+	{ NULL, 2, 5, "second" },       /* read after it: checked again (at 5) */
+	{ "third!!", 5, 5, "second" },  /* read before the check at 5 */
+	{ NULL, 4, 9, "second" },
+	{ NULL, 6, 9, "third!!" },
+	{ "4", 9, 9, "third!!" },
+	{ NULL, 10, 10, "4" },
+	{ NULL, 10, 10, "4" },
+};
+
+static void test_clock(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct fc_entry *e;
+
+		if (steps[i].write)
+			put_file("a.txt", steps[i].write);
+		e = fcache_get("a.txt", steps[i].asked, steps[i].now);
+		assert_string_equal(body(e), steps[i].want);
+		fcache_put(e);
+	}
+	assert_int_equal(fcache_count(), 1);
+}
+
+/* Variants appearing, changing and going are seen by the next check. */
+static void test_variants(void **state)
+{
+	struct fc_entry *e;
+
+	(void)state;
+	put_file("v.js", "plain");
+	e = fcache_get("v.js", 1, 1);
+	assert_false(e->rep[1].exists);
+	assert_false(e->rep[2].exists);
+	fcache_put(e);
+	put_file("v.js.gz", "gz");
+	e = fcache_get("v.js", 1, 2); /* read before the check at 1 */
+	assert_false(e->rep[2].exists);
+	fcache_put(e);
+	e = fcache_get("v.js", 2, 2);
+	assert_true(e->rep[2].exists);
+	assert_false(e->rep[1].exists);
+	assert_int_equal(e->rep[2].st.st_size, 2);
+	fcache_put(e);
+	put_file("v.js.gz", "gzip");
+	put_file("v.js.br", "br");
+	e = fcache_get("v.js", 3, 3);
+	assert_int_equal(e->rep[2].st.st_size, 4);
+	assert_true(e->rep[1].exists);
+	fcache_put(e);
+	assert_int_equal(unlinkat(dfd, "v.js.br", 0), 0);
+	e = fcache_get("v.js", 4, 4);
+	assert_false(e->rep[1].exists);
+	assert_true(e->rep[2].exists);
+	fcache_put(e);
+}
+
+/* An entry still held (a response being sent) outlives its replacement:
+ * its bytes and fd stay what they were until it is put. */
+static void test_held_entry_survives(void **state)
+{
+	struct fc_entry *old, *cur;
+	char big[FC_SMALL + 100];
+	int fd;
+
+	(void)state;
+	put_file("h.txt", "old");
+	old = fcache_get("h.txt", 1, 1);
+	put_file("h.txt", "newer");
+	cur = fcache_get("h.txt", 2, 2);
+	assert_ptr_not_equal(old, cur);
+	assert_string_equal(body(old), "old");
+	assert_string_equal(body(cur), "newer");
+	fcache_put(old);
+	fcache_put(cur);
+	assert_int_equal(fcache_count(), 1);
+
+	/* a large file is kept open, not in memory */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	put_file("big.bin", big);
+	old = fcache_get("big.bin", 3, 3);
+	assert_non_null(old);
+	assert_null(old->rep[0].data);
+	fd = old->rep[0].fd;
+	assert_true(fd >= 0);
+	put_file("big.bin", "small now");
+	cur = fcache_get("big.bin", 4, 4);
+	assert_string_equal(body(cur), "small now");
+	assert_true(fcntl(fd, F_GETFD) >= 0); /* still open for its sender */
+	fcache_put(old);
+	fcache_put(cur);
+}
+
+static void test_not_files(void **state)
+{
+	(void)state;
+	assert_int_equal(mkdirat(dfd, "d", 0755), 0);
+	errno = 0;
+	assert_null(fcache_get("d", 1, 1));
+	assert_int_equal(errno, EISDIR);
+	errno = 0;
+	assert_null(fcache_get("d", 1, 1)); /* remembered as a directory */
+	assert_int_equal(errno, EISDIR);
+	errno = 0;
+	assert_null(fcache_get("missing", 1, 1));
+	assert_int_equal(errno, ENOENT);
+	/* a directory replaced by a file is seen by the next check */
+	assert_int_equal(unlinkat(dfd, "d", AT_REMOVEDIR), 0);
+	put_file("d", "now a file");
+	assert_null(fcache_get("d", 1, 2));
+	{
+		struct fc_entry *e = fcache_get("d", 2, 2);
+
+		assert_string_equal(body(e), "now a file");
+		fcache_put(e);
+	}
+	/* a deleted file is gone at the next check */
+	assert_int_equal(unlinkat(dfd, "d", 0), 0);
+	errno = 0;
+	assert_null(fcache_get("d", 3, 3));
+	assert_int_equal(errno, ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_clock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_variants, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_entry_survives, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_files, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
