@@ -63,15 +63,6 @@ int cgi_count(void)
 	return nrunning;
 }
 
-static bool cgi_path(const struct request *req)
-{
-	static const char prefix[] = "/cgi-bin/";
-	const char *p = span_ptr(req, req->path);
-
-	return req->path.len > sizeof(prefix) - 1 &&
-	       memcmp(p, prefix, sizeof(prefix) - 1) == 0;
-}
-
 /* What runs: the file (relative to HOME), its interpreter if any, and the
  * CGI names for it. */
 struct target {
@@ -90,7 +81,9 @@ static bool target_of(const struct request *req, struct target *t)
 		return false;
 	t->info[0] = '\0';
 	t->interp = NULL;
-	if (cgi_path(req) && strncmp(t->rel, "cgi-bin/", 8) == 0) {
+	/* The resolved path decides (as busybox does): "//cgi-bin/x" or
+	 * "/a/../cgi-bin/x" run x too, never send it as a file. */
+	if (strncmp(t->rel, "cgi-bin/", 8) == 0) {
 		slash = strchr(t->rel + 8, '/');
 		if (slash) {
 			snprintf(t->info, sizeof(t->info), "%s", slash);

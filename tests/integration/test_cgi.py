@@ -206,6 +206,21 @@ class Cgi(unittest.TestCase):
             self.assertEqual((st, len(body)), (200, 3000000))
             self.assertEqual(body, b"\0" * 3000000)
 
+    def test_other_spellings_run_the_script(self):
+        """A script is never sent as a file, however its path is spelled:
+        the route is taken on the resolved path, as busybox does."""
+        with self.server() as s:
+            for path in ("//cgi-bin/length.sh", "/a/../cgi-bin/length.sh",
+                         "/cgi%2dbin/length.sh", "/./cgi-bin//length.sh",
+                         "/cgi-bin/./length.sh", "/%63gi-bin/length.sh"):
+                st, hdrs, body = self.get(s, path, "--path-as-is")
+                self.assertEqual((st, body), (200, b"hello"), path)
+            st, _, body = self.get(s, "/x/../cgi-bin/env.sh/more", "--path-as-is")
+            env, _ = body_vars(body)
+            self.assertEqual(st, 200)
+            self.assertEqual((env["SCRIPT_NAME"], env["PATH_INFO"]),
+                             ("/cgi-bin/env.sh", "/more"))
+
     def test_errors(self):
         with self.server() as s:
             self.assertEqual(self.get(s, "/cgi-bin/missing.sh")[0], 404)
