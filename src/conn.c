@@ -328,7 +328,7 @@ static void handle(struct conn *c)
 		/* refused by an A:/D: rule or Basic auth */
 	} else if (api_match(&c->req)) {
 		s = api_serve(&c->req, &c->resp);
-	} else if (cgi_match(&c->req)) {
+	} else if (c->req.cgi) {
 		s = cgi_start(c);
 		if (s == S_OK) {
 			c->state = C_CGI; /* the script answers (conn_cgi_*) */
@@ -373,10 +373,11 @@ static void split_target(struct request *r)
  * takes a bare LF after the request line) reads a hand-typed request. */
 static int normalize_head(struct conn *c, size_t *end)
 {
+	const char *d = c->in.data, *p;
 	size_t i, bare = 0, w;
 
-	for (i = 0; i < *end; i++)
-		if (c->in.data[i] == '\n' && (i == 0 || c->in.data[i - 1] != '\r'))
+	for (p = memchr(d, '\n', *end); p; p = memchr(p + 1, '\n', *end - (size_t)(p + 1 - d)))
+		if (p == d || p[-1] != '\r')
 			bare++;
 	if (!bare)
 		return 0;
@@ -397,17 +398,15 @@ static int normalize_head(struct conn *c, size_t *end)
 	return 0;
 }
 
+/* The end of the head: a blank line, CRLF or bare LF. */
 static size_t find_head_end(struct conn *c)
 {
-	const char *d = c->in.data;
-	size_t i = c->scan ? c->scan : 1;
+	const char *d = c->in.data, *end = d + c->in.len;
+	const char *p = d + (c->scan ? c->scan : 1);
 
-	for (; i < c->in.len; i++) {
-		if (d[i] != '\n')
-			continue;
-		if (d[i - 1] == '\n' || (d[i - 1] == '\r' && i >= 2 && d[i - 2] == '\n'))
-			return i + 1;
-	}
+	for (; p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		if (p[-1] == '\n' || (p[-1] == '\r' && p - d >= 2 && p[-2] == '\n'))
+			return (size_t)(p - d) + 1;
 	c->scan = c->in.len;
 	return 0;
 }
@@ -457,10 +456,10 @@ static enum parse parse_head(struct conn *c)
 	c->req.keep_raw = server_cfg.dump;
 	/* A CGI body with a length streams to the script, which starts now;
 	 * a chunked one is gathered first (its length is CONTENT_LENGTH). */
-	c->req.to_pipe = !server_cfg.dump && c->req.has_body &&
-			 !(c->parser.flags & F_CHUNKED) && cgi_match(&c->req);
+	c->req.cgi = !server_cfg.dump && cgi_match(&c->req);
+	c->req.to_pipe = c->req.cgi && c->req.has_body && !(c->parser.flags & F_CHUNKED);
 	c->req.keep_body = server_cfg.dump || api_match(&c->req) ||
-			   (cgi_match(&c->req) && !c->req.to_pipe);
+			   (c->req.cgi && !c->req.to_pipe);
 	if (c->req.to_pipe) {
 		if ((st = config_check(&c->req, &c->peer, &c->resp, &c->user)) != S_OK ||
 		    (st = cgi_start(c)) != S_OK)

@@ -5,24 +5,29 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
-static const char *const hdr_names[H__COUNT] = {
-	[H_HOST] = "Host",
-	[H_CONNECTION] = "Connection",
-	[H_CONTENT_TYPE] = "Content-Type",
-	[H_CONTENT_LENGTH] = "Content-Length",
-	[H_TRANSFER_ENCODING] = "Transfer-Encoding",
-	[H_USER_AGENT] = "User-Agent",
-	[H_REFERER] = "Referer",
-	[H_IF_NONE_MATCH] = "If-None-Match",
-	[H_IF_MODIFIED_SINCE] = "If-Modified-Since",
-	[H_IF_MATCH] = "If-Match",
-	[H_IF_UNMODIFIED_SINCE] = "If-Unmodified-Since",
-	[H_RANGE] = "Range",
-	[H_IF_RANGE] = "If-Range",
-	[H_ACCEPT_ENCODING] = "Accept-Encoding",
-	[H_AUTHORIZATION] = "Authorization",
-	[H_EXPECT] = "Expect",
+#define NAME(s) { s, sizeof(s) - 1 }
+static const struct {
+	const char *name;
+	size_t len;
+} hdr_names[H__COUNT] = {
+	[H_HOST] = NAME("Host"),
+	[H_CONNECTION] = NAME("Connection"),
+	[H_CONTENT_TYPE] = NAME("Content-Type"),
+	[H_CONTENT_LENGTH] = NAME("Content-Length"),
+	[H_TRANSFER_ENCODING] = NAME("Transfer-Encoding"),
+	[H_USER_AGENT] = NAME("User-Agent"),
+	[H_REFERER] = NAME("Referer"),
+	[H_IF_NONE_MATCH] = NAME("If-None-Match"),
+	[H_IF_MODIFIED_SINCE] = NAME("If-Modified-Since"),
+	[H_IF_MATCH] = NAME("If-Match"),
+	[H_IF_UNMODIFIED_SINCE] = NAME("If-Unmodified-Since"),
+	[H_RANGE] = NAME("Range"),
+	[H_IF_RANGE] = NAME("If-Range"),
+	[H_ACCEPT_ENCODING] = NAME("Accept-Encoding"),
+	[H_AUTHORIZATION] = NAME("Authorization"),
+	[H_EXPECT] = NAME("Expect"),
 };
 
 static struct request *req_of(llhttp_t *p)
@@ -60,11 +65,19 @@ static int on_url(llhttp_t *p, const char *at, size_t n)
 	return 0;
 }
 
-/* RFC 9110 §5.6.2 token characters. */
+/* RFC 9110 §5.6.2 token characters (letters first: header names). */
 static int is_tchar(unsigned char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z') || (c && strchr("!#$%&'*+-.^_`|~", c));
+	if (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9'))
+		return 1;
+	switch (c) {
+	case '!': case '#': case '$': case '%': case '&': case '\'':
+	case '*': case '+': case '-': case '.': case '^': case '_':
+	case '`': case '|': case '~':
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 static int on_header_field(llhttp_t *p, const char *at, size_t n)
@@ -91,7 +104,8 @@ static int on_header_field_complete(llhttp_t *p)
 		return fail(p, S_BAD_REQUEST, "empty header name");
 	r->cur = -1;
 	for (i = 0; i < H__COUNT; i++) {
-		if (!util_ieq(name, r->field.len, hdr_names[i]))
+		if (hdr_names[i].len != r->field.len ||
+		    strncasecmp(name, hdr_names[i].name, r->field.len) != 0)
 			continue;
 		if (i == H_HOST && r->hdr[i].off)
 			return fail(p, S_BAD_REQUEST, "duplicate Host");
@@ -387,61 +401,80 @@ int http_add_seg(struct response *resp, bool file, off_t off, off_t len)
 	return buf_append(resp->segs, &sg, sizeof(sg), 256 * sizeof(sg));
 }
 
-/* "Name: value\r\n" without printf: the head is built for every answer. */
-static int add_field(struct buf *out, const char *name, const char *v, size_t vn)
-{
-	const size_t max = 64 * 1024;
+/* The head is built for every answer: its size is bounded up front, so
+ * one reservation, then plain copies; no printf. */
+#define HEAD_FIXED 256 /* every line below but the variable values */
+#define PUT(p, lit) put(p, lit, sizeof(lit) - 1)
 
-	return buf_puts(out, name, max) | buf_append(out, v, vn, max) |
-	       buf_append(out, "\r\n", 2, max);
+static char *put(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
 }
 
-static int add_number(struct buf *out, const char *name, long long v)
+static char *put_number(char *p, unsigned long long u)
 {
-	char d[24], *p = d + sizeof(d);
-	unsigned long long u = v < 0 ? 0 : (unsigned long long)v;
+	char d[24], *q = d + sizeof(d);
 
 	do
-		*--p = (char)('0' + u % 10);
+		*--q = (char)('0' + u % 10);
 	while (u /= 10);
-	return add_field(out, name, p, (size_t)(d + sizeof(d) - p));
+	return put(p, q, (size_t)(d + sizeof(d) - q));
 }
 
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char *date)
 {
-	const size_t max = 64 * 1024;
 	const char *text = http_status_text(resp->status);
-	char line[] = "HTTP/1.1 000 ", lm[HTTP_DATE_LEN];
+	size_t tn = strlen(text), cn = resp->ctype ? strlen(resp->ctype) : 0;
+	size_t en = strlen(resp->etag), hn = resp->hdrs ? resp->hdrs->len : 0;
 	unsigned code = (unsigned)resp->status % 1000;
-	int rc;
+	char lm[HTTP_DATE_LEN], *p;
 
+	if (buf_reserve(out, HEAD_FIXED + tn + cn + en + hn, 64 * 1024) < 0)
+		return -1;
+	p = out->data + out->len;
 	/* Our version is 1.1 whatever the request's (RFC 9110 §6.2). */
-	line[9] = (char)('0' + code / 100);
-	line[10] = (char)('0' + code / 10 % 10);
-	line[11] = (char)('0' + code % 10);
-	rc = buf_puts(out, line, max) | add_field(out, "", text, strlen(text)) |
-	     buf_puts(out, "Server: httpd\r\n", max) |
-	     add_field(out, "Date: ", date, strlen(date));
-	if (resp->ctype)
-		rc |= add_field(out, "Content-Type: ", resp->ctype, strlen(resp->ctype));
-	if (resp->chunked)
-		rc |= buf_puts(out, "Transfer-Encoding: chunked\r\n", max);
-	else if (resp->status != S_NOT_MODIFIED && resp->status != S_NO_CONTENT &&
-		 !resp->unframed)
-		rc |= add_number(out, "Content-Length: ", (long long)resp->clen);
+	p = PUT(p, "HTTP/1.1 ");
+	*p++ = (char)('0' + code / 100);
+	*p++ = (char)('0' + code / 10 % 10);
+	*p++ = (char)('0' + code % 10);
+	*p++ = ' ';
+	p = put(p, text, tn);
+	p = PUT(p, "\r\nServer: httpd\r\nDate: ");
+	p = put(p, date, strnlen(date, HTTP_DATE_LEN - 1));
+	p = PUT(p, "\r\n");
+	if (resp->ctype) {
+		p = PUT(p, "Content-Type: ");
+		p = put(p, resp->ctype, cn);
+		p = PUT(p, "\r\n");
+	}
+	if (resp->chunked) {
+		p = PUT(p, "Transfer-Encoding: chunked\r\n");
+	} else if (resp->status != S_NOT_MODIFIED && resp->status != S_NO_CONTENT &&
+		   !resp->unframed) {
+		p = PUT(p, "Content-Length: ");
+		p = put_number(p, resp->clen < 0 ? 0 : (unsigned long long)resp->clen);
+		p = PUT(p, "\r\n");
+	}
 	if (resp->mtime) {
 		util_http_date(resp->mtime, lm);
-		rc |= add_field(out, "Last-Modified: ", lm, strlen(lm));
+		p = PUT(p, "Last-Modified: ");
+		p = put(p, lm, strnlen(lm, HTTP_DATE_LEN - 1));
+		p = PUT(p, "\r\n");
 	}
-	if (resp->etag[0])
-		rc |= add_field(out, "ETag: ", resp->etag, strlen(resp->etag));
-	if (resp->hdrs && resp->hdrs->len)
-		rc |= buf_append(out, resp->hdrs->data, resp->hdrs->len, max);
+	if (en) {
+		p = PUT(p, "ETag: ");
+		p = put(p, resp->etag, en);
+		p = PUT(p, "\r\n");
+	}
+	if (hn)
+		p = put(p, resp->hdrs->data, hn);
 	if (resp->close)
-		rc |= buf_puts(out, "Connection: close\r\n", max);
+		p = PUT(p, "Connection: close\r\n");
 	else if (minor == 0)
-		rc |= buf_puts(out, "Connection: keep-alive\r\n", max);
-	rc |= buf_puts(out, "\r\n", max);
-	return rc ? -1 : 0;
+		p = PUT(p, "Connection: keep-alive\r\n");
+	p = PUT(p, "\r\n");
+	out->len = (size_t)(p - out->data);
+	return 0;
 }

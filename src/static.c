@@ -632,13 +632,17 @@ static enum status serve_dir(const struct request *req, struct response *resp,
 			     const char *rel)
 {
 	const char *index = config_index_name();
+	size_t rl = strlen(rel), il = strlen(index);
 	char path[PATH_MAX_LEN];
 	struct fc_entry *e;
 	enum status s;
 	int dir;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", rel, index) >= sizeof(path))
+	if (rl + 1 + il >= sizeof(path))
 		return S_URI_TOO_LONG;
+	memcpy(path, rel, rl);
+	path[rl] = '/';
+	memcpy(path + rl + 1, index, il + 1);
 	e = fcache_get(strcmp(rel, ".") ? path : index, req->stamp, server_reads);
 	if (e)
 		return serve_file(req, resp, index, e);

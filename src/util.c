@@ -7,6 +7,21 @@
 #include <string.h>
 #include <strings.h>
 
+/* Buffers start as one block of BUF_BLOCK bytes, recycled through a small
+ * free list: every request takes a few and gives them back when its
+ * connection goes idle (idle ones hold none), and malloc's per-size caches
+ * are too small for a few hundred connections doing that at once. */
+#define BUF_BLOCK 2048
+#define BUF_SPARE 256 /* at most 512 KiB kept */
+
+static char *spare[BUF_SPARE];
+static int nspare;
+
+static char *block_get(void)
+{
+	return nspare ? spare[--nspare] : malloc(BUF_BLOCK);
+}
+
 int buf_reserve(struct buf *b, size_t need, size_t max)
 {
 	size_t cap;
@@ -16,6 +31,12 @@ int buf_reserve(struct buf *b, size_t need, size_t max)
 		return -1;
 	if (b->cap - b->len >= need)
 		return 0;
+	if (!b->cap && need <= BUF_BLOCK && max >= BUF_BLOCK) {
+		if (!(b->data = block_get()))
+			return -1;
+		b->cap = BUF_BLOCK;
+		return 0;
+	}
 	cap = b->cap ? b->cap : 256;
 	while (cap - b->len < need)
 		cap *= 2;
@@ -63,7 +84,10 @@ int buf_printf(struct buf *b, size_t max, const char *fmt, ...)
 
 void buf_free(struct buf *b)
 {
-	free(b->data);
+	if (b->cap == BUF_BLOCK && nspare < BUF_SPARE)
+		spare[nspare++] = b->data;
+	else
+		free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
 }
