@@ -24,6 +24,10 @@ SCEN = [  # key, title, plot label
     ("64k_ka", "64 KiB file, keep-alive", "64 KiB keep-alive"),
     ("big", "100 MB file, 4 connections", "100 MB, 4 conns"),
     ("calcul", "/api/calcul?a=1&b=2, keep-alive", "api/calcul"),
+    ("small_ka_cap", "612 B file, keep-alive, server capped at {cap} % of its CPU",
+     "612 B keep-alive, capped"),
+    ("small_close_cap", "612 B file, new connection each, server capped at {cap} % of its CPU",
+     "612 B new conn, capped"),
 ]
 NO_KEEPALIVE = {"busybox"}  # answers every request on a fresh connection
 
@@ -69,7 +73,9 @@ def main():
     ap.add_argument("--machine", default="")
     ap.add_argument("--versions", default="")
     ap.add_argument("--hz", type=int, default=100)
+    ap.add_argument("--cap", type=int, default=0)
     a = ap.parse_args()
+    scen = [(k, t.format(cap=a.cap), l) for k, t, l in SCEN]
 
     groups = {}
     for r in load(a.raw):
@@ -98,9 +104,15 @@ def main():
       f"median of {a.rounds} rounds. CPU µs/req is the server's utime+stime "
       f"(/proc/PID/stat, all its processes) over the requests served. "
       f"Ratios are ours/peer: above 1 we serve more, below 1 we use less CPU. "
+      f"All servers run at once and the rounds are interleaved. "
       f"Only ratios from the same run mean anything.\n")
+    if a.cap:
+        p(f"*Capped* scenarios: every server in a cgroup allowed {a.cap} % of its "
+          f"core, so that the server and not wrk (which saturates its own core "
+          f"first against the fastest servers) is the bottleneck: req/s there "
+          f"is what a server does with a fixed CPU budget.\n")
 
-    for key, title, _ in SCEN:
+    for key, title, _ in scen:
         present = [s for s in servers if (s, key) in res]
         if not present:
             continue
@@ -134,7 +146,7 @@ def main():
     # Summary of ratios: the targets of the issue in one place.
     peers = [s for s in servers if s != OURS]
     p("## Ratios ours/peer (throughput: >1 wins; CPU and RSS: <1 wins)\n")
-    cols = [(k, t) for k, t, _ in SCEN if k != "calcul"]
+    cols = [(k, t) for k, t, _ in scen if k != "calcul" and (OURS, k) in res]
     p("| peer | " + " | ".join(t for _, t in cols) + " | CPU 612 B keep-alive | RSS, "
       f"{a.idle:,} idle conns |")
     p("|---|" + "---:|" * (len(cols) + 2))
@@ -173,13 +185,13 @@ def main():
 
     # Plot data: one line per scenario, throughput relative to ours (ours = 1),
     # one column per server measured (header line: their names).
-    cols = [s for s in ORDER if any((s, k) in res for k, _, _ in SCEN)]
+    cols = [s for s in ORDER if any((s, k) in res for k, _, _ in scen)]
     with open(a.dat, "w") as f:
         f.write("# throughput (bytes/s for 100 MB, req/s elsewhere) relative to httpd"
                 " (ours = 1); index 1: absolute req/s\n")
         for idx in (0, 1):
             f.write("scenario " + " ".join(cols) + "\n")
-            for key, _, label in SCEN:
+            for key, _, label in scen:
                 o = res.get((OURS, key))
                 if idx == 0 and (key == "calcul" or not o):
                     continue

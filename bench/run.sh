@@ -7,9 +7,13 @@
 #   SERVERS="httpd nginx" bench/run.sh
 #
 # Every server is pinned to CPU $SERVER_CPU (one worker / one thread), wrk
-# (one thread) to CPU $CLIENT_CPU. Traffic goes to 127.0.0.1 only. For each
-# scenario the median of $ROUNDS runs of $DUR seconds is kept; only ratios
-# measured in the same run mean anything on a shared machine.
+# (one thread) to CPU $CLIENT_CPU. Traffic goes to 127.0.0.1 only. All the
+# servers run at once (idle but the one under load) and the rounds are
+# interleaved; for each scenario the median of $ROUNDS runs of $DUR seconds
+# is kept. Only ratios measured in the same run mean anything on a shared
+# machine. Then, as root, the small-file scenarios again with the servers
+# capped at $CAP % of their CPU (cgroup), where the server, not wrk, is the
+# bottleneck: its capacity.
 # Output: a markdown table on stdout and in $OUT/results.md, the raw numbers
 # in $OUT/raw.tsv, plot data in $OUT/results.dat and, if gnuplot is there,
 # docs/bench.png drawn by bench/plot.gp.
@@ -17,7 +21,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-DUR=${DUR:-5}
+DUR=${DUR:-4}
 ROUNDS=${ROUNDS:-3}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 SERVER_CPU=${SERVER_CPU:-0}
@@ -27,6 +31,7 @@ OUT=${OUT:-build/bench}
 PNG=${PNG:-docs/bench.png}
 SERVERS=${SERVERS:-"httpd nginx lighttpd h2o busybox canned"}
 PYTHON=${PYTHON:-python3}
+CAP=${CAP:-25} # % of one CPU for the capacity rounds; 0 skips them
 
 say() { printf '== %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
@@ -97,6 +102,7 @@ cleanup() {
 		for p in $(tree "${PID[$s]}"); do kill -9 "$p" 2>/dev/null || true; done
 	done
 	[ -n "$TMP" ] && rm -rf "$TMP"
+	[ -n "$CAPDIR" ] && rmdir "$CAPDIR" 2>/dev/null
 	return 0
 }
 trap cleanup EXIT
@@ -269,25 +275,76 @@ printf 'server\tscenario\tround\trequests\tbytes\tusec\tcpu_ticks\terrors\n' >"$
 RSS=$OUT/rss.tsv
 printf 'server\tidle_kb\tconns_kb\tconns_open\n' >"$RSS"
 
-# run NAME SCENARIO CONNS PATH [wrk args]
+# run NAME SCENARIO ROUND CONNS PATH [wrk args]: one round of wrk
 run() {
-	local name=$1 scen=$2 c=$3 path=$4 r line t0 t1
-	shift 4
+	local name=$1 scen=$2 r=$3 c=$4 path=$5 line t0 t1
+	shift 5
+	t0=$(cpu_ticks "${PID[$name]}")
+	line=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$c" -d"${DUR}s" --timeout 10s \
+		-s bench/report.lua "$@" "http://127.0.0.1:${PORT[$name]}$path" |
+		grep '^RESULT') || die "wrk failed against $name"
+	t1=$(cpu_ticks "${PID[$name]}")
+	kill -0 "${PID[$name]}" 2>/dev/null || die "$name died during $scen"
+	# RESULT requests=N bytes=N us=N connect=N read=N write=N status=N timeout=N
+	echo "$line" | awk -v s="$name" -v sc="$scen" -v r="$r" -v cpu=$((t1 - t0)) '{
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		err = v["connect"] + v["read"] + v["write"] + v["status"] + v["timeout"]
+		printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s, sc, r, v["requests"],
+			v["bytes"], v["us"], cpu, err }' >>"$RAW"
+	tail -1 "$RAW" | awk -F'\t' '{ printf "  %-9s %-16s round %s: %9.0f req/s %8.1f MB/s  errors %s\n",
+		$1, $2, $3, $4 / ($6 / 1e6), $5 / $6, $8 }' >&2
+}
+
+# scenario NAME SCENARIO ROUND: one round of it, if it applies to NAME.
+scenario() {
+	local name=$1 scen=$2 r=$3
+	case $scen in
+	small_ka | small_ka_cap) run "$name" "$scen" "$r" "$CONNS" / ;;
+	esac
+	[ "$name" = canned ] && return 0 # the one page only
+	case $scen in
+	small_close | small_close_cap)
+		run "$name" "$scen" "$r" "$CONNS" / -H 'Connection: close' ;;
+	64k_ka) run "$name" "$scen" "$r" "$CONNS" /64k.bin ;;
+	big) run "$name" "$scen" "$r" 4 /100m.bin ;;
+	calcul) [ "$name" != httpd ] || run "$name" "$scen" "$r" "$CONNS" '/api/calcul?a=1&b=2' ;;
+	esac
+}
+
+# Rounds are interleaved (round 1 of every server, then round 2, ...), so a
+# drift in the machine's speed touches every server alike.
+rounds() { # SCENARIO... (against each of $LOAD_SERVERS)
+	local r scen s
 	for r in $(seq "$ROUNDS"); do
-		t0=$(cpu_ticks "${PID[$name]}")
-		line=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$c" -d"${DUR}s" --timeout 10s \
-			-s bench/report.lua "$@" "http://127.0.0.1:${PORT[$name]}$path" |
-			grep '^RESULT') || die "wrk failed against $name"
-		t1=$(cpu_ticks "${PID[$name]}")
-		kill -0 "${PID[$name]}" 2>/dev/null || die "$name died during $scen"
-		# RESULT requests=N bytes=N us=N connect=N read=N write=N status=N timeout=N
-		echo "$line" | awk -v s="$name" -v sc="$scen" -v r="$r" -v cpu=$((t1 - t0)) '{
-			for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-			err = v["connect"] + v["read"] + v["write"] + v["status"] + v["timeout"]
-			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s, sc, r, v["requests"],
-				v["bytes"], v["us"], cpu, err }' >>"$RAW"
-		tail -1 "$RAW" | awk -F'\t' '{ printf "  %-9s %-12s round %s: %9.0f req/s %8.1f MB/s  errors %s\n",
-			$1, $2, $3, $4 / ($6 / 1e6), $5 / $6, $8 }' >&2
+		for scen in "$@"; do
+			for s in $LOAD_SERVERS; do scenario "$s" "$scen" "$r"; done
+		done
+	done
+}
+
+# Capacity: every server in one cgroup allowed $CAP % of one CPU (only one
+# is loaded at a time). On two cores, wrk on its core saturates before the
+# fastest servers do on theirs; capped, each server is the bottleneck, so
+# req/s then measures what it does with a given CPU budget.
+CAPDIR=
+cap_servers() {
+	local g p
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then # cgroup v2
+		grep -qw cpu /sys/fs/cgroup/cgroup.controllers || return 1
+		echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+		g=/sys/fs/cgroup/httpd-bench.$$
+		mkdir "$g" 2>/dev/null && echo "$((CAP * 100)) 10000" >"$g/cpu.max" 2>/dev/null ||
+			return 1
+	elif [ -d /sys/fs/cgroup/cpu ]; then # cgroup v1
+		g=/sys/fs/cgroup/cpu/httpd-bench.$$
+		mkdir "$g" 2>/dev/null && echo 10000 >"$g/cpu.cfs_period_us" &&
+			echo $((CAP * 100)) >"$g/cpu.cfs_quota_us" 2>/dev/null || return 1
+	else
+		return 1
+	fi
+	CAPDIR=$g
+	for s in $LOAD_SERVERS; do
+		for p in $(tree "${PID[$s]}"); do echo "$p" >"$g/cgroup.procs" || return 1; done
 	done
 }
 
@@ -308,19 +365,6 @@ idle_rss() { # NAME
 	say "$name: RSS idle ${idle} kB, with $open idle connections ${conns} kB"
 }
 
-stop() { # NAME
-	local p i pids
-	pids=$(tree "${PID[$1]}" | tac)
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	for i in $(seq 30); do
-		kill -0 "${PID[$1]}" 2>/dev/null || break
-		sleep 0.1
-	done
-	for p in $pids; do kill -9 "$p" 2>/dev/null || true; done
-	wait "${PID[$1]}" 2>/dev/null || true
-	unset "PID[$1]"
-}
-
 say "DUR=${DUR}s ROUNDS=$ROUNDS, servers on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU"
 for s in $SERVERS; do
 	PORT[$s]=$(free_port)
@@ -328,21 +372,25 @@ for s in $SERVERS; do
 	wait_up "$s"
 	say "$s on 127.0.0.1:${PORT[$s]} (pid ${PID[$s]})"
 	check "$s"
-	idle_rss "$s"
-	run "$s" small_ka "$CONNS" /
-	if [ "$s" != canned ]; then
-		run "$s" small_close "$CONNS" / -H 'Connection: close'
-		run "$s" 64k_ka "$CONNS" /64k.bin
-		run "$s" big 4 /100m.bin
-	fi
-	[ "$s" = httpd ] && run "$s" calcul "$CONNS" '/api/calcul?a=1&b=2'
-	stop "$s"
 done
+for s in $SERVERS; do idle_rss "$s"; done
+LOAD_SERVERS=$SERVERS
+rounds small_ka small_close 64k_ka big calcul
+LOAD_SERVERS=${SERVERS/busybox/} # a fork per connection: no capacity to compare
+if [ "$CAP" -gt 0 ] && [ "$CAP" -lt 100 ]; then
+	if cap_servers; then
+		say "capacity: servers capped at $CAP % of CPU $SERVER_CPU ($CAPDIR)"
+		rounds small_ka_cap small_close_cap
+	else
+		say "capacity: SKIPPED: no cgroup cpu controller to write (root needed)"
+		CAP=0
+	fi
+fi
 
 # --- report -------------------------------------------------------------------
 machine="$(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(uname -sr)"
 $PYTHON bench/report.py --raw "$RAW" --rss "$RSS" --dat "$OUT/results.dat" \
-	--dur "$DUR" --rounds "$ROUNDS" --conns "$CONNS" --idle "$IDLE_CONNS" \
+	--dur "$DUR" --rounds "$ROUNDS" --conns "$CONNS" --idle "$IDLE_CONNS" --cap "$CAP" \
 	--machine "$machine" --versions "$(
 		printf 'nginx %s; ' "$(nginx -v 2>&1 | sed 's/.*\///')"
 		printf 'lighttpd %s; ' "$(lighttpd -v 2>&1 | sed 's/^lighttpd\/\([^ ]*\).*/\1/')"

@@ -25,6 +25,8 @@ enum status config_check(const struct request *req, const struct sockaddr_in6 *p
 			 struct response *resp, const char **user);
 /* The interpreter of a file by its extension (*.php:/usr/bin/php-cgi), or NULL. */
 const char *config_interpreter(const char *name);
+/* Is there any such line? */
+bool config_has_interpreters(void);
 /* Index file of a directory (I: line), "index.html" by default. */
 const char *config_index_name(void);
 /* An open fd of the custom page for this status (E404:…), or -1. */

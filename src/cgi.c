@@ -74,10 +74,16 @@ struct target {
 /* /cgi-bin/NAME[/PATH_INFO], or any file with an interpreter extension. */
 static bool target_of(const struct request *req, struct target *t)
 {
+	const char *path = span_ptr(req, req->path);
 	char *slash;
 
-	if (home_fd < 0 || static_resolve(span_ptr(req, req->path), req->path.len,
-					  t->rel, sizeof(t->rel)) != S_OK)
+	/* Most requests are for files: without interpreter lines, only a path
+	 * naming cgi-bin, as such or percent-encoded, can lead to a script. */
+	if (!config_has_interpreters() && !memchr(path, '%', req->path.len) &&
+	    !memmem(path, req->path.len, "cgi-bin", 7))
+		return false;
+	if (home_fd < 0 ||
+	    static_resolve(path, req->path.len, t->rel, sizeof(t->rel)) != S_OK)
 		return false;
 	t->info[0] = '\0';
 	t->interp = NULL;

@@ -1035,6 +1035,11 @@ const char *config_interpreter(const char *name)
 	return NULL;
 }
 
+bool config_has_interpreters(void)
+{
+	return cur->ninterp > 0;
+}
+
 const char *config_index_name(void)
 {
 	return cur->index ? cur->index : "index.html";

@@ -19,6 +19,7 @@
 #include "util.h"
 
 #define NBUCKETS 2048
+#define PATH_LEN 4096
 
 static const char *const suffix[FC_REPS] = { "", ".br", ".gz" };
 static const char *const etag_suffix[FC_REPS] = { "", "-br", "-gz" };
@@ -166,15 +167,26 @@ static int load_rep(struct fc_rep *r, const char *path, int i)
 	return 0;
 }
 
+/* The name of e's representation i; false when too long. */
+static bool rep_path(const struct fc_entry *e, int i, char path[PATH_LEN])
+{
+	size_t k = strlen(e->key), n = strlen(suffix[i]);
+
+	if (k + n >= PATH_LEN)
+		return false;
+	memcpy(path, e->key, k);
+	memcpy(path + k, suffix[i], n + 1);
+	return true;
+}
+
 static void load_variants(struct fc_entry *e)
 {
-	char path[4096];
+	char path[PATH_LEN];
 	int i;
 
 	for (i = 1; i < FC_REPS; i++) {
 		free_rep(&e->rep[i]);
-		if ((size_t)snprintf(path, sizeof(path), "%s%s", e->key, suffix[i]) <
-		    sizeof(path))
+		if (rep_path(e, i, path))
 			load_rep(&e->rep[i], path, i);
 	}
 }
@@ -219,15 +231,14 @@ static struct fc_entry *load(const char *rel, uint32_t h, uint64_t now)
 /* Is each cached variant still what is on disk (present or absent)? */
 static bool variants_fresh(const struct fc_entry *e)
 {
-	char path[4096];
+	char path[PATH_LEN];
 	struct stat st;
 	int i;
 
 	for (i = 1; i < FC_REPS; i++) {
-		bool there;
+		bool there = rep_path(e, i, path) && fstatat(home, path, &st, 0) == 0 &&
+			     S_ISREG(st.st_mode);
 
-		snprintf(path, sizeof(path), "%s%s", e->key, suffix[i]);
-		there = fstatat(home, path, &st, 0) == 0 && S_ISREG(st.st_mode);
 		if (there != e->rep[i].exists || (there && !same_file(&st, &e->rep[i].st)))
 			return false;
 	}

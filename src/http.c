@@ -105,6 +105,7 @@ static int on_header_field_complete(llhttp_t *p)
 	r->cur = -1;
 	for (i = 0; i < H__COUNT; i++) {
 		if (hdr_names[i].len != r->field.len ||
+		    (name[0] | 0x20) != (hdr_names[i].name[0] | 0x20) ||
 		    strncasecmp(name, hdr_names[i].name, r->field.len) != 0)
 			continue;
 		if (i == H_HOST && r->hdr[i].off)

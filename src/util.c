@@ -12,7 +12,7 @@
  * connection goes idle (idle ones hold none), and malloc's per-size caches
  * are too small for a few hundred connections doing that at once. */
 #define BUF_BLOCK 2048
-#define BUF_SPARE 256 /* at most 512 KiB kept */
+#define BUF_SPARE 64 /* at most 128 KiB kept */
 
 static char *spare[BUF_SPARE];
 static int nspare;
