@@ -55,6 +55,28 @@ def fmt_int(x):
     return f"{x:,.0f}"
 
 
+def per_round(rows, key, what, hz):
+    """round -> what a scenario is judged by (as tput) or, with what="cpu",
+    CPU µs per request."""
+    out = {}
+    for r in rows:
+        sec, n = int(r["usec"]) / 1e6, max(int(r["requests"]), 1)
+        if what == "cpu":
+            out[r["round"]] = int(r["cpu_ticks"]) / n * 1e6 / hz
+        else:
+            out[r["round"]] = (int(r["bytes"]) if key == "big" else n) / sec
+    return out
+
+
+def ratio(groups, key, peer, what, hz):
+    """Median over the rounds of ours/peer in the same round: the rounds
+    are interleaved, so a drift of the machine cancels out."""
+    o = per_round(groups.get((OURS, key), []), key, what, hz)
+    p = per_round(groups.get((peer, key), []), key, what, hz)
+    rs = [o[r] / p[r] for r in o if p.get(r)]
+    return f"{statistics.median(rs):.2f}×" if rs and all(o.values()) else "n/a"
+
+
 def fmt_ratio(ours, peer):
     if ours is None or peer is None or peer == 0:
         return "n/a"
@@ -104,7 +126,8 @@ def main():
       f"median of {a.rounds} rounds. CPU µs/req is the server's utime+stime "
       f"(/proc/PID/stat, all its processes) over the requests served. "
       f"Ratios are ours/peer: above 1 we serve more, below 1 we use less CPU. "
-      f"All servers run at once and the rounds are interleaved. "
+      f"All servers run at once and the rounds are interleaved; a ratio is "
+      f"the median of the ratios of each round. "
       f"Only ratios from the same run mean anything.\n")
     if a.cap:
         p(f"*Capped* scenarios: every server in a cgroup allowed {a.cap} % of its "
@@ -131,8 +154,8 @@ def main():
             if s == OURS:
                 rr = rc = "—"
             else:
-                rr = fmt_ratio(tput(key, ours), tput(key, r))
-                rc = fmt_ratio(ours and ours["cpu_us"], r["cpu_us"]) if r["cpu_ticks"] else "n/a"
+                rr = ratio(groups, key, s, "tput", a.hz)
+                rc = ratio(groups, key, s, "cpu", a.hz)
             p(f"| {LABEL[s]} | {fmt_int(r['rps'])}{mark}{err} | {rate} | {cpu} | {rr} | {rc} |")
         p("")
     if any(s in NO_KEEPALIVE for s in servers):
@@ -153,10 +176,8 @@ def main():
     for s in peers:
         cells = []
         for k, _ in cols:
-            o, r = res.get((OURS, k)), res.get((s, k))
-            cells.append(fmt_ratio(tput(k, o), tput(k, r)) if o and r else "n/a")
-        o, r = res.get((OURS, "small_ka")), res.get((s, "small_ka"))
-        cells.append(fmt_ratio(o["cpu_us"], r["cpu_us"]) if o and r and r["cpu_ticks"] else "n/a")
+            cells.append(ratio(groups, k, s, "tput", a.hz))
+        cells.append(ratio(groups, "small_ka", s, "cpu", a.hz))
         ro, rp = rss.get(OURS), rss.get(s)
         ok = ro and rp and ro["conns_kb"] != "n/a" and rp["conns_kb"] != "n/a"
         cells.append(fmt_ratio(int(ro["conns_kb"]), int(rp["conns_kb"])) if ok else "n/a")

@@ -38,6 +38,21 @@ int conn_count(void)
 	return nconns;
 }
 
+/* Dotted quad without inet_ntop's printf: one per connection. */
+static void ipv4_str(const uint8_t a[4], char *out)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (a[i] >= 100)
+			*out++ = (char)('0' + a[i] / 100);
+		if (a[i] >= 10)
+			*out++ = (char)('0' + a[i] / 10 % 10);
+		*out++ = (char)('0' + a[i] % 10);
+		*out++ = i < 3 ? '.' : '\0';
+	}
+}
+
 static void set_peer(struct conn *c, const struct sockaddr *sa)
 {
 	c->peer.sin6_family = AF_INET6;
@@ -48,12 +63,11 @@ static void set_peer(struct conn *c, const struct sockaddr *sa)
 		c->peer.sin6_addr.s6_addr[11] = 0xff;
 		memcpy(&c->peer.sin6_addr.s6_addr[12], &in->sin_addr, 4);
 		c->peer.sin6_port = in->sin_port;
-		inet_ntop(AF_INET, &in->sin_addr, c->peer_str, sizeof(c->peer_str));
+		ipv4_str(&c->peer.sin6_addr.s6_addr[12], c->peer_str);
 	} else if (sa && sa->sa_family == AF_INET6) {
 		memcpy(&c->peer, sa, sizeof(c->peer));
 		if (IN6_IS_ADDR_V4MAPPED(&c->peer.sin6_addr))
-			inet_ntop(AF_INET, &c->peer.sin6_addr.s6_addr[12], c->peer_str,
-				  sizeof(c->peer_str));
+			ipv4_str(&c->peer.sin6_addr.s6_addr[12], c->peer_str);
 		else
 			inet_ntop(AF_INET6, &c->peer.sin6_addr, c->peer_str,
 				  sizeof(c->peer_str));

@@ -1058,6 +1058,21 @@ class AccessLog(Base):
         self.assertIn(m["bytes"], ("0", "-"))
         self.assertEqual((m["ref"], m["ua"]), ("-", "-"))
 
+    def test_peer_addresses_in_log(self):
+        """Dotted quads of every width, from other 127/8 source addresses;
+        and the same through a dual-stack socket (v4-mapped)."""
+        home = self.make_home({"a.txt": b"hello"})
+        sources = ("127.0.0.1", "127.10.200.3", "127.255.9.99")
+        for bare in (False, True):
+            s = self.serve(home, "-v", bare_port=bare)
+            for src in sources:
+                with socket.create_connection(("127.0.0.1", s.port), timeout=5,
+                                              source_address=(src, 0)) as c:
+                    c.sendall(req("/a.txt", headers=("Connection: close",)))
+                    recv_all(c)
+            lines = self.log_lines(s, len(sources))
+            self.assertEqual([l.split(" ", 1)[0] for l in lines], list(sources), lines)
+
     def test_control_bytes_escaped(self):
         home = self.make_home({"a.txt": b"hello"})
         s = self.serve(home, "-v")
