@@ -4,9 +4,9 @@
 if (!exists("datafile")) datafile = 'build/bench/results.dat'
 if (!exists("outfile")) outfile = 'docs/bench.png'
 
-set terminal pngcairo size 1100,560 font "sans,11"
+set terminal pngcairo size 1280,560 font "sans,11"
 set output outfile
-set title "Throughput relative to httpd (= 1): a bar above the dashed line is a peer faster than ours\n1 server core, wrk -t1 on the other; median of the rounds; log scale"
+set title "Throughput relative to httpd (= 1): a bar above the dashed line is a peer faster than ours\n1 server core (capped: 25 % of it), wrk -t1 on the other; median of the per-round ratios; log scale"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1

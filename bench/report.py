@@ -25,9 +25,9 @@ SCEN = [  # key, title, plot label
     ("big", "100 MB file, 4 connections", "100 MB, 4 conns"),
     ("calcul", "/api/calcul?a=1&b=2, keep-alive", "api/calcul"),
     ("small_ka_cap", "612 B file, keep-alive, server capped at {cap} % of its CPU",
-     "612 B keep-alive, capped"),
+     "612 B k-a, capped"),
     ("small_close_cap", "612 B file, new connection each, server capped at {cap} % of its CPU",
-     "612 B new conn, capped"),
+     "612 B new, capped"),
 ]
 NO_KEEPALIVE = {"busybox"}  # answers every request on a fresh connection
 
@@ -68,13 +68,18 @@ def per_round(rows, key, what, hz):
     return out
 
 
+def ratio_value(groups, key, a, b, what, hz):
+    """Median over the rounds of a/b in the same round: the rounds are
+    interleaved, so a drift of the machine cancels out. None if unknown."""
+    x = per_round(groups.get((a, key), []), key, what, hz)
+    y = per_round(groups.get((b, key), []), key, what, hz)
+    rs = [x[r] / y[r] for r in x if y.get(r)]
+    return statistics.median(rs) if rs and all(x.values()) else None
+
+
 def ratio(groups, key, peer, what, hz):
-    """Median over the rounds of ours/peer in the same round: the rounds
-    are interleaved, so a drift of the machine cancels out."""
-    o = per_round(groups.get((OURS, key), []), key, what, hz)
-    p = per_round(groups.get((peer, key), []), key, what, hz)
-    rs = [o[r] / p[r] for r in o if p.get(r)]
-    return f"{statistics.median(rs):.2f}×" if rs and all(o.values()) else "n/a"
+    v = ratio_value(groups, key, OURS, peer, what, hz)
+    return "n/a" if v is None else f"{v:.2f}×"
 
 
 def fmt_ratio(ours, peer):
@@ -209,7 +214,7 @@ def main():
     cols = [s for s in ORDER if any((s, k) in res for k, _, _ in scen)]
     with open(a.dat, "w") as f:
         f.write("# throughput (bytes/s for 100 MB, req/s elsewhere) relative to httpd"
-                " (ours = 1); index 1: absolute req/s\n")
+                " (ours = 1, median of the per-round ratios); index 1: absolute req/s\n")
         for idx in (0, 1):
             f.write("scenario " + " ".join(cols) + "\n")
             for key, _, label in scen:
@@ -219,10 +224,12 @@ def main():
                 vals = []
                 for s in cols:
                     r = res.get((s, key))
-                    if not r or (idx == 0 and not tput(key, o)):
+                    if not r:
                         v = None
+                    elif idx == 0:
+                        v = ratio_value(groups, key, s, OURS, "tput", a.hz)
                     else:
-                        v = tput(key, r) / tput(key, o) if idx == 0 else r["rps"]
+                        v = r["rps"]
                     vals.append("NaN" if v is None else f"{v:.4f}" if idx == 0 else f"{v:.0f}")
                 f.write(f'"{label}" ' + " ".join(vals) + "\n")
             f.write("\n\n")

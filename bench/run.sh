@@ -21,8 +21,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-DUR=${DUR:-4}
-ROUNDS=${ROUNDS:-3}
+DUR=${DUR:-2}
+ROUNDS=${ROUNDS:-5}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
