@@ -35,7 +35,8 @@ BIN      ?= httpd
 PYTHON   ?= python3
 
 .PHONY: all run test unit integration browser docker-test asan clean deps \
-        deps-build deps-fuzz help fuzz fuzz-smoke screenshot bench robustness valgrind lint
+        deps-build deps-fuzz help fuzz fuzz-smoke screenshot bench bench-instr robustness \
+        valgrind lint
 
 all: $(BIN)
 
@@ -86,6 +87,10 @@ screenshot: $(BIN)
 # Side by side with nginx, lighttpd, h2o and busybox httpd (a few minutes).
 bench:
 	bench/run.sh
+
+# Instructions per request in our process, by callgrind (repeatable).
+bench-instr:
+	bench/instructions.sh
 
 # Fault and load scenarios against the real binary (slowloris, slow readers,
 # resets, fd exhaustion, 10,000 idle connections, long keep-alive).
@@ -175,4 +180,4 @@ help:
 	@echo "make run        install what is missing, build, serve www/ on :$(PORT)"
 	@echo "make test       install what is missing, run every test"
 	@echo "make unit | integration | browser | docker-test | asan | robustness"
-	@echo "make valgrind | fuzz | fuzz-smoke | lint | bench | screenshot"
+	@echo "make valgrind | fuzz | fuzz-smoke | lint | bench | bench-instr | screenshot"

@@ -73,8 +73,10 @@ def ratio_value(groups, key, a, b, what, hz):
     interleaved, so a drift of the machine cancels out. None if unknown."""
     x = per_round(groups.get((a, key), []), key, what, hz)
     y = per_round(groups.get((b, key), []), key, what, hz)
-    rs = [x[r] / y[r] for r in x if y.get(r)]
-    return statistics.median(rs) if rs and all(x.values()) else None
+    both = [r for r in x if r in y]
+    if not both or not all(x[r] and y[r] for r in both):
+        return None  # e.g. no CPU tick seen in a round
+    return statistics.median(x[r] / y[r] for r in both)
 
 
 def ratio(groups, key, peer, what, hz):
@@ -155,7 +157,7 @@ def main():
             mark = "†" if s in NO_KEEPALIVE and key != "small_close" else ""
             err = f" ({r['errors']:,} errors)" if r["errors"] else ""
             rate = f"{r['mbps'] / 1000:.2f}" if big else f"{r['mbps']:,.1f}"
-            cpu = f"{r['cpu_us']:,.1f}" if r["cpu_ticks"] else "n/a"
+            cpu = f"{r['cpu_us']:,.1f}" if r["cpu_us"] else "n/a"
             if s == OURS:
                 rr = rc = "—"
             else:

@@ -200,6 +200,46 @@ class StaticFiles(Base):
         self.assertNotEqual(h["etag"], e1)
         self.assertEqual(h["last-modified"], http_date(1000000000))
 
+    def test_changes_seen_by_the_next_request(self):
+        """Answers come from the open-file cache, checked once per batch of
+        requests: a change made before a request is sent is always in its
+        answer, on a kept-alive connection and across a burst of them."""
+        home = self.make_home({"v.txt": b"plain"})
+        s = self.serve(home)
+        gz = os.path.join(home, "v.txt.gz")
+        with connect(s) as c:
+            r = Reader(c)
+
+            def ask():
+                c.sendall(req("/v.txt", headers=("Accept-Encoding: gzip",)))
+                return r.response()
+            st, h, body = ask()
+            self.assertEqual((st, body, h.get("vary")), (200, b"plain", None))
+            with open(gz, "wb") as f:
+                f.write(b"gz bytes")
+            st, h, body = ask()  # a variant that appeared: at once
+            self.assertEqual((body, h.get("content-encoding"), h.get("vary")),
+                             (b"gz bytes", "gzip", "Accept-Encoding"))
+            with open(gz, "wb") as f:
+                f.write(b"other gz, longer")
+            self.assertEqual(ask()[2], b"other gz, longer")
+            os.unlink(gz)
+            st, h, body = ask()
+            self.assertEqual((body, h.get("content-encoding")), (b"plain", None))
+        # bursts: 20 connections asking at once share one check
+        socks = [connect(s) for _ in range(20)]
+        try:
+            for content in (b"first", b"second!", b"3"):
+                with open(os.path.join(home, "v.txt"), "wb") as f:
+                    f.write(content)
+                for c in socks:
+                    c.sendall(req("/v.txt"))
+                bodies = {Reader(c).response()[2] for c in socks}
+                self.assertEqual(bodies, {content})
+        finally:
+            for c in socks:
+                c.close()
+
     def test_directory_redirect_keeps_query(self):
         home = self.make_home({"sub/index.html": b"sub index", "my dir/index.html": b"x"})
         s = self.serve(home)
