@@ -1,6 +1,10 @@
 /* The physical-limit reference for the benchmark: one thread, one epoll loop,
  * every request answered with the same 612-byte page, keep-alive. No parsing
  * (a request is counted at each "\r\n\r\n"), no files, no Date, no timers.
+ * A read holding "Connection: close" is answered with it and the connection
+ * closed; new connections are accepted with their request (TCP_DEFER_ACCEPT)
+ * and read at once: accept4, read, write, close, the least a new connection
+ * can cost.
  * Usage: canned PORT   (listens on 127.0.0.1 only) */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -19,8 +23,8 @@
 #define MAX_EVENTS 256
 #define RBUF 16384
 
-static char resp[1024];
-static size_t resp_len;
+static char resp[1024], resp_close[1024];
+static size_t resp_len, resp_close_len;
 
 /* Per connection: only the tail of the previous read, to find a "\r\n\r\n"
  * split across two reads. */
@@ -42,6 +46,11 @@ static void build_response(void)
 		     BODY_LEN);
 	memcpy(resp + n, body, BODY_LEN);
 	resp_len = (size_t)n + BODY_LEN;
+	n = snprintf(resp_close, sizeof(resp_close),
+		     "HTTP/1.1 200 OK\r\nServer: canned\r\nContent-Type: text/html\r\n"
+		     "Content-Length: %d\r\nConnection: close\r\n\r\n", BODY_LEN);
+	memcpy(resp_close + n, body, BODY_LEN);
+	resp_close_len = (size_t)n + BODY_LEN;
 }
 
 /* Count the requests ending in buf, carrying the partial match across reads. */
@@ -92,11 +101,39 @@ static int answer(int fd, unsigned nreq)
 	return 0;
 }
 
+/* Read and answer what is there; -1 when the connection is to be closed:
+ * EOF, an error, or after a "Connection: close" request. */
+static int serve(struct conn *c)
+{
+	static char buf[RBUF];
+
+	for (;;) {
+		ssize_t r = read(c->fd, buf, sizeof(buf));
+
+		if (r > 0) {
+			unsigned k = count_requests(c, buf, (size_t)r);
+
+			if (k && memmem(buf, (size_t)r, "Connection: close", 17)) {
+				if (write(c->fd, resp_close, resp_close_len) < 0)
+					perror("write");
+				return -1;
+			}
+			if (k && answer(c->fd, k) < 0)
+				return -1;
+			if ((size_t)r < sizeof(buf))
+				return 0; /* level-triggered: no need to hit EAGAIN */
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r < 0 && errno == EAGAIN ? 0 : -1;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	struct epoll_event evs[MAX_EVENTS], ev = { .events = EPOLLIN };
-	static char buf[RBUF];
 	int one = 1, lfd, ep;
 
 	if (argc != 2) {
@@ -111,6 +148,8 @@ int main(int argc, char **argv)
 	if (lfd < 0)
 		return perror("socket"), 1;
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(lfd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one));
 	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 4096) < 0)
 		return perror("bind/listen"), 1;
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -139,33 +178,18 @@ int main(int argc, char **argv)
 						continue;
 					}
 					c->fd = fd;
-					setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+					if (serve(c) < 0) { /* answered at once */
+						close(fd);
+						free(c);
+						continue;
+					}
 					cev.data.ptr = c;
 					epoll_ctl(ep, EPOLL_CTL_ADD, fd, &cev);
 				}
 				continue;
 			}
-			for (;;) {
-				ssize_t r = read(c->fd, buf, sizeof(buf));
-
-				if (r > 0) {
-					unsigned k = count_requests(c, buf, (size_t)r);
-
-					if (k && answer(c->fd, k) < 0) {
-						conn_close(ep, c);
-						break;
-					}
-					if ((size_t)r < sizeof(buf))
-						break; /* level-triggered: no need to hit EAGAIN */
-					continue;
-				}
-				if (r < 0 && errno == EINTR)
-					continue;
-				if (r < 0 && errno == EAGAIN)
-					break;
+			if (serve(c) < 0)
 				conn_close(ep, c);
-				break;
-			}
 		}
 	}
 }

@@ -300,11 +300,11 @@ scenario() {
 	local name=$1 scen=$2 r=$3
 	case $scen in
 	small_ka | small_ka_cap) run "$name" "$scen" "$r" "$CONNS" / ;;
+	small_close | small_close_cap)
+		run "$name" "$scen" "$r" "$CONNS" / -H 'Connection: close' ;;
 	esac
 	[ "$name" = canned ] && return 0 # the one page only
 	case $scen in
-	small_close | small_close_cap)
-		run "$name" "$scen" "$r" "$CONNS" / -H 'Connection: close' ;;
 	64k_ka) run "$name" "$scen" "$r" "$CONNS" /64k.bin ;;
 	big) run "$name" "$scen" "$r" 4 /100m.bin ;;
 	calcul) [ "$name" != httpd ] || run "$name" "$scen" "$r" "$CONNS" '/api/calcul?a=1&b=2' ;;
