@@ -51,6 +51,7 @@ struct conn {
 	size_t cur_seg, seg_done; /* send progress through segs */
 	size_t pos;               /* bytes of in consumed by llhttp */
 	size_t scan;              /* head-end search resumes here */
+	size_t bare_lf;           /* LFs without CR before scan */
 	size_t out_sent, body_sent;
 	long long bytes_sent;     /* body bytes, for the access log */
 	struct sockaddr_in6 peer; /* IPv4 peers as v4-mapped addresses */

@@ -387,12 +387,8 @@ static void split_target(struct request *r)
  * takes a bare LF after the request line) reads a hand-typed request. */
 static int normalize_head(struct conn *c, size_t *end)
 {
-	const char *d = c->in.data, *p;
-	size_t i, bare = 0, w;
+	size_t i, bare = c->bare_lf, w;
 
-	for (p = memchr(d, '\n', *end); p; p = memchr(p + 1, '\n', *end - (size_t)(p + 1 - d)))
-		if (p == d || p[-1] != '\r')
-			bare++;
 	if (!bare)
 		return 0;
 	if (server_cfg.dump && buf_append(&c->raw, c->in.data, *end, HTTP_IN_MAX) < 0)
@@ -412,15 +408,21 @@ static int normalize_head(struct conn *c, size_t *end)
 	return 0;
 }
 
-/* The end of the head: a blank line, CRLF or bare LF. */
+/* The end of the head: a blank line, CRLF or bare LF. Bare LFs seen on
+ * the way are counted (for normalize_head). */
 static size_t find_head_end(struct conn *c)
 {
 	const char *d = c->in.data, *end = d + c->in.len;
 	const char *p = d + (c->scan ? c->scan : 1);
 
-	for (; p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+	if (!c->scan)
+		c->bare_lf = d[0] == '\n';
+	for (; p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) {
+		if (p[-1] != '\r')
+			c->bare_lf++;
 		if (p[-1] == '\n' || (p[-1] == '\r' && p - d >= 2 && p[-2] == '\n'))
 			return (size_t)(p - d) + 1;
+	}
 	c->scan = c->in.len;
 	return 0;
 }
@@ -763,8 +765,8 @@ static const struct seg *cur_seg(const struct conn *c)
 	return (const struct seg *)c->segs.data + c->cur_seg;
 }
 
-/* Head and the buffer segments that follow, in one sendmsg; MSG_MORE when
- * a file segment comes next so the head shares its first packet. */
+/* Head and the buffer segments that follow, in one call; sendmsg with
+ * MSG_MORE when a file segment comes next, so the head shares its packet. */
 static ssize_t send_buffers(struct conn *c)
 {
 	struct iovec iov[8];
@@ -787,9 +789,10 @@ static ssize_t send_buffers(struct conn *c)
 		iov[mh.msg_iovlen].iov_base = c->body.data + sg[i].off + done;
 		iov[mh.msg_iovlen++].iov_len = (size_t)(sg[i].len - (off_t)done);
 	}
-	if (c->fd == c->wfd)
-		return sendmsg(c->wfd, &mh, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-	return writev(c->wfd, iov, (int)mh.msg_iovlen); /* inetd on pipes */
+	/* writev is the lighter call; SIGPIPE is ignored (server.c). */
+	if (more && c->fd == c->wfd)
+		return sendmsg(c->wfd, &mh, MSG_NOSIGNAL | MSG_MORE);
+	return writev(c->wfd, iov, (int)mh.msg_iovlen);
 }
 
 /* n bytes went out: advance through the head, then the segments. */

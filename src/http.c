@@ -121,6 +121,17 @@ static int on_header_field_complete(llhttp_t *p)
 	return 0;
 }
 
+/* Values are short: one pass beats two memchr calls. */
+static bool has_nul_or_cr(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '\0' || s[i] == '\r')
+			return true;
+	return false;
+}
+
 static int on_header_value(llhttp_t *p, const char *at, size_t n)
 {
 	struct request *r = req_of(p);
@@ -136,7 +147,7 @@ static int on_header_value(llhttp_t *p, const char *at, size_t n)
 		q--;
 	if (r->cur == -2 || q == r->base || q[-1] != ':')
 		return fail(p, S_BAD_REQUEST, "obsolete line folding");
-	if (memchr(at, '\0', n) || memchr(at, '\r', n))
+	if (has_nul_or_cr(at, n))
 		return fail(p, S_BAD_REQUEST, "invalid header value");
 	while (n && (at[n - 1] == ' ' || at[n - 1] == '\t'))
 		n--; /* trailing whitespace is not part of the value (RFC 9110 §5.5) */

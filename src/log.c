@@ -95,13 +95,14 @@ void log_access(const char *peer, const char *user, const struct request *req,
 	static char stamp[40];
 	static time_t last;
 	struct buf b = { 0 };
-	time_t now = time(NULL);
+	time_t now;
 	const char *line = req ? req->base : NULL;
 	const char *nl;
 	size_t n = 0;
 
 	if (log_level < 1)
 		return;
+	now = time(NULL);
 	if (now != last) {
 		struct tm tm;
 

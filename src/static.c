@@ -679,7 +679,12 @@ enum status static_serve(const struct request *req, struct response *resp)
 		resp->why = "httpd.conf is never served";
 		return S_FORBIDDEN; /* it may hold passwords */
 	}
-	e = fcache_get(rel, req->stamp, server_reads);
+	if (strcmp(rel, ".") == 0) { /* HOME: the directory we hold open */
+		e = NULL;
+		errno = EISDIR;
+	} else {
+		e = fcache_get(rel, req->stamp, server_reads);
+	}
 	if (e) {
 		if (path[req->path.len - 1] == '/') {
 			s = S_NOT_FOUND; /* "a.txt/" names a directory (ENOTDIR) */
