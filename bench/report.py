@@ -45,18 +45,13 @@ def median_round(rows):
     return mid, statistics.median(cpu)
 
 
-def tput(key, r):
-    """What a scenario is judged by: bytes/s for the 100 MB file (few,
-    partly finished requests), requests/s elsewhere."""
-    return None if r is None else r["mbps"] if key == "big" else r["rps"]
-
-
 def fmt_int(x):
     return f"{x:,.0f}"
 
 
 def per_round(rows, key, what, hz):
-    """round -> what a scenario is judged by (as tput) or, with what="cpu",
+    """round -> what a scenario is judged by (bytes/s for the 100 MB file:
+    few, partly finished requests; req/s elsewhere) or, with what="cpu",
     CPU µs per request."""
     out = {}
     for r in rows:

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util.h"
 
 #define NBUCKETS 2048
 #define PATH_LEN 4096
@@ -179,16 +178,15 @@ static bool rep_path(const struct fc_entry *e, int i, char path[PATH_LEN])
 	return true;
 }
 
+/* A new entry's variants (a changed one makes a new entry). */
 static void load_variants(struct fc_entry *e)
 {
 	char path[PATH_LEN];
 	int i;
 
-	for (i = 1; i < FC_REPS; i++) {
-		free_rep(&e->rep[i]);
+	for (i = 1; i < FC_REPS; i++)
 		if (rep_path(e, i, path))
 			load_rep(&e->rep[i], path, i);
-	}
 }
 
 static struct fc_entry *load(const char *rel, uint32_t h, uint64_t now)
