@@ -246,11 +246,14 @@ extra=$(grep -v -E '^(\./)?(\.dockerenv|dev/.*|proc/|sys/|etc/(hosts|hostname|re
 check "image holds only /httpd and /www${extra:+ (also: $(echo $extra))}" \
 	eval 'grep -x -E "(\./)?httpd" <<<"$list" >/dev/null && [ -z "$extra" ]'
 
-# A free port on the host network.
+# A free port on the host network, below the ephemeral range: a port in it
+# may be the local end of any outgoing connection, and then bind fails.
 free_port() {
-	local p i
+	local p i low
+	low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ "${low:-0}" -gt 20100 ] || low=32768
 	for i in $(seq 1 50); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % (low - 20000)))
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
 	done
 	return 1
