@@ -36,7 +36,7 @@ PYTHON   ?= python3
 
 .PHONY: all run test unit integration browser docker-test asan clean deps \
         deps-build deps-fuzz help fuzz fuzz-smoke screenshot bench bench-instr robustness \
-        valgrind lint
+        valgrind lint layers
 
 all: $(BIN)
 
@@ -104,6 +104,10 @@ valgrind: $(BIN)
 # cppcheck and clang-tidy on our code.
 lint:
 	tests/lint.sh
+
+# Every src/ module includes only modules below it (README "Layers:").
+layers:
+	tests/layers.sh
 
 # The unit and integration suites again, under ASan + UBSan.
 asan:
@@ -180,4 +184,4 @@ help:
 	@echo "make run        install what is missing, build, serve www/ on :$(PORT)"
 	@echo "make test       install what is missing, run every test"
 	@echo "make unit | integration | browser | docker-test | asan | robustness"
-	@echo "make valgrind | fuzz | fuzz-smoke | lint | bench | bench-instr | screenshot"
+	@echo "make valgrind | fuzz | fuzz-smoke | lint | layers | bench | bench-instr | screenshot"
