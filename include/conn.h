@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 
 #include "http.h"
-#include "server.h"
+#include "loop.h"
 
 enum conn_state {
 	C_RECV,   /* reading a request head, then its body */
@@ -37,7 +37,7 @@ struct conn {
 	bool msg_done;            /* llhttp paused after the message */
 	bool closing;             /* close after the current answer */
 	size_t lingered;          /* bytes drained in C_LINGER */
-	uint64_t last_read;       /* server_reads at the last read with bytes */
+	uint64_t last_read;       /* loop_reads at the last read with bytes */
 	llhttp_t parser;
 	struct request req;
 	struct response resp;
@@ -96,6 +96,8 @@ void conn_cgi_drained(struct conn *c);
 void conn_stop_all(void);
 void conn_close_all(void);
 void conn_close(struct conn *c);
+/* Called when a connection is closed (a slot for another is free). */
+extern void (*conn_closed_hook)(void);
 /* Number of open connections. */
 int conn_count(void);
 

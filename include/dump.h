@@ -2,9 +2,13 @@
 #ifndef DUMP_H
 #define DUMP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util.h"
+
+/* -D: every request is answered with itself (set at start-up). */
+extern bool dump_mode;
 
 /* Escape the raw bytes for a terminal: printable ASCII and UTF-8 as is,
  * CR LF and LF as line ends, TAB as is, any other byte as \xHH. */

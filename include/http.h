@@ -100,7 +100,7 @@ struct request {
 	uint32_t chunk_end;      /* where the CRLF after chunk data must be */
 	bool chunk_check;        /* ... and it is still to be checked */
 	uint64_t discard_len;
-	uint64_t stamp;          /* server_reads when its last byte was read */
+	uint64_t stamp;          /* loop_reads when its last byte was read */
 };
 
 /* One piece of a response body: bytes of the body buffer or of the file. */

@@ -18,8 +18,11 @@ enum status static_resolve(const char *path, size_t n, char *out, size_t outsz);
 int static_init(const char *home);
 /* Serve req from HOME into resp: GET/HEAD of a file (pre-compressed
  * FILE.br/FILE.gz when Accept-Encoding allows, conditional requests,
- * ranges), a directory's index file or listing (server_cfg.listing),
+ * ranges), a directory's index file or listing (static_listing),
  * OPTIONS on a path or on "*"; other methods get 405 with Allow. */
+/* --list: directories without an index file get a listing. */
+extern bool static_listing;
+
 enum status static_serve(const struct request *req, struct response *resp);
 
 /* Open rel (relative to HOME) never outside HOME: -1 with errno EXDEV for a

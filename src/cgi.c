@@ -54,7 +54,6 @@ int cgi_init(const char *home)
 	if (home_fd >= 0)
 		close(home_fd);
 	home_fd = open(home_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	server_child_hook = cgi_reap;
 	return home_fd < 0 ? -1 : 0;
 }
 
@@ -326,7 +325,7 @@ static void unlink_cgi(struct cgi *g)
 static void close_pipe(int *fd)
 {
 	if (*fd >= 0) {
-		server_unwatch(*fd);
+		loop_unwatch(*fd);
 		close(*fd);
 		*fd = -1;
 	}
@@ -339,7 +338,7 @@ void cgi_stop(struct conn *c)
 	if (!g)
 		return;
 	c->cgi = NULL;
-	server_timer_clear(&g->timer);
+	loop_timer_clear(&g->timer);
 	close_pipe(&g->in_fd);
 	close_pipe(&g->out_fd);
 	/* The whole process group: a script's children go with it. The
@@ -348,9 +347,9 @@ void cgi_stop(struct conn *c)
 		kill(-g->pid, SIGKILL);
 	unlink_cgi(g);
 	buf_free(&g->head);
-	server_watcher_dead(&g->win);
-	server_watcher_dead(&g->wout);
-	server_defer_free(g);
+	loop_watcher_dead(&g->win);
+	loop_watcher_dead(&g->wout);
+	loop_defer_free(g);
 }
 
 void cgi_reap(void)
@@ -651,15 +650,15 @@ static enum status run(struct conn *c, struct target *t)
 	running = g;
 	nrunning++;
 	c->cgi = g;
-	server_watch(g->out_fd, &g->wout, EPOLLIN | EPOLLRDHUP | EPOLLET);
+	loop_watch(g->out_fd, &g->wout, EPOLLIN | EPOLLRDHUP | EPOLLET);
 	if (!c->req.to_pipe && c->req.body.len) /* gathered whole (chunked) */
 		buf_append(&c->pipe_in, span_ptr(&c->req, c->req.body), c->req.body.len,
 			   HTTP_PIPE_MAX + HTTP_IN_MAX);
 	if (c->req.has_body)
-		server_watch(g->in_fd, &g->win, EPOLLOUT | EPOLLET);
+		loop_watch(g->in_fd, &g->win, EPOLLOUT | EPOLLET);
 	else
 		close_pipe(&g->in_fd);
-	server_timer_set(&g->timer, T_CGI);
+	loop_timer_set(&g->timer, T_CGI);
 	return S_OK;
 }
 

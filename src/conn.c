@@ -29,6 +29,7 @@ enum parse { P_MORE, P_READY };
 static struct conn *all;
 static struct conn *ready, *ready_tail; /* to run in conn_flush */
 static int nconns;
+void (*conn_closed_hook)(void);
 
 static void conn_event(struct watcher *w, uint32_t events);
 static void conn_timeout(struct timer *t);
@@ -170,7 +171,7 @@ struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa)
 		all->prev = c;
 	all = c;
 	nconns++;
-	server_timer_set(&c->timer, T_HEADER);
+	loop_timer_set(&c->timer, T_HEADER);
 	log_debug("%s: connected", c->peer_str);
 	enqueue(c);
 	return c;
@@ -178,9 +179,9 @@ struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa)
 
 static int watch(struct conn *c)
 {
-	if (server_watch(c->fd, &c->w, EPOLLIN | EPOLLRDHUP | EPOLLET |
+	if (loop_watch(c->fd, &c->w, EPOLLIN | EPOLLRDHUP | EPOLLET |
 			 (c->fd == c->wfd ? EPOLLOUT : 0)) < 0 ||
-	    (c->fd != c->wfd && server_watch(c->wfd, &c->w, EPOLLOUT | EPOLLET) < 0))
+	    (c->fd != c->wfd && loop_watch(c->wfd, &c->w, EPOLLOUT | EPOLLET) < 0))
 		return -1;
 	c->watched = true;
 	return 0;
@@ -189,7 +190,7 @@ static int watch(struct conn *c)
 void conn_close(struct conn *c)
 {
 	log_debug("%s: closed", c->peer_str);
-	server_timer_clear(&c->timer);
+	loop_timer_clear(&c->timer);
 	if (c->fd != c->wfd)
 		close(c->wfd);
 	close(c->fd);
@@ -202,9 +203,10 @@ void conn_close(struct conn *c)
 	nconns--;
 	release(c);
 	c->state = C_CLOSED;
-	server_watcher_dead(&c->w);
-	server_defer_free(c);
-	server_conn_closed();
+	loop_watcher_dead(&c->w);
+	loop_defer_free(c);
+	if (conn_closed_hook)
+		conn_closed_hook();
 }
 
 /* Idle connections hold no buffers: memory per idle conn is sizeof(conn). */
@@ -282,9 +284,9 @@ static void respond(struct conn *c, enum status s)
 
 	r->status = s;
 	r->head_only = c->head_parsed && c->req.method == HTTP_HEAD;
-	if (!c->req.keep_alive || server_stopping || c->closing)
+	if (!c->req.keep_alive || loop_stopping || c->closing)
 		r->close = true;
-	if (server_cfg.dump && s != S_OK && !c->msg_done)
+	if (dump_mode && s != S_OK && !c->msg_done)
 		dump_echo(c, c->in.len);
 	else if (s >= 400 && c->head_parsed && !r->ctype && api_match(&c->req))
 		api_error_body(r, s); /* the API speaks JSON, even for our limits */
@@ -292,7 +294,7 @@ static void respond(struct conn *c, enum status s)
 		error_body(c);
 	plan_body(r);
 	c->out.len = 0;
-	if (http_format_head(&c->out, r, c->req.minor, server_date()) < 0) {
+	if (http_format_head(&c->out, r, c->req.minor, loop_date()) < 0) {
 		r->close = true; /* a header too large for us: plain 500 */
 		c->out.len = 0;
 		buf_puts(&c->out, "HTTP/1.1 500 Internal Server Error\r\n"
@@ -335,7 +337,7 @@ static void handle(struct conn *c)
 		cgi_pump(c);
 		return;
 	}
-	if (server_cfg.dump) {
+	if (dump_mode) {
 		dump_echo(c, c->pos);
 		s = S_OK;
 	} else if ((s = config_check(&c->req, &c->peer, &c->resp, &c->user)) != S_OK) {
@@ -391,7 +393,7 @@ static int normalize_head(struct conn *c, size_t *end)
 
 	if (!bare)
 		return 0;
-	if (server_cfg.dump && buf_append(&c->raw, c->in.data, *end, HTTP_IN_MAX) < 0)
+	if (dump_mode && buf_append(&c->raw, c->in.data, *end, HTTP_IN_MAX) < 0)
 		return -1;
 	if (buf_reserve(&c->in, bare, HTTP_IN_MAX + HTTP_HEADER_COUNT_MAX + 2) < 0)
 		return -1;
@@ -469,12 +471,12 @@ static enum parse parse_head(struct conn *c)
 	split_target(&c->req);
 	if ((st = http_validate(&c->req, &why)) != S_OK)
 		return refuse_why(c, st, why);
-	c->req.keep_raw = server_cfg.dump;
+	c->req.keep_raw = dump_mode;
 	/* A CGI body with a length streams to the script, which starts now;
 	 * a chunked one is gathered first (its length is CONTENT_LENGTH). */
-	c->req.cgi = !server_cfg.dump && cgi_match(&c->req);
+	c->req.cgi = !dump_mode && cgi_match(&c->req);
 	c->req.to_pipe = c->req.cgi && c->req.has_body && !(c->parser.flags & F_CHUNKED);
-	c->req.keep_body = server_cfg.dump || api_match(&c->req) ||
+	c->req.keep_body = dump_mode || api_match(&c->req) ||
 			   (c->req.cgi && !c->req.to_pipe);
 	if (c->req.to_pipe) {
 		if ((st = config_check(&c->req, &c->peer, &c->resp, &c->user)) != S_OK ||
@@ -578,11 +580,11 @@ static ssize_t fill(struct conn *c)
 		c->eof = true;
 		return n < 0 ? -2 : 0;
 	}
-	c->last_read = ++server_reads;
+	c->last_read = ++loop_reads;
 	/* The head deadline runs from its first byte; a body read gets a
 	 * fresh one for each piece. */
 	if (c->head_parsed || c->in.len == 0)
-		server_timer_set(&c->timer, T_HEADER);
+		loop_timer_set(&c->timer, T_HEADER);
 	/* A short read drained the socket: the next arrival raises a new
 	 * edge, so the read that would only say EAGAIN is skipped. */
 	if ((size_t)n < room && c->fd == c->wfd && !c->rdhup)
@@ -606,7 +608,7 @@ void conn_cgi_head(struct conn *c, enum status s, long long clen)
 
 	r->status = s;
 	r->head_only = c->req.method == HTTP_HEAD;
-	if (!c->req.keep_alive || server_stopping || c->closing)
+	if (!c->req.keep_alive || loop_stopping || c->closing)
 		r->close = true;
 	c->stream_left = clen;
 	if (clen >= 0)
@@ -616,13 +618,13 @@ void conn_cgi_head(struct conn *c, enum status s, long long clen)
 	else
 		r->unframed = r->close = true; /* HTTP/1.0: the end is the close */
 	c->out.len = 0;
-	if (http_format_head(&c->out, r, c->req.minor, server_date()) < 0) {
+	if (http_format_head(&c->out, r, c->req.minor, loop_date()) < 0) {
 		conn_cgi_fail(c, S_BAD_GATEWAY);
 		return;
 	}
 	c->streaming = true;
 	c->state = C_SEND;
-	server_timer_set(&c->timer, T_WRITE);
+	loop_timer_set(&c->timer, T_WRITE);
 }
 
 size_t conn_cgi_room(const struct conn *c)
@@ -676,7 +678,7 @@ void conn_cgi_fail(struct conn *c, enum status s)
 					     : "CGI script gave no valid header block";
 	c->closing = true; /* whatever the script left unread */
 	respond(c, s);
-	server_timer_set(&c->timer, T_WRITE);
+	loop_timer_set(&c->timer, T_WRITE);
 }
 
 static enum step do_recv(struct conn *c)
@@ -686,9 +688,9 @@ static enum step do_recv(struct conn *c)
 
 		if (conn_parse(c)) {
 			if (c->state == C_SEND)
-				server_timer_set(&c->timer, T_WRITE);
+				loop_timer_set(&c->timer, T_WRITE);
 			else
-				server_timer_clear(&c->timer); /* the script's own limit */
+				loop_timer_clear(&c->timer); /* the script's own limit */
 			return STEP_AGAIN;
 		}
 		if (c->req.pipe_paused)
@@ -699,7 +701,7 @@ static enum step do_recv(struct conn *c)
 		if (n == -3) {
 			refuse_why(c, c->head_parsed ? S_PAYLOAD_TOO_LARGE : S_HEADERS_TOO_LARGE,
 				   "request over the input buffer");
-			server_timer_set(&c->timer, T_WRITE);
+			loop_timer_set(&c->timer, T_WRITE);
 			return STEP_AGAIN;
 		}
 		if (n <= 0)
@@ -745,15 +747,15 @@ static enum step next_request(struct conn *c)
 		shutdown(c->wfd, SHUT_WR);
 		release_buffers(c);
 		c->state = C_LINGER;
-		server_timer_set(&c->timer, T_LINGER);
+		loop_timer_set(&c->timer, T_LINGER);
 		return STEP_AGAIN;
 	}
 	conn_next(c);
 	if (c->in.len == 0) {
 		release_buffers(c);
-		server_timer_set(&c->timer, T_IDLE);
+		loop_timer_set(&c->timer, T_IDLE);
 	} else {
-		server_timer_set(&c->timer, T_HEADER);
+		loop_timer_set(&c->timer, T_HEADER);
 	}
 	return STEP_AGAIN;
 }
@@ -882,7 +884,7 @@ static enum step do_stream(struct conn *c)
 			c->body_sent += (size_t)n - head;
 			c->bytes_sent += (long long)((size_t)n - head);
 		}
-		server_timer_set(&c->timer, T_WRITE);
+		loop_timer_set(&c->timer, T_WRITE);
 	}
 }
 
@@ -913,7 +915,7 @@ static enum step do_send(struct conn *c)
 			return STEP_WAIT;
 		}
 		account(c, (size_t)n);
-		server_timer_set(&c->timer, T_WRITE);
+		loop_timer_set(&c->timer, T_WRITE);
 	}
 }
 
@@ -1003,9 +1005,9 @@ static void conn_timeout(struct timer *t)
 {
 	struct conn *c = container_of(t, struct conn, timer);
 
-	if (c->state == C_RECV && c->in.len > 0 && !server_stopping) {
+	if (c->state == C_RECV && c->in.len > 0 && !loop_stopping) {
 		refuse_why(c, S_REQUEST_TIMEOUT, "request head not complete in time");
-		server_timer_set(&c->timer, T_WRITE);
+		loop_timer_set(&c->timer, T_WRITE);
 		conn_run(c);
 		return;
 	}

@@ -6,6 +6,8 @@
 
 #define DUMP_MAX (4 * 1024 * 1024)
 
+bool dump_mode;
+
 void dump_escape(struct buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";

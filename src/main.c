@@ -16,6 +16,7 @@
 
 #include "cgi.h"
 #include "config.h"
+#include "dump.h"
 #include "log.h"
 #include "server.h"
 #include "static.h"
@@ -181,8 +182,8 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 		switch (c) {
 		case 'i': o->inetd = o->foreground = true; break;
 		case 'f': o->foreground = true; break;
-		case 'v': server_cfg.verbose = ++log_level; break;
-		case 'D': server_cfg.dump = true; break;
+		case 'v': ++log_level; break;
+		case 'D': dump_mode = true; break;
 		case 'c': o->conf = optarg; break;
 		case 'p': {
 			char host[64];
@@ -199,17 +200,17 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 		case 'd': *status = print_decoded(optarg); return 1;
 		case 'e': *status = print_encoded(optarg); return 1;
 		case 'm': *status = print_md5(optarg); return 1;
-		case O_LIST: server_cfg.listing = true; break;
+		case O_LIST: static_listing = true; break;
 		case O_HEADER: case O_IDLE: case O_WRITE: case O_GRACE: {
 			int *dst = c == O_GRACE ? &server_cfg.grace_ms
-				 : &server_cfg.timeout_ms[c == O_HEADER ? T_HEADER
+				 : &loop_timeout_ms[c == O_HEADER ? T_HEADER
 						: c == O_IDLE ? T_IDLE : T_WRITE];
 			if (parse_secs(optarg, dst) < 0)
 				return *status = bad("timeout", optarg), 1;
 			break;
 		}
 		case O_CGI_TIMEOUT:
-			if (parse_secs(optarg, &server_cfg.timeout_ms[T_CGI]) < 0)
+			if (parse_secs(optarg, &loop_timeout_ms[T_CGI]) < 0)
 				return *status = bad("timeout", optarg), 1;
 			break;
 		case O_WORKERS:
@@ -388,6 +389,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	server_hup_hook = config_reload;
+	server_child_hook = cgi_reap;
 	if (o.inetd && serve_stdio() < 0) {
 		log_error("-i: cannot serve standard input: %s", strerror(errno));
 		return 1;

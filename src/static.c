@@ -18,7 +18,7 @@
 #include "config.h"
 #include "mime.h"
 #include "range.h"
-#include "server.h"
+#include "loop.h"
 
 #define PATH_MAX_LEN 4096
 #define HDRS_MAX (64 * 1024)
@@ -32,6 +32,7 @@
 static int home_fd = -1;
 static char home_real[PATH_MAX_LEN]; /* HOME's real path */
 static uint64_t boundary_seed;
+bool static_listing;
 
 /* Pre-compressed variants looked for beside a file, best first on a tie. */
 static const struct {
@@ -643,12 +644,12 @@ static enum status serve_dir(const struct request *req, struct response *resp,
 	memcpy(path, rel, rl + 1);
 	path[rl] = '/';
 	memcpy(path + rl + 1, index, il + 1);
-	e = fcache_get(strcmp(rel, ".") ? path : index, req->stamp, server_reads);
+	e = fcache_get(strcmp(rel, ".") ? path : index, req->stamp, loop_reads);
 	if (e)
 		return serve_file(req, resp, index, e);
 	if (errno != ENOENT && errno != EISDIR)
 		return http_status_from_errno(errno);
-	if (errno == EISDIR || !server_cfg.listing)
+	if (errno == EISDIR || !static_listing)
 		return S_NOT_FOUND;
 	dir = open_beneath(home_fd, rel);
 	if (dir < 0)
@@ -683,7 +684,7 @@ enum status static_serve(const struct request *req, struct response *resp)
 		e = NULL;
 		errno = EISDIR;
 	} else {
-		e = fcache_get(rel, req->stamp, server_reads);
+		e = fcache_get(rel, req->stamp, loop_reads);
 	}
 	if (e) {
 		if (path[req->path.len - 1] == '/') {
