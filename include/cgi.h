@@ -11,9 +11,7 @@ struct conn;
 #define CGI_HEAD_MAX (16 * 1024)   /* script's header block: 502 beyond */
 #define CGI_OUT_PENDING (64 * 1024) /* output buffered before backpressure */
 
-/* Settings: HOME (absolute path taken), time limit, scripts at once. */
-int cgi_init(const char *home);
-extern int cgi_timeout_ms;
+/* Scripts running at once (--cgi-max). */
 extern int cgi_max;
 
 /* The request names a script (/cgi-bin/NAME…, or an interpreter extension). */
@@ -33,8 +31,6 @@ void cgi_pump(struct conn *c);
 void cgi_stop(struct conn *c);
 /* SIGCHLD: reap every exited script. */
 void cgi_reap(void);
-/* Scripts running now. */
-int cgi_count(void);
 
 /* Pure, for tests: parse one header line of a script's output into resp
  * (Status, Content-Type, Location, others copied). -1 when malformed. */

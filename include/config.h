@@ -13,6 +13,9 @@
  * when file is NULL); every bad line is reported as FILE:LINE: message.
  * 0 when the new configuration is in force, -1 when the old one stays. */
 int config_load(const char *file, const char *home);
+/* Put a new HOME in force (the caller composes what depends on it); -1
+ * with errno keeps the old configuration. */
+extern int (*config_home_hook)(const char *home);
 /* SIGHUP: load the same file again. */
 void config_reload(void);
 

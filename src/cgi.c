@@ -20,12 +20,11 @@
 #include "config.h"
 #include "conn.h"
 #include "log.h"
-#include "static.h"
+#include "path.h"
 
 #define ENV_MAX 128        /* variables passed to a script */
 #define ENV_BYTES (64 * 1024)
 
-int cgi_timeout_ms = 60000;
 int cgi_max = 32;
 
 struct cgi {
@@ -41,26 +40,8 @@ struct cgi {
 	bool head_done, eof;
 };
 
-static char home_path[PATH_MAX];
 static struct cgi *running;
 static int nrunning;
-
-static int home_fd = -1;
-
-int cgi_init(const char *home)
-{
-	if (!realpath(home, home_path))
-		return -1;
-	if (home_fd >= 0)
-		close(home_fd);
-	home_fd = open(home_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	return home_fd < 0 ? -1 : 0;
-}
-
-int cgi_count(void)
-{
-	return nrunning;
-}
 
 /* What runs: the file (relative to HOME), its interpreter if any, and the
  * CGI names for it. */
@@ -81,8 +62,8 @@ static bool target_of(const struct request *req, struct target *t)
 	if (!config_has_interpreters() && !memchr(path, '%', req->path.len) &&
 	    !memmem(path, req->path.len, "cgi-bin", 7))
 		return false;
-	if (home_fd < 0 ||
-	    static_resolve(path, req->path.len, t->rel, sizeof(t->rel)) != S_OK)
+	if (path_home_fd() < 0 ||
+	    path_resolve(path, req->path.len, t->rel, sizeof(t->rel)) != S_OK)
 		return false;
 	t->info[0] = '\0';
 	t->interp = NULL;
@@ -620,7 +601,7 @@ static enum status run(struct conn *c, struct target *t)
 
 	if (nrunning >= cgi_max)
 		return S_SERVICE_UNAVAILABLE;
-	fd = static_open(t->rel, O_PATH);
+	fd = path_open(t->rel, O_PATH);
 	if (fd < 0)
 		return http_status_from_errno(errno);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
@@ -632,7 +613,7 @@ static enum status run(struct conn *c, struct target *t)
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return S_SERVICE_UNAVAILABLE;
-	snprintf(script, sizeof(script), "%s/%s", home_path, t->rel);
+	snprintf(script, sizeof(script), "%s/%s", path_home(), t->rel);
 	snprintf(name, sizeof(name), "/%s", t->rel);
 	env_build(&env, c, script, name, strlen(name), t->info);
 	g->pid = spawn(script, t->interp, env.vars, &g->in_fd, &g->out_fd);
@@ -678,10 +659,10 @@ bool cgi_index(struct conn *c, enum status *s)
 	char dir[PATH_MAX];
 	struct stat st;
 
-	if (home_fd < 0 || !r->path.len || span_ptr(r, r->path)[r->path.len - 1] != '/' ||
-	    static_resolve(span_ptr(r, r->path), r->path.len, dir, sizeof(dir)) != S_OK ||
-	    fstatat(home_fd, dir, &st, 0) < 0 || !S_ISDIR(st.st_mode) ||
-	    fstatat(home_fd, t.rel, &st, 0) < 0 || !S_ISREG(st.st_mode))
+	if (path_home_fd() < 0 || !r->path.len || span_ptr(r, r->path)[r->path.len - 1] != '/' ||
+	    path_resolve(span_ptr(r, r->path), r->path.len, dir, sizeof(dir)) != S_OK ||
+	    fstatat(path_home_fd(), dir, &st, 0) < 0 || !S_ISDIR(st.st_mode) ||
+	    fstatat(path_home_fd(), t.rel, &st, 0) < 0 || !S_ISREG(st.st_mode))
 		return false;
 	*s = run(c, &t);
 	return true;

@@ -5,7 +5,6 @@
  * leaves the server as it was. Requests in flight never hold pointers into
  * a config except the user name for the log, which is interned for good. */
 #include "config.h"
-#include "cgi.h"
 
 #include <arpa/inet.h>
 #include <crypt.h>
@@ -22,7 +21,7 @@
 
 #include "log.h"
 #include "mime.h"
-#include "static.h"
+#include "path.h"
 
 #define DEFAULT_CONF "/etc/httpd.conf"
 #define DEFAULT_REALM "Web Server Authentication"
@@ -64,6 +63,7 @@ static struct config empty;
 static struct config *cur = &empty;
 static const char *conf_arg;   /* -c FILE, or NULL for the defaults */
 static const char *home_arg = ".";
+int (*config_home_hook)(const char *home);
 static const char *realm = DEFAULT_REALM;
 static bool started;           /* errors go to the log after start-up */
 
@@ -863,7 +863,7 @@ static int commit(struct loader *ld)
 	struct config *c = ld->c;
 	size_t i;
 
-	if (static_init(c->root) < 0 || cgi_init(c->root) < 0) {
+	if (config_home_hook && config_home_hook(c->root) < 0) {
 		report(ld, c->home_line, false, "cannot open home directory '%s': %s", c->root,
 		       strerror(errno));
 		return -1;
@@ -1008,7 +1008,7 @@ enum status config_check(const struct request *req, const struct sockaddr_in6 *p
 	}
 	if (!cur->nauth)
 		return S_OK;
-	s = static_resolve(span_ptr(req, req->path), req->path.len, rel, sizeof(rel));
+	s = path_resolve(span_ptr(req, req->path), req->path.len, rel, sizeof(rel));
 	if (s != S_OK)
 		return s;
 	snprintf(path, sizeof(path), "/%s", strcmp(rel, ".") ? rel : "");

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "dump.h"
 #include "log.h"
+#include "path.h"
 #include "server.h"
 #include "static.h"
 #include "util.h"
@@ -358,6 +359,12 @@ static void raise_fd_limit(void)
 		server_cfg.max_conns = rl.rlim_cur > 64 ? (int)(rl.rlim_cur - 32) : 16;
 }
 
+/* HOME, and what hangs from it: the file cache. */
+static int use_home(const char *home)
+{
+	return path_init(home) < 0 || static_init() < 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { .port = "80", .home = "." };
@@ -365,7 +372,8 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o, &status))
 		return status;
-	if (static_init(o.home) < 0 || cgi_init(o.home) < 0) {
+	config_home_hook = use_home;
+	if (use_home(o.home) < 0) {
 		log_error("cannot open home directory '%s': %s", o.home, strerror(errno));
 		return 1;
 	}

@@ -1,26 +1,24 @@
-/* Static files under HOME: path resolution, files, variants, listings. */
+/* Static files under HOME: files, variants, directories, listings. */
 #include "static.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cond.h"
 #include "fcache.h"
 #include "config.h"
 #include "mime.h"
+#include "path.h"
 #include "range.h"
 #include "loop.h"
 
-#define PATH_MAX_LEN 4096
 #define HDRS_MAX (64 * 1024)
 /* A listing is one page: past these, it says it was cut short. */
 #define LIST_ENTRIES_MAX 10000
@@ -29,8 +27,6 @@
 #define ALLOW_FILE "Allow: GET, HEAD, OPTIONS\r\n"
 #define ALLOW_SERVER "Allow: GET, HEAD, POST, OPTIONS\r\n" /* OPTIONS * */
 
-static int home_fd = -1;
-static char home_real[PATH_MAX_LEN]; /* HOME's real path */
 static uint64_t boundary_seed;
 bool static_listing;
 
@@ -43,152 +39,14 @@ static const struct {
 };
 
 
-enum status static_resolve(const char *path, size_t n, char *out, size_t outsz)
+int static_init(void)
 {
-	char dec[PATH_MAX_LEN];
-	size_t i, o = 0, seg;
-	long len;
-
-	if (n == 0 || path[0] != '/')
-		return S_BAD_REQUEST;
-	if (n >= sizeof(dec))
-		return S_URI_TOO_LONG;
-	for (i = 0; i + 2 < n; i++)
-		if (path[i] == '%' && path[i + 1] == '2' &&
-		    (path[i + 2] == 'f' || path[i + 2] == 'F'))
-			return S_BAD_REQUEST; /* an encoded '/' */
-	len = util_pct_decode(dec, path, n, 0);
-	if (len < 0 || memchr(dec, '\0', (size_t)len))
-		return S_BAD_REQUEST;
-	for (i = 0; i < (size_t)len; i = seg + 1) {
-		const char *s;
-		size_t sl;
-
-		for (seg = i; seg < (size_t)len && dec[seg] != '/'; seg++)
-			;
-		s = dec + i;
-		sl = seg - i;
-		if (sl == 0 || (sl == 1 && s[0] == '.'))
-			continue;
-		if (sl == 2 && s[0] == '.' && s[1] == '.') {
-			if (o == 0)
-				return S_BAD_REQUEST; /* would rise above HOME */
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--; /* the separator before the dropped segment */
-			continue;
-		}
-		if (o + (o ? 1 : 0) + sl + 1 > outsz)
-			return S_URI_TOO_LONG;
-		if (o)
-			out[o++] = '/';
-		memcpy(out + o, s, sl);
-		o += sl;
-	}
-	if (o == 0) {
-		if (outsz < 2)
-			return S_URI_TOO_LONG;
-		out[o++] = '.';
-	}
-	out[o] = '\0';
-	return S_OK;
-}
-
-static int open_beneath(int dir, const char *rel);
-
-int static_init(const char *home)
-{
-	int fd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	if (!realpath(home, home_real)) {
-		close(fd);
-		return -1;
-	}
-	if (home_fd >= 0)
-		close(home_fd);
-	home_fd = fd;
-	fcache_init(home_fd, open_beneath);
+	fcache_init(path_home_fd(), path_open_beneath);
 	if (getrandom(&boundary_seed, sizeof(boundary_seed), GRND_NONBLOCK) !=
 	    sizeof(boundary_seed))
 		boundary_seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
 	boundary_seed |= 1;
 	return 0;
-}
-
-/* Is the file open as fd inside HOME (by its real path, as the kernel
- * resolved it)? */
-static bool inside_home(int fd)
-{
-	char proc[64], real[PATH_MAX_LEN];
-	size_t hl = strlen(home_real);
-	ssize_t n;
-
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	n = readlink(proc, real, sizeof(real) - 1);
-	if (n < 0 || (size_t)n < hl || memcmp(real, home_real, hl) != 0)
-		return false;
-	return (size_t)n == hl || real[hl] == '/' || (hl == 1 && real[0] == '/');
-}
-
-/* Resolve rel following links as an O_PATH fd (opening nothing, so no
- * device sees an open), and open through it only when the file reached
- * lies inside HOME. */
-static int open_checked(int dir, const char *rel, uint64_t flags)
-{
-	char proc[64];
-	int pfd = openat(dir, rel, O_PATH | O_CLOEXEC), fd, err;
-
-	if (pfd < 0)
-		return -1;
-	if (!inside_home(pfd)) {
-		close(pfd);
-		errno = EXDEV;
-		return -1;
-	}
-	if (flags & O_PATH)
-		return pfd;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-	fd = open(proc, (int)flags | O_CLOEXEC);
-	err = errno;
-	close(pfd);
-	errno = err;
-	return fd;
-}
-
-static bool no_openat2; /* old kernel, or valgrind */
-
-/* Open rel beneath dir, never outside HOME. openat2(RESOLVE_BENEATH)
- * refuses every ".." above dir and every absolute symlink, even one that
- * lands inside HOME: for those (EXDEV), and where openat2 is missing,
- * the path is checked by where it really leads. */
-static int open_home(int dir, const char *rel, uint64_t flags)
-{
-	struct open_how how = {
-		.flags = flags | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd;
-
-	if (!no_openat2) {
-		fd = (int)syscall(SYS_openat2, dir, rel, &how, sizeof(how));
-		if (fd >= 0 || (errno != EXDEV && errno != ENOSYS))
-			return fd;
-		no_openat2 = errno == ENOSYS;
-	}
-	return open_checked(dir, rel, flags);
-}
-
-static int open_beneath(int dir, const char *rel)
-{
-	return open_home(dir, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
-}
-
-int static_open(const char *rel, int flags)
-{
-	return open_home(home_fd, rel, (uint64_t)flags);
 }
 
 static bool is_standard_method(int m)
@@ -446,7 +304,7 @@ static int entry_cmp(const void *a, const void *b)
  * what it leads to, only when that stays beneath HOME; false hides it. */
 static bool stat_entry(int dir, const char *rel, const char *name, struct entry *e)
 {
-	char path[PATH_MAX_LEN];
+	char path[PATH_REL_MAX];
 	struct stat st;
 	int fd;
 
@@ -456,7 +314,7 @@ static bool stat_entry(int dir, const char *rel, const char *name, struct entry 
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", rel, name) >=
 		    sizeof(path))
 			return false;
-		fd = open_home(home_fd, path, O_PATH);
+		fd = path_open(path, O_PATH);
 		if (fd < 0)
 			return false;
 		if (fstat(fd, &st) < 0) {
@@ -593,11 +451,11 @@ static enum status listing(struct response *resp, int dir, const char *rel)
 
 	if (read_entries(dir, rel, &ents, &n, &cut) < 0)
 		return http_status_from_errno(errno);
-	if (buf_puts(&title, "/", PATH_MAX_LEN * 6) ||
+	if (buf_puts(&title, "/", PATH_REL_MAX * 6) ||
 	    (strcmp(rel, ".") != 0 && (util_html_escape(&title, rel, strlen(rel),
-						   PATH_MAX_LEN * 6) ||
-				  buf_puts(&title, "/", PATH_MAX_LEN * 6))) ||
-	    buf_append(&title, "", 1, PATH_MAX_LEN * 6))
+						   PATH_REL_MAX * 6) ||
+				  buf_puts(&title, "/", PATH_REL_MAX * 6))) ||
+	    buf_append(&title, "", 1, PATH_REL_MAX * 6))
 		goto out;
 	b->len = 0;
 	if (buf_printf(b, LIST_BODY_MAX, list_head, title.data, title.data) ||
@@ -634,7 +492,7 @@ static enum status serve_dir(const struct request *req, struct response *resp,
 {
 	const char *index = config_index_name();
 	size_t rl = strlen(rel), il = strlen(index);
-	char path[PATH_MAX_LEN];
+	char path[PATH_REL_MAX];
 	struct fc_entry *e;
 	enum status s;
 	int dir;
@@ -651,7 +509,7 @@ static enum status serve_dir(const struct request *req, struct response *resp,
 		return http_status_from_errno(errno);
 	if (errno == EISDIR || !static_listing)
 		return S_NOT_FOUND;
-	dir = open_beneath(home_fd, rel);
+	dir = path_open(rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 	if (dir < 0)
 		return http_status_from_errno(errno);
 	s = listing(resp, dir, rel);
@@ -661,7 +519,7 @@ static enum status serve_dir(const struct request *req, struct response *resp,
 
 enum status static_serve(const struct request *req, struct response *resp)
 {
-	char rel[PATH_MAX_LEN];
+	char rel[PATH_REL_MAX];
 	const char *path = span_ptr(req, req->path);
 	struct fc_entry *e;
 	enum status s;
@@ -672,7 +530,7 @@ enum status static_serve(const struct request *req, struct response *resp)
 		resp->why = "method not served for files";
 		return s;
 	}
-	if ((s = static_resolve(path, req->path.len, rel, sizeof(rel))) != S_OK) {
+	if ((s = path_resolve(path, req->path.len, rel, sizeof(rel))) != S_OK) {
 		resp->why = "path refused (bad escape, %2F, NUL, .. above HOME, or too long)";
 		return s;
 	}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "path.h"
 #include "static.h"
 
 static void make_home(void)
@@ -38,7 +39,7 @@ static void make_home(void)
 	snprintf(path, sizeof(path), "%s/out", dir);
 	if (symlink("/etc/passwd", path) < 0)
 		abort();
-	if (static_init(dir) < 0)
+	if (path_init(dir) < 0 || static_init() < 0)
 		abort();
 }
 
