@@ -101,8 +101,8 @@ robustness: $(BIN)
 valgrind: $(BIN)
 	HTTPD=$(abspath $(BIN)) tests/robustness/valgrind.sh
 
-# cppcheck and clang-tidy on our code.
-lint:
+# cppcheck and clang-tidy on our code, and the layering check.
+lint: layers
 	tests/lint.sh
 
 # Every src/ module includes only modules below it (README "Layers:").

@@ -6,29 +6,30 @@
 
 #include "http.h"
 
-struct conn;
-
 #define CGI_HEAD_MAX (16 * 1024)   /* script's header block: 502 beyond */
-#define CGI_OUT_PENDING (64 * 1024) /* output buffered before backpressure */
 
 /* Scripts running at once (--cgi-max). */
 extern int cgi_max;
 
+/* Who asks, for the script's environment. */
+struct cgi_client {
+	const char *addr;          /* REMOTE_ADDR */
+	unsigned port;             /* REMOTE_PORT */
+	const char *user;          /* REMOTE_USER (Basic auth), or NULL */
+	int fd;                    /* the client's socket: SERVER_PORT */
+};
+
 /* The request names a script (/cgi-bin/NAME…, or an interpreter extension). */
 bool cgi_match(const struct request *req);
-/* Start the script for c's request: S_OK when it runs (the answer follows
- * through conn_cgi_*), else the status to answer. */
-enum status cgi_start(struct conn *c);
+/* Start the script for req: S_OK when it runs, its answer a stream in
+ * resp->stream (request body bytes go to it through the stream's feed),
+ * else the status to answer. */
+enum status cgi_start(const struct request *req, const struct cgi_client *cl,
+		      struct response *resp);
 /* A directory without an index file: run HOME/cgi-bin/index.cgi if there
  * is one, as busybox does; false when there is none (*s untouched). */
-bool cgi_index(struct conn *c, enum status *s);
-/* Write the request body gathered in c->pipe_in to the script's stdin
- * (what the pipe takes now); stdin is closed once the body is complete. */
-void cgi_feed(struct conn *c);
-/* The connection sent what it had: read more output if there is some. */
-void cgi_pump(struct conn *c);
-/* The connection goes away: kill the script, free its state. */
-void cgi_stop(struct conn *c);
+bool cgi_index(const struct request *req, const struct cgi_client *cl,
+	       struct response *resp, enum status *s);
 /* SIGCHLD: reap every exited script. */
 void cgi_reap(void);
 

@@ -14,11 +14,9 @@ enum conn_state {
 	C_RECV,   /* reading a request head, then its body */
 	C_SEND,   /* writing the response head and body */
 	C_LINGER, /* response sent, write side shut: drain until EOF */
-	C_CGI,    /* waiting for a CGI script's header block */
+	C_WAIT,   /* waiting for a stream's head (a CGI script's header block) */
 	C_CLOSED, /* closed, freed after the current batch of events */
 };
-
-struct cgi;
 
 struct conn {
 	struct timer timer;
@@ -57,10 +55,9 @@ struct conn {
 	struct sockaddr_in6 peer; /* IPv4 peers as v4-mapped addresses */
 	char peer_str[48];
 	const char *user;         /* authenticated user, for the log */
-	struct cgi *cgi;          /* the script answering this request */
-	bool streaming;           /* body produced while sending (CGI) */
+	bool streaming;           /* head out, body pulled from resp.stream */
 	bool stream_done;         /* ... and complete */
-	long long stream_left;    /* length the script announced, or -1 */
+	long long stream_left;    /* length the stream announced, or -1 */
 };
 
 /* Take a connected socket (or an inetd pair of fds) into the loop. */
@@ -75,23 +72,11 @@ bool conn_parse(struct conn *c);
 /* Drop the answered request and get ready for the next one. */
 void conn_next(struct conn *c);
 
-/* Advance the state machine (after readiness, or new CGI output). */
+/* Advance the state machine (after readiness, or a stream's wake). */
 void conn_run(struct conn *c);
 /* After a batch of events: read every connection that has some, then
  * answer them (so the requests of a batch share their file checks). */
 void conn_flush(void);
-/* CGI answers (cgi.c): the script's head is parsed (hdrs filled) */
-void conn_cgi_head(struct conn *c, enum status s, long long clen);
-/* Room for more output before the client must catch up. */
-size_t conn_cgi_room(const struct conn *c);
-void conn_cgi_body(struct conn *c, const char *p, size_t n);
-/* The script's output ended. */
-void conn_cgi_end(struct conn *c);
-/* No usable answer from the script: answer s (502, 504) instead. */
-void conn_cgi_fail(struct conn *c, enum status s);
-/* The script took request body bytes: reading the client may go on. */
-void conn_cgi_drained(struct conn *c);
-
 /* Server stopping: close the idle ones, the others after their answer. */
 void conn_stop_all(void);
 void conn_close_all(void);

@@ -16,6 +16,7 @@ enum status {
 	S_NO_CONTENT = 204,
 	S_PARTIAL_CONTENT = 206,
 	S_MOVED_PERMANENTLY = 301,
+	S_FOUND = 302,
 	S_NOT_MODIFIED = 304,
 	S_BAD_REQUEST = 400,
 	S_UNAUTHORIZED = 401,
@@ -109,6 +110,38 @@ struct seg {
 	off_t off, len;
 };
 
+/* A response body produced over time: a CGI script's output now; a
+ * proxied answer or server-sent events later. The connection pulls from
+ * it through ops and never knows which kind it is; the source wakes the
+ * connection when it can go on. */
+struct stream;
+struct response;
+struct stream_ops {
+	/* The answer's head, once the source has it: 1 with resp filled
+	 * (status, ctype, hdrs) and *clen the body length (-1: unknown);
+	 * 0 not yet (a wake follows); -1 no usable answer: resp->status
+	 * says what to answer instead. */
+	int (*head)(struct stream *s, struct response *resp, long long *clen);
+	/* Up to n body bytes into p: how many, 0 at the end, -1 none now (a
+	 * wake follows). */
+	ssize_t (*read)(struct stream *s, char *p, size_t n);
+	/* Request body bytes for the source: it takes from b what it can now;
+	 * done: b holds the last of them. */
+	void (*feed)(struct stream *s, struct buf *b, bool done);
+	/* The connection is done with the source: end and free it. */
+	void (*stop)(struct stream *s);
+};
+
+struct stream {
+	const struct stream_ops *ops;
+	/* Set by the connection, called by the source when it can go on; a
+	 * fail status when it cannot (answered if the head is not out yet,
+	 * else the connection closes). */
+	void (*wake)(void *ctx, enum status fail);
+	void *ctx;
+	const char *why;         /* reason of a failure, logged at -vv */
+};
+
 struct response {
 	enum status status;
 	const char *ctype;       /* NULL: no body, no Content-Type */
@@ -127,6 +160,7 @@ struct response {
 	bool chunked;            /* streamed: Transfer-Encoding: chunked */
 	bool unframed;           /* streamed to the close: no length at all */
 	bool head_only;          /* HEAD: headers as for GET, no body */
+	struct stream *stream;   /* the body comes from here (no segs) */
 };
 
 /* Parser glue: one settings table, request filled through callbacks. */
@@ -145,6 +179,10 @@ static inline const char *span_ptr(const struct request *r, struct span s)
 }
 bool http_has_header(const struct request *req, enum hdr h);
 bool http_header_is(const struct request *req, enum hdr h, const char *val);
+
+/* The end of a head in p[0..n): the offset just past its blank line (CRLF
+ * or bare LF line ends), 0 when it is not complete. */
+size_t http_head_end(const char *p, size_t n);
 
 /* Append a body piece (multipart/byteranges); -1 when out of room. */
 int http_add_seg(struct response *resp, bool file, off_t off, off_t len);

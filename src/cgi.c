@@ -18,7 +18,7 @@
 #include <arpa/inet.h>
 
 #include "config.h"
-#include "conn.h"
+#include "loop.h"
 #include "log.h"
 #include "path.h"
 
@@ -28,15 +28,15 @@
 int cgi_max = 32;
 
 struct cgi {
+	struct stream stream;      /* what the connection sees */
 	struct timer timer;
 	struct watcher win, wout;  /* stdin and stdout pipes */
 	struct cgi *next;
-	struct conn *c;
 	pid_t pid;
 	int in_fd, out_fd;
-	size_t in_sent;            /* bytes of c->pipe_in written */
 	struct buf head;           /* the script's header block, then leftovers */
-	bool can_read, can_write;
+	size_t body_off;           /* leftovers (body bytes) start here */
+	bool can_read;
 	bool head_done, eof;
 };
 
@@ -155,16 +155,16 @@ next:
 }
 
 /* SERVER_NAME from Host (port removed), else "localhost"; SERVER_PORT. */
-static void server_addr(const struct conn *c, char *name, size_t nsz, char *port)
+static void server_addr(const struct request *r, int fd, char *name, size_t nsz,
+			char *port)
 {
-	const struct request *r = &c->req;
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl = sizeof(ss);
 	size_t n = 0;
 
 	name[0] = '\0';
 	memcpy(port, "0", 2);
-	if (getsockname(c->fd, (struct sockaddr *)&ss, &sl) == 0) {
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
 		if (ss.ss_family == AF_INET6)
 			snprintf(port, 8, "%u", ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
 		else if (ss.ss_family == AF_INET)
@@ -187,15 +187,15 @@ static void server_addr(const struct conn *c, char *name, size_t nsz, char *port
 		snprintf(name, nsz, "localhost");
 }
 
-static void env_build(struct env *e, const struct conn *c, const char *script,
-		      const char *name, size_t name_len, const char *info)
+static void env_build(struct env *e, const struct request *r, const struct cgi_client *cl,
+		      const char *script, const char *name, size_t name_len,
+		      const char *info)
 {
-	const struct request *r = &c->req;
 	const char *path = getenv("PATH");
 	char num[32], sname[256], sport[8];
 	size_t i;
 
-	server_addr(c, sname, sizeof(sname), sport);
+	server_addr(r, cl->fd, sname, sizeof(sname), sport);
 	env_str(e, "GATEWAY_INTERFACE", "CGI/1.1");
 	env_str(e, "SERVER_SOFTWARE", "httpd");
 	env_str(e, "SERVER_PROTOCOL", r->minor ? "HTTP/1.1" : "HTTP/1.0");
@@ -205,14 +205,14 @@ static void env_build(struct env *e, const struct conn *c, const char *script,
 	env_str(e, "SCRIPT_FILENAME", script);
 	env_str(e, "PATH_INFO", info);
 	env_span(e, "QUERY_STRING", r, r->query);
-	env_str(e, "REMOTE_ADDR", c->peer_str);
-	snprintf(num, sizeof(num), "%u", ntohs(c->peer.sin6_port));
+	env_str(e, "REMOTE_ADDR", cl->addr);
+	snprintf(num, sizeof(num), "%u", cl->port);
 	env_str(e, "REMOTE_PORT", num);
 	env_str(e, "SERVER_NAME", sname);
 	env_str(e, "SERVER_PORT", sport);
 	env_str(e, "PATH", path ? path : "/usr/local/bin:/usr/bin:/bin");
-	if (c->user) {
-		env_str(e, "REMOTE_USER", c->user);
+	if (cl->user) {
+		env_str(e, "REMOTE_USER", cl->user);
 		env_str(e, "AUTH_TYPE", "Basic");
 	}
 	if (http_has_header(r, H_CONTENT_TYPE))
@@ -282,9 +282,9 @@ int cgi_header_line(const char *line, size_t n, struct response *resp,
 	if (name_is(line, n, "Content-Type"))
 		*has_ctype = true;
 	if (name_is(line, n, "Location") && *status == 0)
-		*status = 302; /* local redirects too: the client follows them */
-	if (buf_append(resp->hdrs, line, n, 16 * 1024) < 0 ||
-	    buf_append(resp->hdrs, "\r\n", 2, 16 * 1024) < 0)
+		*status = S_FOUND; /* local redirects too: the client follows them */
+	if (buf_append(resp->hdrs, line, n, CGI_HEAD_MAX) < 0 ||
+	    buf_append(resp->hdrs, "\r\n", 2, CGI_HEAD_MAX) < 0)
 		return -1;
 	return 0;
 }
@@ -312,13 +312,10 @@ static void close_pipe(int *fd)
 	}
 }
 
-void cgi_stop(struct conn *c)
+static void stop(struct stream *s)
 {
-	struct cgi *g = c->cgi;
+	struct cgi *g = container_of(s, struct cgi, stream);
 
-	if (!g)
-		return;
-	c->cgi = NULL;
 	loop_timer_clear(&g->timer);
 	close_pipe(&g->in_fd);
 	close_pipe(&g->out_fd);
@@ -407,15 +404,14 @@ err:
 
 /* --- the running script ---------------------------------------------------- */
 
-void cgi_feed(struct conn *c)
+/* Write what the script's stdin takes now; the rest stays in b. */
+static void feed(struct stream *s, struct buf *b, bool done)
 {
-	struct cgi *g = c->cgi;
-	struct buf *b = &c->pipe_in;
+	struct cgi *g = container_of(s, struct cgi, stream);
+	size_t sent = 0;
 
-	if (!g)
-		return;
-	while (g->in_fd >= 0 && g->in_sent < b->len) {
-		ssize_t n = write(g->in_fd, b->data + g->in_sent, b->len - g->in_sent);
+	while (g->in_fd >= 0 && sent < b->len) {
+		ssize_t n = write(g->in_fd, b->data + sent, b->len - sent);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -425,55 +421,31 @@ void cgi_feed(struct conn *c)
 			close_pipe(&g->in_fd); /* EPIPE: the script does not read it */
 			break;
 		}
-		g->in_sent += (size_t)n;
+		sent += (size_t)n;
 	}
-	if (g->in_fd < 0 || g->in_sent == b->len) {
+	if (g->in_fd < 0 || sent == b->len) {
 		b->len = 0; /* all taken, or nobody to take it: the rest is dropped */
-	} else if (g->in_sent) {
-		memmove(b->data, b->data + g->in_sent, b->len - g->in_sent);
-		b->len -= g->in_sent;
+	} else if (sent) {
+		memmove(b->data, b->data + sent, b->len - sent);
+		b->len -= sent;
 	}
-	g->in_sent = 0;
-	if (c->msg_done && b->len == 0)
+	if (done && b->len == 0)
 		close_pipe(&g->in_fd); /* the whole body: the script sees EOF */
 }
 
 static void on_stdin(struct watcher *w, uint32_t events)
 {
 	struct cgi *g = container_of(w, struct cgi, win);
-	struct conn *c = g->c;
 
 	(void)events;
-	cgi_feed(c);
-	conn_cgi_drained(c); /* may go on reading the client */
+	g->stream.wake(g->stream.ctx, 0); /* feeds more, may go on reading */
 }
 
-static size_t head_end(const char *p, size_t n, size_t *body)
+/* The header block is complete in g->head: fill resp from it. */
+static int parse_head(struct cgi *g, struct response *resp, size_t end, long long *clen)
 {
-	size_t i;
-
-	for (i = 1; i < n; i++) {
-		if (p[i] != '\n')
-			continue;
-		if (p[i - 1] == '\n') {
-			*body = i + 1;
-			return i;
-		}
-		if (p[i - 1] == '\r' && i >= 2 && p[i - 2] == '\n') {
-			*body = i + 1;
-			return i - 1;
-		}
-	}
-	return 0;
-}
-
-/* The header block is complete in g->head: answer with it. */
-static int parse_head(struct cgi *g, size_t end, size_t body)
-{
-	struct conn *c = g->c;
 	int status = 0;
 	bool ctype = false;
-	long long clen = -1;
 	size_t i = 0;
 
 	while (i < end) {
@@ -482,116 +454,113 @@ static int parse_head(struct cgi *g, size_t end, size_t body)
 
 		if (n && g->head.data[i + n - 1] == '\r')
 			n--;
-		if (n && cgi_header_line(g->head.data + i, n, &c->resp, &status,
-					 &ctype, &clen) < 0)
+		if (n && cgi_header_line(g->head.data + i, n, resp, &status,
+					 &ctype, clen) < 0)
 			return -1;
 		i = nl ? (size_t)(nl - g->head.data) + 1 : end;
 	}
-	if (!ctype && status != 304 && status != 204)
-		c->resp.ctype = "application/octet-stream";
+	if (!ctype && status != S_NOT_MODIFIED && status != S_NO_CONTENT)
+		resp->ctype = "application/octet-stream";
+	resp->status = status ? (enum status)status : S_OK;
 	g->head_done = true;
-	conn_cgi_head(c, status ? (enum status)status : S_OK, clen);
-	if (body < g->head.len)
-		conn_cgi_body(c, g->head.data + body, g->head.len - body);
 	return 0;
 }
 
-/* Read what the script printed; false when the script's state was freed
- * (its answer failed). */
-static bool pump_head(struct cgi *g)
+static int fail(struct cgi *g, struct response *resp, const char *log_why)
 {
+	log_debug("cgi %d: %s", (int)g->pid, log_why);
+	g->stream.why = "CGI script gave no valid header block";
+	resp->status = S_BAD_GATEWAY;
+	return -1;
+}
+
+/* Read the script's header block: 1 once it is whole and parsed. */
+static int head(struct stream *s, struct response *resp, long long *clen)
+{
+	struct cgi *g = container_of(s, struct cgi, stream);
+
+	*clen = -1;
 	while (!g->head_done) {
-		size_t end, body;
+		size_t end;
 		ssize_t n;
 
-		if (buf_reserve(&g->head, 4096, CGI_HEAD_MAX + 4096) < 0) {
-			log_debug("cgi %d: header block too large", (int)g->pid);
-			conn_cgi_fail(g->c, 502);
-			return false;
-		}
+		if (!g->can_read)
+			return 0;
+		if (buf_reserve(&g->head, 4096, CGI_HEAD_MAX + 4096) < 0)
+			return fail(g, resp, "header block too large");
 		n = read(g->out_fd, g->head.data + g->head.len, 4096);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
 			g->can_read = false;
-			return true;
+			return 0;
 		}
-		if (n <= 0) {
-			log_debug("cgi %d: no valid header before end of output", (int)g->pid);
-			conn_cgi_fail(g->c, 502);
-			return false;
-		}
+		if (n <= 0)
+			return fail(g, resp, "no valid header before end of output");
 		g->head.len += (size_t)n;
-		end = head_end(g->head.data, g->head.len, &body);
-		if (end && parse_head(g, end, body) < 0) {
-			log_debug("cgi %d: bad header line", (int)g->pid);
-			conn_cgi_fail(g->c, 502);
-			return false;
-		}
+		end = http_head_end(g->head.data, g->head.len);
+		if (end && parse_head(g, resp, end, clen) < 0)
+			return fail(g, resp, "bad header line");
+		g->body_off = end;
 	}
-	return true;
+	return 1;
 }
 
-static void pump(struct cgi *g)
+/* The body: what came with the header block, then the pipe. */
+static ssize_t body(struct stream *s, char *p, size_t n)
 {
-	char tmp[16 * 1024];
+	struct cgi *g = container_of(s, struct cgi, stream);
 
-	/* Output waits until the request is read whole: one direction at a
-	 * time on the client connection. */
-	if (!g->can_read || g->eof || g->c->state == C_RECV || !pump_head(g))
-		return;
-	while (g->can_read && !g->eof && conn_cgi_room(g->c) > 0) {
-		size_t room = conn_cgi_room(g->c);
-		ssize_t n = read(g->out_fd, tmp, room < sizeof(tmp) ? room : sizeof(tmp));
+	if (g->body_off < g->head.len) {
+		size_t k = g->head.len - g->body_off;
 
-		if (n < 0 && errno == EINTR)
+		k = k < n ? k : n;
+		memcpy(p, g->head.data + g->body_off, k);
+		g->body_off += k;
+		return (ssize_t)k;
+	}
+	while (!g->eof) {
+		ssize_t r;
+
+		if (!g->can_read)
+			return -1;
+		r = read(g->out_fd, p, n);
+		if (r < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN) {
+		if (r < 0 && errno == EAGAIN) {
 			g->can_read = false;
-			break;
+			return -1;
 		}
-		if (n <= 0) {
-			g->eof = true;
-			close_pipe(&g->out_fd);
-			conn_cgi_end(g->c);
-			break;
-		}
-		conn_cgi_body(g->c, tmp, (size_t)n);
+		if (r > 0)
+			return r;
+		g->eof = true;
+		close_pipe(&g->out_fd);
 	}
+	return 0;
 }
 
-void cgi_pump(struct conn *c)
-{
-	if (c->cgi)
-		pump(c->cgi);
-}
+static const struct stream_ops cgi_ops = { head, body, feed, stop };
 
 static void on_stdout(struct watcher *w, uint32_t events)
 {
 	struct cgi *g = container_of(w, struct cgi, wout);
-	struct conn *c = g->c;
 
 	(void)events;
 	g->can_read = true;
-	pump(g); /* may free g */
-	conn_run(c);
+	g->stream.wake(g->stream.ctx, 0);
 }
 
 static void on_timeout(struct timer *t)
 {
 	struct cgi *g = container_of(t, struct cgi, timer);
-	struct conn *c = g->c;
 
 	log_debug("cgi %d: time limit reached, killed", (int)g->pid);
-	if (g->head_done) {
-		conn_close(c); /* mid-answer: closing is all that is left */
-		return;
-	}
-	conn_cgi_fail(c, 504);
-	conn_run(c);
+	g->stream.why = "CGI script past its time limit";
+	g->stream.wake(g->stream.ctx, S_GATEWAY_TIMEOUT);
 }
 
-static enum status run(struct conn *c, struct target *t)
+static enum status run(const struct request *req, const struct cgi_client *cl,
+		       struct response *resp, struct target *t)
 {
 	char script[PATH_MAX * 2], name[PATH_MAX + 1];
 	struct env env = { .n = 0 };
@@ -615,14 +584,14 @@ static enum status run(struct conn *c, struct target *t)
 		return S_SERVICE_UNAVAILABLE;
 	snprintf(script, sizeof(script), "%s/%s", path_home(), t->rel);
 	snprintf(name, sizeof(name), "/%s", t->rel);
-	env_build(&env, c, script, name, strlen(name), t->info);
+	env_build(&env, req, cl, script, name, strlen(name), t->info);
 	g->pid = spawn(script, t->interp, env.vars, &g->in_fd, &g->out_fd);
 	buf_free(&env.b);
 	if (g->pid < 0) {
 		free(g);
 		return S_SERVICE_UNAVAILABLE;
 	}
-	g->c = c;
+	g->stream.ops = &cgi_ops;
 	g->timer.kind = -1;
 	g->timer.on_expire = on_timeout;
 	g->win.on_event = on_stdin;
@@ -630,12 +599,9 @@ static enum status run(struct conn *c, struct target *t)
 	g->next = running;
 	running = g;
 	nrunning++;
-	c->cgi = g;
+	resp->stream = &g->stream;
 	loop_watch(g->out_fd, &g->wout, EPOLLIN | EPOLLRDHUP | EPOLLET);
-	if (!c->req.to_pipe && c->req.body.len) /* gathered whole (chunked) */
-		buf_append(&c->pipe_in, span_ptr(&c->req, c->req.body), c->req.body.len,
-			   HTTP_PIPE_MAX + HTTP_IN_MAX);
-	if (c->req.has_body)
+	if (req->has_body)
 		loop_watch(g->in_fd, &g->win, EPOLLOUT | EPOLLET);
 	else
 		close_pipe(&g->in_fd);
@@ -643,19 +609,20 @@ static enum status run(struct conn *c, struct target *t)
 	return S_OK;
 }
 
-enum status cgi_start(struct conn *c)
+enum status cgi_start(const struct request *req, const struct cgi_client *cl,
+		      struct response *resp)
 {
 	struct target t;
 
-	if (!target_of(&c->req, &t))
+	if (!target_of(req, &t))
 		return S_NOT_FOUND;
-	return run(c, &t);
+	return run(req, cl, resp, &t);
 }
 
-bool cgi_index(struct conn *c, enum status *s)
+bool cgi_index(const struct request *r, const struct cgi_client *cl,
+	       struct response *resp, enum status *s)
 {
 	struct target t = { .rel = "cgi-bin/index.cgi" };
-	const struct request *r = &c->req;
 	char dir[PATH_MAX];
 	struct stat st;
 
@@ -664,6 +631,6 @@ bool cgi_index(struct conn *c, enum status *s)
 	    fstatat(path_home_fd(), dir, &st, 0) < 0 || !S_ISDIR(st.st_mode) ||
 	    fstatat(path_home_fd(), t.rel, &st, 0) < 0 || !S_ISREG(st.st_mode))
 		return false;
-	*s = run(c, &t);
+	*s = run(r, cl, resp, &t);
 	return true;
 }

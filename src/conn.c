@@ -22,6 +22,8 @@
 #define REQ_LINE_SLACK 64         /* method, spaces and version around the URL */
 #define LINGER_MAX (1024 * 1024)  /* bytes drained after an error answer */
 #define SENDFILE_CHUNK (1 << 20)  /* keeps one big file from hogging the loop */
+#define STREAM_PENDING (64 * 1024) /* stream output buffered before backpressure */
+#define STREAM_READ (16 * 1024)   /* one read from a stream */
 
 enum step { STEP_AGAIN, STEP_WAIT, STEP_CLOSE };
 enum parse { P_MORE, P_READY };
@@ -130,9 +132,20 @@ struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
 
 static void release_buffers(struct conn *c);
 
+/* The stream answering this request, if any, ends. */
+static void stream_stop(struct conn *c)
+{
+	struct stream *s = c->resp.stream;
+
+	if (s) {
+		c->resp.stream = NULL;
+		s->ops->stop(s);
+	}
+}
+
 static void release(struct conn *c)
 {
-	cgi_stop(c);
+	stream_stop(c);
 	drop_file(c);
 	release_buffers(c);
 }
@@ -326,15 +339,42 @@ static enum parse refuse(struct conn *c, enum status s)
 				   ? why : NULL);
 }
 
+static void stream_wake(void *ctx, enum status fail);
+
+/* Request body bytes for the stream (a script's stdin). */
+static void stream_feed(struct conn *c)
+{
+	struct stream *s = c->resp.stream;
+
+	if (s && s->ops->feed)
+		s->ops->feed(s, &c->pipe_in, c->msg_done);
+}
+
+/* A stream answers: its head comes in C_WAIT. */
+static void stream_begin(struct conn *c)
+{
+	c->resp.stream->wake = stream_wake;
+	c->resp.stream->ctx = c;
+}
+
+static enum status start_cgi(struct conn *c)
+{
+	struct cgi_client cl = { c->peer_str, ntohs(c->peer.sin6_port), c->user, c->fd };
+	enum status s = cgi_start(&c->req, &cl, &c->resp);
+
+	if (s == S_OK)
+		stream_begin(c);
+	return s;
+}
+
 static void handle(struct conn *c)
 {
 	enum status s;
 
 	c->req.stamp = c->last_read;
-	if (c->cgi) { /* started at the end of the head: its answer follows */
-		c->state = C_CGI;
-		cgi_feed(c);
-		cgi_pump(c);
+	if (c->resp.stream) { /* started at the end of the head: its answer follows */
+		c->state = C_WAIT;
+		stream_feed(c);
 		return;
 	}
 	if (dump_mode) {
@@ -345,17 +385,24 @@ static void handle(struct conn *c)
 	} else if (api_match(&c->req)) {
 		s = api_serve(&c->req, &c->resp);
 	} else if (c->req.cgi) {
-		s = cgi_start(c);
-		if (s == S_OK) {
-			c->state = C_CGI; /* the script answers (conn_cgi_*) */
-			return;
-		}
+		s = start_cgi(c);
 	} else {
+		struct cgi_client cl = { c->peer_str, ntohs(c->peer.sin6_port), c->user,
+					 c->fd };
+
 		s = static_serve(&c->req, &c->resp);
-		if (s == S_NOT_FOUND && c->resp.fd < 0 && cgi_index(c, &s) && s == S_OK) {
-			c->state = C_CGI;
-			return;
-		}
+		if (s == S_NOT_FOUND && c->resp.fd < 0 &&
+		    cgi_index(&c->req, &cl, &c->resp, &s) && s == S_OK)
+			stream_begin(c);
+	}
+	if (s == S_OK && c->resp.stream) {
+		/* a script answers; a body gathered whole (chunked) goes to it */
+		if (c->req.body.len)
+			buf_append(&c->pipe_in, span_ptr(&c->req, c->req.body),
+				   c->req.body.len, HTTP_PIPE_MAX + HTTP_IN_MAX);
+		c->state = C_WAIT;
+		stream_feed(c);
+		return;
 	}
 	respond(c, s);
 }
@@ -480,7 +527,7 @@ static enum parse parse_head(struct conn *c)
 			   (c->req.cgi && !c->req.to_pipe);
 	if (c->req.to_pipe) {
 		if ((st = config_check(&c->req, &c->peer, &c->resp, &c->user)) != S_OK ||
-		    (st = cgi_start(c)) != S_OK)
+		    (st = start_cgi(c)) != S_OK)
 			return refuse_why(c, st, c->resp.why);
 	}
 	if (c->req.has_body && !(c->parser.flags & F_CHUNKED) && !c->req.to_pipe &&
@@ -526,7 +573,7 @@ static enum parse parse_body(struct conn *c)
 		c->req.base = c->in.data;
 		e = llhttp_execute(&c->parser, c->in.data + c->pos, c->in.len - c->pos);
 		if (c->req.to_pipe)
-			cgi_feed(c);
+			stream_feed(c);
 		if (e != HPE_PAUSED || !c->req.pipe_paused)
 			break;
 		/* Paused with the script's buffer full: go on once it drained. */
@@ -602,11 +649,21 @@ bool conn_parse(struct conn *c)
 	return parse_body(c) == P_READY;
 }
 
-void conn_cgi_head(struct conn *c, enum status s, long long clen)
+/* The stream gave no usable answer: answer s (502, 504) instead. */
+static void stream_fail(struct conn *c, enum status s)
+{
+	c->resp.why = c->resp.stream ? c->resp.stream->why : NULL;
+	stream_stop(c);
+	c->closing = true; /* whatever the script left unread */
+	respond(c, s);
+	loop_timer_set(&c->timer, T_WRITE);
+}
+
+/* The stream's head is in resp: frame its body, format the head. */
+static void stream_head(struct conn *c, long long clen)
 {
 	struct response *r = &c->resp;
 
-	r->status = s;
 	r->head_only = c->req.method == HTTP_HEAD;
 	if (!c->req.keep_alive || loop_stopping || c->closing)
 		r->close = true;
@@ -619,7 +676,8 @@ void conn_cgi_head(struct conn *c, enum status s, long long clen)
 		r->unframed = r->close = true; /* HTTP/1.0: the end is the close */
 	c->out.len = 0;
 	if (http_format_head(&c->out, r, c->req.minor, loop_date()) < 0) {
-		conn_cgi_fail(c, S_BAD_GATEWAY);
+		c->resp.stream->why = "the stream's head does not fit";
+		stream_fail(c, S_BAD_GATEWAY);
 		return;
 	}
 	c->streaming = true;
@@ -627,14 +685,7 @@ void conn_cgi_head(struct conn *c, enum status s, long long clen)
 	loop_timer_set(&c->timer, T_WRITE);
 }
 
-size_t conn_cgi_room(const struct conn *c)
-{
-	size_t pending = c->body.len - c->body_sent;
-
-	return pending < CGI_OUT_PENDING ? CGI_OUT_PENDING - pending : 0;
-}
-
-void conn_cgi_body(struct conn *c, const char *p, size_t n)
+static void stream_body(struct conn *c, const char *p, size_t n)
 {
 	if (c->resp.head_only)
 		return;
@@ -652,7 +703,7 @@ void conn_cgi_body(struct conn *c, const char *p, size_t n)
 		buf_append(&c->body, "\r\n", 2, SIZE_MAX);
 }
 
-void conn_cgi_end(struct conn *c)
+static void stream_end(struct conn *c)
 {
 	if (c->resp.chunked)
 		buf_append(&c->body, "0\r\n\r\n", 5, SIZE_MAX);
@@ -662,23 +713,60 @@ void conn_cgi_end(struct conn *c)
 	c->stream_done = true;
 }
 
-void conn_cgi_drained(struct conn *c)
+/* Take what the stream has now, up to STREAM_PENDING bytes waiting. */
+static void stream_pull(struct conn *c)
 {
-	if (!c->req.pipe_paused || c->pipe_in.len >= HTTP_PIPE_MAX)
-		return;
-	c->req.pipe_paused = false;
-	llhttp_resume(&c->parser);
-	conn_run(c);
+	struct stream *s = c->resp.stream;
+	char tmp[STREAM_READ];
+
+	while (!c->stream_done && c->body.len - c->body_sent < STREAM_PENDING) {
+		size_t room = STREAM_PENDING - (c->body.len - c->body_sent);
+		ssize_t n = s->ops->read(s, tmp, room < sizeof(tmp) ? room : sizeof(tmp));
+
+		if (n < 0)
+			return;
+		if (n == 0)
+			stream_end(c);
+		else
+			stream_body(c, tmp, (size_t)n);
+	}
 }
 
-void conn_cgi_fail(struct conn *c, enum status s)
+/* C_WAIT: the stream's head, once it has it. */
+static enum step do_wait(struct conn *c)
 {
-	cgi_stop(c);
-	c->resp.why = s == S_GATEWAY_TIMEOUT ? "CGI script past its time limit"
-					     : "CGI script gave no valid header block";
-	c->closing = true; /* whatever the script left unread */
-	respond(c, s);
-	loop_timer_set(&c->timer, T_WRITE);
+	struct stream *s = c->resp.stream;
+	long long clen = -1;
+	int r = s->ops->head(s, &c->resp, &clen);
+
+	if (r < 0)
+		stream_fail(c, c->resp.status);
+	else if (r > 0)
+		stream_head(c, clen);
+	else /* the client left (nginx does the same with its upstreams) */
+		return c->rdhup ? STEP_CLOSE : STEP_WAIT;
+	return STEP_AGAIN;
+}
+
+/* The stream can go on (or cannot: fail). */
+static void stream_wake(void *ctx, enum status fail)
+{
+	struct conn *c = ctx;
+
+	if (fail && c->streaming) {
+		conn_close(c); /* mid-answer: closing is all that is left */
+		return;
+	}
+	if (fail) {
+		stream_fail(c, fail);
+	} else {
+		stream_feed(c);
+		if (c->req.pipe_paused && c->pipe_in.len < HTTP_PIPE_MAX) {
+			c->req.pipe_paused = false; /* the script took body bytes */
+			llhttp_resume(&c->parser);
+		}
+	}
+	conn_run(c);
 }
 
 static enum step do_recv(struct conn *c)
@@ -694,7 +782,7 @@ static enum step do_recv(struct conn *c)
 			return STEP_AGAIN;
 		}
 		if (c->req.pipe_paused)
-			return STEP_WAIT; /* until the script reads (conn_cgi_drained) */
+			return STEP_WAIT; /* until the script reads (stream_wake) */
 		n = fill(c);
 		if (n == -1)
 			return STEP_WAIT;
@@ -715,7 +803,7 @@ static void finish(struct conn *c)
 		log_debug("%s: %d %s: %s", c->peer_str, c->resp.status,
 			  http_status_text(c->resp.status),
 			  c->resp.why ? c->resp.why : "-");
-	cgi_stop(c);
+	stream_stop(c);
 	log_access(c->peer_str, c->user, &c->req, c->in.len, c->resp.status,
 		   c->bytes_sent);
 	drop_file(c);
@@ -837,7 +925,7 @@ static ssize_t send_file(struct conn *c, const struct seg *sg)
 	return n;
 }
 
-/* A CGI answer: head, then output as the script gives it. */
+/* A stream's answer: head, then the body as the stream gives it. */
 static enum step do_stream(struct conn *c)
 {
 	for (;;) {
@@ -850,9 +938,7 @@ static enum step do_stream(struct conn *c)
 			c->body.len = c->body_sent = 0;
 			if (c->stream_done)
 				return next_request(c);
-			cgi_pump(c);
-			if (c->state != C_SEND || !c->streaming)
-				return STEP_AGAIN; /* the script failed: its answer is set */
+			stream_pull(c);
 			if (c->body.len == 0 && !c->stream_done)
 				return STEP_WAIT;
 			continue;
@@ -952,9 +1038,8 @@ void conn_run(struct conn *c)
 		case C_SEND:
 			s = do_send(c);
 			break;
-		case C_CGI:
-			/* The client left (nginx does the same with its upstreams). */
-			s = c->rdhup ? STEP_CLOSE : STEP_WAIT;
+		case C_WAIT:
+			s = do_wait(c);
 			break;
 		default:
 			s = do_linger(c);

@@ -406,6 +406,19 @@ void http_error_body(struct response *resp)
 		   resp->status, text, resp->status, text);
 }
 
+size_t http_head_end(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++) {
+		if (p[i] != '\n')
+			continue;
+		if (p[i - 1] == '\n' || (p[i - 1] == '\r' && i >= 2 && p[i - 2] == '\n'))
+			return i + 1;
+	}
+	return 0;
+}
+
 int http_add_seg(struct response *resp, bool file, off_t off, off_t len)
 {
 	struct seg sg = { file, off, len };
