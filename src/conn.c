@@ -353,8 +353,12 @@ static void stream_feed(struct conn *c)
 /* A stream answers: its head comes in C_WAIT. */
 static void stream_begin(struct conn *c)
 {
-	c->resp.stream->wake = stream_wake;
-	c->resp.stream->ctx = c;
+	struct stream *s = c->resp.stream;
+
+	if (s) {
+		s->wake = stream_wake;
+		s->ctx = c;
+	}
 }
 
 static enum status start_cgi(struct conn *c)
