@@ -3,6 +3,7 @@
 #ifndef PATH_H
 #define PATH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "http.h"
@@ -28,5 +29,11 @@ const char *path_home(void);
 int path_open(const char *rel, int flags);
 /* The same beneath dir (a directory of HOME), for reading. */
 int path_open_beneath(int dir, const char *rel);
+
+/* Make an absolute URL path canonical in place: no "//", ".", ".." or
+ * trailing '/' ("/" stays "/"): configuration prefixes. */
+void path_norm(char *p);
+/* Does a URL path (canonical) fall under the prefix (canonical)? */
+bool path_under(const char *path, const char *prefix);
 
 #endif

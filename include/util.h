@@ -37,6 +37,9 @@ void util_http_date(time_t t, char out[HTTP_DATE_LEN]);
 /* Parse the three date formats of RFC 9110 §5.6.7; -1 when not a date. */
 time_t util_parse_http_date(const char *s, size_t n);
 
+/* Decimal digits at s (at least one) up to max: 0 with *v and *end just
+ * past them, -1 when none or over max. */
+int util_parse_uint(const char *s, const char **end, unsigned max, unsigned *v);
 /* Case-insensitive comparison of a counted string with a C string. */
 int util_ieq(const char *s, size_t n, const char *lit);
 /* Length of the valid UTF-8 sequence at p (1 for ASCII), 0 if invalid. */

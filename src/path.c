@@ -166,3 +166,42 @@ int path_open(const char *rel, int flags)
 	return open_home(home_fd, rel, (uint64_t)flags);
 }
 
+
+void path_norm(char *p)
+{
+	char *r = p, *w = p;
+
+	/* Each kept segment is written as "/seg"; the reader is always at
+	 * least one '/' ahead of the writer. */
+	for (;;) {
+		size_t sl;
+
+		while (*r == '/')
+			r++;
+		for (sl = 0; r[sl] && r[sl] != '/'; sl++)
+			;
+		if (sl == 0)
+			break;
+		if (sl == 2 && r[0] == '.' && r[1] == '.') {
+			while (w > p && *--w != '/')
+				;
+		} else if (!(sl == 1 && r[0] == '.')) {
+			*w++ = '/';
+			memmove(w, r, sl);
+			w += sl;
+		}
+		r += sl;
+	}
+	if (w == p)
+		*w++ = '/';
+	*w = '\0';
+}
+
+bool path_under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (n == 1 && prefix[0] == '/')
+		return true;
+	return strncmp(path, prefix, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}

@@ -255,3 +255,20 @@ size_t util_utf8_len(const unsigned char *p, size_t n)
 			return 0;
 	return len;
 }
+
+int util_parse_uint(const char *s, const char **end, unsigned max, unsigned *v)
+{
+	unsigned x = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	while (*p >= '0' && *p <= '9') {
+		x = x * 10 + (unsigned)(*p++ - '0');
+		if (x > max)
+			return -1;
+	}
+	*end = p;
+	*v = x;
+	return 0;
+}
