@@ -9,6 +9,7 @@
 
 #include "http.h"
 #include "loop.h"
+#include "request.h"
 
 enum conn_state {
 	C_RECV,   /* reading a request head, then its body */
@@ -31,25 +32,16 @@ struct conn {
 	bool can_read, can_write;
 	bool rdhup;               /* the peer shut its side (EOF is pending) */
 	bool eof;                 /* a read saw the end (or an error) */
-	bool head_parsed;         /* llhttp paused after the head */
-	bool msg_done;            /* llhttp paused after the message */
 	bool closing;             /* close after the current answer */
 	size_t lingered;          /* bytes drained in C_LINGER */
 	uint64_t last_read;       /* loop_reads at the last read with bytes */
-	llhttp_t parser;
-	struct request req;
+	struct reader rd;         /* the request: bytes, parser, framing */
 	struct response resp;
-	struct buf in;            /* raw bytes: this request, then pipelined ones */
 	struct buf out;           /* response head */
 	struct buf body;          /* generated response body */
 	struct buf hdrs;          /* extra response header lines */
-	struct buf raw;           /* dump mode: the head as received, if rewritten */
 	struct buf segs;          /* response body pieces (struct seg) */
-	struct buf pipe_in;       /* request body bytes on their way to a script */
 	size_t cur_seg, seg_done; /* send progress through segs */
-	size_t pos;               /* bytes of in consumed by llhttp */
-	size_t scan;              /* head-end search resumes here */
-	size_t bare_lf;           /* LFs without CR before scan */
 	size_t out_sent, body_sent;
 	long long bytes_sent;     /* body bytes, for the access log */
 	struct sockaddr_in6 peer; /* IPv4 peers as v4-mapped addresses */
@@ -66,7 +58,7 @@ struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa);
 /* A connection not (yet) in the loop. */
 struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa);
 void conn_free(struct conn *c);
-/* Parse what is in c->in; true when an answer is ready (state C_SEND,
+/* Parse what is in c->rd.in; true when an answer is ready (state C_SEND,
  * head in c->out, body in c->segs). */
 bool conn_parse(struct conn *c);
 /* Drop the answered request and get ready for the next one. */

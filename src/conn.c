@@ -19,7 +19,6 @@
 #include "log.h"
 #include "static.h"
 
-#define REQ_LINE_SLACK 64         /* method, spaces and version around the URL */
 #define LINGER_MAX (1024 * 1024)  /* bytes drained after an error answer */
 #define SENDFILE_CHUNK (1 << 20)  /* keeps one big file from hogging the loop */
 #define STREAM_PENDING (64 * 1024) /* stream output buffered before backpressure */
@@ -91,23 +90,18 @@ static void drop_file(struct conn *c)
 
 static void reset_request(struct conn *c)
 {
-	http_request_reset(&c->req);
-	c->req.base = c->in.data;
+	request_reset(&c->rd);
 	memset(&c->resp, 0, sizeof(c->resp));
 	c->resp.fd = -1;
 	c->resp.body = &c->body;
 	c->resp.hdrs = &c->hdrs;
 	c->resp.segs = &c->segs;
 	c->segs.len = 0;
-	c->pipe_in.len = 0;
-	c->req.pipe = &c->pipe_in;
 	c->cur_seg = 0;
 	c->seg_done = 0;
-	c->head_parsed = c->msg_done = false;
-	c->out.len = c->body.len = c->hdrs.len = c->raw.len = 0;
+	c->out.len = c->body.len = c->hdrs.len = 0;
 	c->out_sent = c->body_sent = 0;
 	c->bytes_sent = 0;
-	c->scan = 0;
 	c->user = NULL;
 	c->streaming = c->stream_done = false;
 	c->stream_left = -1;
@@ -125,7 +119,7 @@ struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
 	c->timer.on_expire = conn_timeout;
 	c->w.on_event = conn_event;
 	set_peer(c, sa);
-	http_parser_init(&c->parser, &c->req);
+	request_init(&c->rd);
 	reset_request(c);
 	return c;
 }
@@ -225,14 +219,11 @@ void conn_close(struct conn *c)
 /* Idle connections hold no buffers: memory per idle conn is sizeof(conn). */
 static void release_buffers(struct conn *c)
 {
-	buf_free(&c->in);
+	request_release(&c->rd);
 	buf_free(&c->out);
 	buf_free(&c->body);
 	buf_free(&c->hdrs);
-	buf_free(&c->raw);
 	buf_free(&c->segs);
-	buf_free(&c->pipe_in);
-	c->req.base = NULL;
 }
 
 /* The bytes of the current request as received, for the dump. */
@@ -241,13 +232,13 @@ static void dump_echo(struct conn *c, size_t end)
 	struct buf *b = &c->body;
 
 	b->len = 0;
-	if (c->raw.len) { /* the head was rewritten (bare LF): show the original */
-		buf_append(b, c->raw.data, c->raw.len, HTTP_IN_MAX * 2);
-		if (end > c->req.head_end)
-			buf_append(b, c->in.data + c->req.head_end, end - c->req.head_end,
+	if (c->rd.raw.len) { /* the head was rewritten (bare LF): show the original */
+		buf_append(b, c->rd.raw.data, c->rd.raw.len, HTTP_IN_MAX * 2);
+		if (end > c->rd.req.head_end)
+			buf_append(b, c->rd.in.data + c->rd.req.head_end, end - c->rd.req.head_end,
 				   HTTP_IN_MAX * 2);
 	} else {
-		buf_append(b, c->in.data, end, HTTP_IN_MAX);
+		buf_append(b, c->rd.in.data, end, HTTP_IN_MAX);
 	}
 	dump_write(b->data ? b->data : "", b->len);
 	c->resp.ctype = "text/plain; charset=utf-8";
@@ -296,18 +287,18 @@ static void respond(struct conn *c, enum status s)
 	struct response *r = &c->resp;
 
 	r->status = s;
-	r->head_only = c->head_parsed && c->req.method == HTTP_HEAD;
-	if (!c->req.keep_alive || loop_stopping || c->closing)
+	r->head_only = c->rd.head_parsed && c->rd.req.method == HTTP_HEAD;
+	if (!c->rd.req.keep_alive || loop_stopping || c->closing)
 		r->close = true;
-	if (dump_mode && s != S_OK && !c->msg_done)
-		dump_echo(c, c->in.len);
-	else if (s >= 400 && c->head_parsed && !r->ctype && api_match(&c->req))
+	if (dump_mode && s != S_OK && !c->rd.msg_done)
+		dump_echo(c, c->rd.in.len);
+	else if (s >= 400 && c->rd.head_parsed && !r->ctype && api_match(&c->rd.req))
 		api_error_body(r, s); /* the API speaks JSON, even for our limits */
 	else if (s >= 300 && s != S_NOT_MODIFIED && r->fd < 0 && !r->ctype)
 		error_body(c);
 	plan_body(r);
 	c->out.len = 0;
-	if (http_format_head(&c->out, r, c->req.minor, loop_date()) < 0) {
+	if (http_format_head(&c->out, r, c->rd.req.minor, loop_date()) < 0) {
 		r->close = true; /* a header too large for us: plain 500 */
 		c->out.len = 0;
 		buf_puts(&c->out, "HTTP/1.1 500 Internal Server Error\r\n"
@@ -325,18 +316,9 @@ static enum parse refuse_why(struct conn *c, enum status s, const char *why)
 {
 	c->resp.why = why;
 	c->closing = true;
-	c->req.keep_alive = false;
+	c->rd.req.keep_alive = false;
 	respond(c, s);
 	return P_READY;
-}
-
-/* ... after a parse error: llhttp's reason, or ours set through it. */
-static enum parse refuse(struct conn *c, enum status s)
-{
-	const char *why = llhttp_get_error_reason(&c->parser);
-
-	return refuse_why(c, s, why && llhttp_get_errno(&c->parser) != HPE_PAUSED
-				   ? why : NULL);
 }
 
 static void stream_wake(void *ctx, enum status fail);
@@ -347,7 +329,7 @@ static void stream_feed(struct conn *c)
 	struct stream *s = c->resp.stream;
 
 	if (s && s->ops->feed)
-		s->ops->feed(s, &c->pipe_in, c->msg_done);
+		s->ops->feed(s, &c->rd.pipe_in, c->rd.msg_done);
 }
 
 /* A stream answers: its head comes in C_WAIT. */
@@ -364,7 +346,7 @@ static void stream_begin(struct conn *c)
 static enum status start_cgi(struct conn *c)
 {
 	struct cgi_client cl = { c->peer_str, ntohs(c->peer.sin6_port), c->user, c->fd };
-	enum status s = cgi_start(&c->req, &cl, &c->resp);
+	enum status s = cgi_start(&c->rd.req, &cl, &c->resp);
 
 	if (s == S_OK)
 		stream_begin(c);
@@ -375,35 +357,35 @@ static void handle(struct conn *c)
 {
 	enum status s;
 
-	c->req.stamp = c->last_read;
+	c->rd.req.stamp = c->last_read;
 	if (c->resp.stream) { /* started at the end of the head: its answer follows */
 		c->state = C_WAIT;
 		stream_feed(c);
 		return;
 	}
 	if (dump_mode) {
-		dump_echo(c, c->pos);
+		dump_echo(c, c->rd.pos);
 		s = S_OK;
-	} else if ((s = config_check(&c->req, &c->peer, &c->resp, &c->user)) != S_OK) {
+	} else if ((s = config_check(&c->rd.req, &c->peer, &c->resp, &c->user)) != S_OK) {
 		/* refused by an A:/D: rule or Basic auth */
-	} else if (api_match(&c->req)) {
-		s = api_serve(&c->req, &c->resp);
-	} else if (c->req.cgi) {
+	} else if (api_match(&c->rd.req)) {
+		s = api_serve(&c->rd.req, &c->resp);
+	} else if (c->rd.req.cgi) {
 		s = start_cgi(c);
 	} else {
 		struct cgi_client cl = { c->peer_str, ntohs(c->peer.sin6_port), c->user,
 					 c->fd };
 
-		s = static_serve(&c->req, &c->resp);
+		s = static_serve(&c->rd.req, &c->resp);
 		if (s == S_NOT_FOUND && c->resp.fd < 0 &&
-		    cgi_index(&c->req, &cl, &c->resp, &s) && s == S_OK)
+		    cgi_index(&c->rd.req, &cl, &c->resp, &s) && s == S_OK)
 			stream_begin(c);
 	}
 	if (s == S_OK && c->resp.stream) {
 		/* a script answers; a body gathered whole (chunked) goes to it */
-		if (c->req.body.len)
-			buf_append(&c->pipe_in, span_ptr(&c->req, c->req.body),
-				   c->req.body.len, HTTP_PIPE_MAX + HTTP_IN_MAX);
+		if (c->rd.req.body.len)
+			buf_append(&c->rd.pipe_in, span_ptr(&c->rd.req, c->rd.req.body),
+				   c->rd.req.body.len, HTTP_PIPE_MAX + HTTP_IN_MAX);
 		c->state = C_WAIT;
 		stream_feed(c);
 		return;
@@ -411,135 +393,40 @@ static void handle(struct conn *c)
 	respond(c, s);
 }
 
-static void split_target(struct request *r)
-{
-	const char *u = span_ptr(r, r->url);
-	uint32_t n = r->url.len, start = 0, i;
-
-	/* absolute-form (RFC 9112 §3.2.2): skip scheme and authority */
-	if (n > 7 && (util_ieq(u, 7, "http://") || (n > 8 && util_ieq(u, 8, "https://")))) {
-		start = u[4] == ':' ? 7 : 8;
-		while (start < n && u[start] != '/' && u[start] != '?')
-			start++;
-	}
-	for (i = start; i < n && u[i] != '?' && u[i] != '#'; i++)
-		;
-	r->path.off = r->url.off + start;
-	r->path.len = i - start;
-	if (i < n && u[i] == '?') {
-		uint32_t q = i + 1, e = q;
-
-		while (e < n && u[e] != '#')
-			e++;
-		r->query.off = r->url.off + q;
-		r->query.len = e - q;
-	}
-}
-
-/* Insert a CR before every bare LF of the head, so llhttp 8.1 (which only
- * takes a bare LF after the request line) reads a hand-typed request. */
-static int normalize_head(struct conn *c, size_t *end)
-{
-	size_t i, bare = c->bare_lf, w;
-
-	if (!bare)
-		return 0;
-	if (dump_mode && buf_append(&c->raw, c->in.data, *end, HTTP_IN_MAX) < 0)
-		return -1;
-	if (buf_reserve(&c->in, bare, HTTP_IN_MAX + HTTP_HEADER_COUNT_MAX + 2) < 0)
-		return -1;
-	memmove(c->in.data + *end + bare, c->in.data + *end, c->in.len - *end);
-	w = *end + bare;
-	for (i = *end; i-- > 0;) {
-		c->in.data[--w] = c->in.data[i];
-		if (c->in.data[i] == '\n' && (i == 0 || c->in.data[i - 1] != '\r'))
-			c->in.data[--w] = '\r';
-	}
-	c->in.len += bare;
-	*end += bare;
-	c->req.base = c->in.data;
-	return 0;
-}
-
-/* The end of the head: a blank line, CRLF or bare LF. Bare LFs seen on
- * the way are counted (for normalize_head). */
-static size_t find_head_end(struct conn *c)
-{
-	const char *d = c->in.data, *end = d + c->in.len;
-	const char *p = d + (c->scan ? c->scan : 1);
-
-	if (!c->scan)
-		c->bare_lf = d[0] == '\n';
-	for (; p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) {
-		if (p[-1] != '\r')
-			c->bare_lf++;
-		if (p[-1] == '\n' || (p[-1] == '\r' && p - d >= 2 && p[-2] == '\n'))
-			return (size_t)(p - d) + 1;
-	}
-	c->scan = c->in.len;
-	return 0;
-}
-
 static enum parse parse_body(struct conn *c);
+
+static void feed_cb(void *arg)
+{
+	stream_feed(arg);
+}
 
 static enum parse parse_head(struct conn *c)
 {
-	const char *nl;
-	size_t end, line;
-	llhttp_errno_t e;
+	struct request *r = &c->rd.req;
+	const char *why = NULL;
 	enum status st;
-	const char *why;
 
-	/* RFC 9112 §2.2: ignore empty lines before a request line. */
-	for (line = 0; line < c->in.len && (c->in.data[line] == '\r' ||
-					     c->in.data[line] == '\n'); line++)
-		;
-	if (line) {
-		memmove(c->in.data, c->in.data + line, c->in.len - line);
-		c->in.len -= line;
-		c->scan = 0;
-	}
-	if (!c->in.len)
+	switch (request_head(&c->rd, dump_mode, &st, &why)) {
+	case RQ_MORE:
 		return P_MORE;
-	end = find_head_end(c);
-	nl = memchr(c->in.data, '\n', c->in.len);
-	line = nl ? (size_t)(nl - c->in.data) : c->in.len;
-	if (line > HTTP_URL_MAX + REQ_LINE_SLACK)
-		return refuse_why(c, S_URI_TOO_LONG, "request line over 8 KiB");
-	if ((end ? end : c->in.len) - line > HTTP_HEADERS_MAX)
-		return refuse_why(c, S_HEADERS_TOO_LARGE, "header section over 32 KiB");
-	if (!end)
-		return P_MORE;
-	if (normalize_head(c, &end) < 0)
-		return refuse_why(c, S_HEADERS_TOO_LARGE, "header section too large");
-	c->req.base = c->in.data;
-	e = llhttp_execute(&c->parser, c->in.data, end);
-	if (e != HPE_PAUSED || llhttp_get_error_pos(&c->parser) != c->in.data + end)
-		return refuse(c, c->req.error ? c->req.error
-					      : http_parse_error_status(e, c->in.data, end));
-	c->pos = c->req.head_end = (uint32_t)end;
-	c->head_parsed = true;
-	split_target(&c->req);
-	if ((st = http_validate(&c->req, &why)) != S_OK)
+	case RQ_HEAD:
+		break;
+	default:
 		return refuse_why(c, st, why);
-	c->req.keep_raw = dump_mode;
+	}
 	/* A CGI body with a length streams to the script, which starts now;
 	 * a chunked one is gathered first (its length is CONTENT_LENGTH). */
-	c->req.cgi = !dump_mode && cgi_match(&c->req);
-	c->req.to_pipe = c->req.cgi && c->req.has_body && !(c->parser.flags & F_CHUNKED);
-	c->req.keep_body = dump_mode || api_match(&c->req) ||
-			   (c->req.cgi && !c->req.to_pipe);
-	if (c->req.to_pipe) {
-		if ((st = config_check(&c->req, &c->peer, &c->resp, &c->user)) != S_OK ||
+	r->cgi = !dump_mode && cgi_match(r);
+	r->to_pipe = r->cgi && r->has_body && !(c->rd.parser.flags & F_CHUNKED);
+	r->keep_body = dump_mode || api_match(r) || (r->cgi && !r->to_pipe);
+	if (r->to_pipe) {
+		if ((st = config_check(r, &c->peer, &c->resp, &c->user)) != S_OK ||
 		    (st = start_cgi(c)) != S_OK)
 			return refuse_why(c, st, c->resp.why);
 	}
-	if (c->req.has_body && !(c->parser.flags & F_CHUNKED) && !c->req.to_pipe &&
-	    c->parser.content_length > (c->req.keep_body ? HTTP_BODY_KEEP_MAX
-							 : HTTP_BODY_DISCARD_MAX))
-		return refuse_why(c, S_PAYLOAD_TOO_LARGE, "Content-Length over the limit");
-	if (c->req.has_body && http_header_is(&c->req, H_EXPECT, "100-continue") &&
-	    c->req.minor == 1) {
+	if ((st = request_check_length(&c->rd, &why)) != S_OK)
+		return refuse_why(c, st, why);
+	if (r->has_body && http_header_is(r, H_EXPECT, "100-continue") && r->minor == 1) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
 		/* A fresh socket buffer always takes these few bytes; if not,
@@ -547,58 +434,24 @@ static enum parse parse_head(struct conn *c)
 		if (write(c->wfd, cont, sizeof(cont) - 1) < 0)
 			log_debug("%s: 100 Continue not sent", c->peer_str);
 	}
-	llhttp_resume(&c->parser);
+	llhttp_resume(&c->rd.parser);
 	return parse_body(c);
-}
-
-/* Body bytes of a static request are dropped once parsed, but for the
- * CRLF after chunk data that is still to be checked (at most 2 bytes). */
-static void drop_body(struct conn *c)
-{
-	struct request *r = &c->req;
-	size_t keep = 0;
-
-	if (r->chunk_check && r->chunk_end < c->in.len) {
-		keep = c->in.len - r->chunk_end;
-		memmove(c->in.data + r->head_end, c->in.data + r->chunk_end, keep);
-	}
-	if (r->chunk_check)
-		r->chunk_end = r->head_end;
-	c->in.len = c->pos = r->head_end + keep;
 }
 
 static enum parse parse_body(struct conn *c)
 {
-	llhttp_errno_t e;
+	const char *why = NULL;
+	enum status st;
 
-	for (;;) {
-		if (c->req.pipe_paused)
-			return P_MORE; /* the script has not taken the body so far */
-		c->req.base = c->in.data;
-		e = llhttp_execute(&c->parser, c->in.data + c->pos, c->in.len - c->pos);
-		if (c->req.to_pipe)
-			stream_feed(c);
-		if (e != HPE_PAUSED || !c->req.pipe_paused)
-			break;
-		/* Paused with the script's buffer full: go on once it drained. */
-		c->pos = (size_t)(llhttp_get_error_pos(&c->parser) - c->in.data);
-		if (c->pipe_in.len >= HTTP_PIPE_MAX)
-			return P_MORE;
-		c->req.pipe_paused = false;
-		llhttp_resume(&c->parser);
-	}
-	if (e == HPE_PAUSED) {
-		c->pos = (size_t)(llhttp_get_error_pos(&c->parser) - c->in.data);
-		c->msg_done = true;
+	switch (request_body(&c->rd, feed_cb, c, &st, &why)) {
+	case RQ_MORE:
+		return P_MORE;
+	case RQ_DONE:
 		handle(c);
 		return P_READY;
+	default:
+		return refuse_why(c, st, why);
 	}
-	if (e != HPE_OK)
-		return refuse(c, c->req.error ? c->req.error : S_BAD_REQUEST);
-	c->pos = c->in.len;
-	if (!c->req.keep_body)
-		drop_body(c);
-	return P_MORE;
 }
 
 /* Read more bytes into the input buffer: >0, 0 at EOF, -1 to wait, -2 on
@@ -612,17 +465,17 @@ static ssize_t fill(struct conn *c)
 		return 0;
 	if (!c->can_read)
 		return -1;
-	if (c->in.len == c->in.cap) {
-		size_t grow = c->in.cap ? c->in.cap : 2048;
+	if (c->rd.in.len == c->rd.in.cap) {
+		size_t grow = c->rd.in.cap ? c->rd.in.cap : 2048;
 
-		if (grow > HTTP_IN_MAX - c->in.len)
-			grow = HTTP_IN_MAX - c->in.len;
-		if (grow == 0 || buf_reserve(&c->in, grow, HTTP_IN_MAX) < 0)
+		if (grow > HTTP_IN_MAX - c->rd.in.len)
+			grow = HTTP_IN_MAX - c->rd.in.len;
+		if (grow == 0 || buf_reserve(&c->rd.in, grow, HTTP_IN_MAX) < 0)
 			return -3;
-		c->req.base = c->in.data;
+		c->rd.req.base = c->rd.in.data;
 	}
-	room = c->in.cap - c->in.len;
-	n = read(c->fd, c->in.data + c->in.len, room);
+	room = c->rd.in.cap - c->rd.in.len;
+	n = read(c->fd, c->rd.in.data + c->rd.in.len, room);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 		c->can_read = errno == EINTR;
 		return -1;
@@ -634,13 +487,13 @@ static ssize_t fill(struct conn *c)
 	c->last_read = ++loop_reads;
 	/* The head deadline runs from its first byte; a body read gets a
 	 * fresh one for each piece. */
-	if (c->head_parsed || c->in.len == 0)
+	if (c->rd.head_parsed || c->rd.in.len == 0)
 		loop_timer_set(&c->timer, T_HEADER);
 	/* A short read drained the socket: the next arrival raises a new
 	 * edge, so the read that would only say EAGAIN is skipped. */
 	if ((size_t)n < room && c->fd == c->wfd && !c->rdhup)
 		c->can_read = false;
-	c->in.len += (size_t)n;
+	c->rd.in.len += (size_t)n;
 	return n;
 }
 
@@ -648,8 +501,8 @@ bool conn_parse(struct conn *c)
 {
 	if (c->state != C_RECV)
 		return false;
-	if (!c->head_parsed)
-		return c->in.len > c->scan && parse_head(c) == P_READY;
+	if (!c->rd.head_parsed)
+		return c->rd.in.len > c->rd.scan && parse_head(c) == P_READY;
 	return parse_body(c) == P_READY;
 }
 
@@ -668,18 +521,18 @@ static void stream_head(struct conn *c, long long clen)
 {
 	struct response *r = &c->resp;
 
-	r->head_only = c->req.method == HTTP_HEAD;
-	if (!c->req.keep_alive || loop_stopping || c->closing)
+	r->head_only = c->rd.req.method == HTTP_HEAD;
+	if (!c->rd.req.keep_alive || loop_stopping || c->closing)
 		r->close = true;
 	c->stream_left = clen;
 	if (clen >= 0)
 		r->clen = clen;
-	else if (c->req.minor == 1)
+	else if (c->rd.req.minor == 1)
 		r->chunked = !r->head_only;
 	else
 		r->unframed = r->close = true; /* HTTP/1.0: the end is the close */
 	c->out.len = 0;
-	if (http_format_head(&c->out, r, c->req.minor, loop_date()) < 0) {
+	if (http_format_head(&c->out, r, c->rd.req.minor, loop_date()) < 0) {
 		c->resp.stream->why = "the stream's head does not fit";
 		stream_fail(c, S_BAD_GATEWAY);
 		return;
@@ -765,10 +618,7 @@ static void stream_wake(void *ctx, enum status fail)
 		stream_fail(c, fail);
 	} else {
 		stream_feed(c);
-		if (c->req.pipe_paused && c->pipe_in.len < HTTP_PIPE_MAX) {
-			c->req.pipe_paused = false; /* the script took body bytes */
-			llhttp_resume(&c->parser);
-		}
+		request_pipe_drained(&c->rd); /* the script took body bytes */
 	}
 	conn_run(c);
 }
@@ -785,13 +635,13 @@ static enum step do_recv(struct conn *c)
 				loop_timer_clear(&c->timer); /* the script's own limit */
 			return STEP_AGAIN;
 		}
-		if (c->req.pipe_paused)
+		if (c->rd.req.pipe_paused)
 			return STEP_WAIT; /* until the script reads (stream_wake) */
 		n = fill(c);
 		if (n == -1)
 			return STEP_WAIT;
 		if (n == -3) {
-			refuse_why(c, c->head_parsed ? S_PAYLOAD_TOO_LARGE : S_HEADERS_TOO_LARGE,
+			refuse_why(c, c->rd.head_parsed ? S_PAYLOAD_TOO_LARGE : S_HEADERS_TOO_LARGE,
 				   "request over the input buffer");
 			loop_timer_set(&c->timer, T_WRITE);
 			return STEP_AGAIN;
@@ -808,7 +658,7 @@ static void finish(struct conn *c)
 			  http_status_text(c->resp.status),
 			  c->resp.why ? c->resp.why : "-");
 	stream_stop(c);
-	log_access(c->peer_str, c->user, &c->req, c->in.len, c->resp.status,
+	log_access(c->peer_str, c->user, &c->rd.req, c->rd.in.len, c->resp.status,
 		   c->bytes_sent);
 	drop_file(c);
 }
@@ -816,10 +666,7 @@ static void finish(struct conn *c)
 void conn_next(struct conn *c)
 {
 	drop_file(c);
-	memmove(c->in.data, c->in.data + c->pos, c->in.len - c->pos);
-	c->in.len -= c->pos;
-	c->pos = 0;
-	llhttp_resume(&c->parser);
+	request_next(&c->rd);
 	reset_request(c);
 	c->state = C_RECV;
 }
@@ -832,7 +679,7 @@ static enum step next_request(struct conn *c)
 	 * expects the close and sends nothing more, so close at once (as
 	 * nginx does). Otherwise drain what it still sends, lest unread bytes
 	 * make the kernel reset the connection and lose our answer. */
-	if (c->resp.close && !c->closing && c->msg_done && c->in.len == c->pos &&
+	if (c->resp.close && !c->closing && c->rd.msg_done && c->rd.in.len == c->rd.pos &&
 	    c->fd == c->wfd)
 		return STEP_CLOSE;
 	if (c->resp.close) {
@@ -843,7 +690,7 @@ static enum step next_request(struct conn *c)
 		return STEP_AGAIN;
 	}
 	conn_next(c);
-	if (c->in.len == 0) {
+	if (c->rd.in.len == 0) {
 		release_buffers(c);
 		loop_timer_set(&c->timer, T_IDLE);
 	} else {
@@ -1077,7 +924,7 @@ void conn_flush(void)
 
 	/* All reads first: each file check then serves the whole batch. */
 	for (c = ready; c; c = c->ready_next)
-		if (c->state == C_RECV && !c->req.pipe_paused)
+		if (c->state == C_RECV && !c->rd.req.pipe_paused)
 			fill(c);
 	while ((c = ready) != NULL) {
 		ready = c->ready_next;
@@ -1094,7 +941,7 @@ static void conn_timeout(struct timer *t)
 {
 	struct conn *c = container_of(t, struct conn, timer);
 
-	if (c->state == C_RECV && c->in.len > 0 && !loop_stopping) {
+	if (c->state == C_RECV && c->rd.in.len > 0 && !loop_stopping) {
 		refuse_why(c, S_REQUEST_TIMEOUT, "request head not complete in time");
 		loop_timer_set(&c->timer, T_WRITE);
 		conn_run(c);
@@ -1112,7 +959,7 @@ void conn_stop_all(void)
 	for (c = all; c; c = next) {
 		next = c->next;
 		c->closing = true;
-		if (c->state == C_RECV && c->in.len == 0)
+		if (c->state == C_RECV && c->rd.in.len == 0)
 			conn_close(c);
 	}
 }
