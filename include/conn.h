@@ -10,6 +10,7 @@
 #include "http.h"
 #include "loop.h"
 #include "request.h"
+#include "send.h"
 
 enum conn_state {
 	C_RECV,   /* reading a request head, then its body */
@@ -37,13 +38,8 @@ struct conn {
 	uint64_t last_read;       /* loop_reads at the last read with bytes */
 	struct reader rd;         /* the request: bytes, parser, framing */
 	struct response resp;
-	struct buf out;           /* response head */
-	struct buf body;          /* generated response body */
+	struct sender tx;         /* the response going out */
 	struct buf hdrs;          /* extra response header lines */
-	struct buf segs;          /* response body pieces (struct seg) */
-	size_t cur_seg, seg_done; /* send progress through segs */
-	size_t out_sent, body_sent;
-	long long bytes_sent;     /* body bytes, for the access log */
 	struct sockaddr_in6 peer; /* IPv4 peers as v4-mapped addresses */
 	char peer_str[48];
 	const char *user;         /* authenticated user, for the log */

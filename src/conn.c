@@ -6,10 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -17,10 +15,10 @@
 #include "config.h"
 #include "dump.h"
 #include "log.h"
+#include "send.h"
 #include "static.h"
 
 #define LINGER_MAX (1024 * 1024)  /* bytes drained after an error answer */
-#define SENDFILE_CHUNK (1 << 20)  /* keeps one big file from hogging the loop */
 #define STREAM_PENDING (64 * 1024) /* stream output buffered before backpressure */
 #define STREAM_READ (16 * 1024)   /* one read from a stream */
 
@@ -93,15 +91,11 @@ static void reset_request(struct conn *c)
 	request_reset(&c->rd);
 	memset(&c->resp, 0, sizeof(c->resp));
 	c->resp.fd = -1;
-	c->resp.body = &c->body;
+	c->resp.body = &c->tx.body;
 	c->resp.hdrs = &c->hdrs;
-	c->resp.segs = &c->segs;
-	c->segs.len = 0;
-	c->cur_seg = 0;
-	c->seg_done = 0;
-	c->out.len = c->body.len = c->hdrs.len = 0;
-	c->out_sent = c->body_sent = 0;
-	c->bytes_sent = 0;
+	c->resp.segs = &c->tx.segs;
+	send_reset(&c->tx);
+	c->hdrs.len = 0;
 	c->user = NULL;
 	c->streaming = c->stream_done = false;
 	c->stream_left = -1;
@@ -220,16 +214,14 @@ void conn_close(struct conn *c)
 static void release_buffers(struct conn *c)
 {
 	request_release(&c->rd);
-	buf_free(&c->out);
-	buf_free(&c->body);
+	send_release(&c->tx);
 	buf_free(&c->hdrs);
-	buf_free(&c->segs);
 }
 
 /* The bytes of the current request as received, for the dump. */
 static void dump_echo(struct conn *c, size_t end)
 {
-	struct buf *b = &c->body;
+	struct buf *b = &c->tx.body;
 
 	b->len = 0;
 	if (c->rd.raw.len) { /* the head was rewritten (bare LF): show the original */
@@ -297,17 +289,17 @@ static void respond(struct conn *c, enum status s)
 	else if (s >= 300 && s != S_NOT_MODIFIED && r->fd < 0 && !r->ctype)
 		error_body(c);
 	plan_body(r);
-	c->out.len = 0;
-	if (http_format_head(&c->out, r, c->rd.req.minor, loop_date()) < 0) {
+	c->tx.out.len = 0;
+	if (http_format_head(&c->tx.out, r, c->rd.req.minor, loop_date()) < 0) {
 		r->close = true; /* a header too large for us: plain 500 */
-		c->out.len = 0;
-		buf_puts(&c->out, "HTTP/1.1 500 Internal Server Error\r\n"
+		c->tx.out.len = 0;
+		buf_puts(&c->tx.out, "HTTP/1.1 500 Internal Server Error\r\n"
 				  "Content-Length: 0\r\nConnection: close\r\n\r\n",
 			 1024);
 		r->head_only = true;
 	}
 	if (r->head_only)
-		c->segs.len = 0;
+		c->tx.segs.len = 0;
 	c->state = C_SEND;
 }
 
@@ -516,6 +508,8 @@ static void stream_fail(struct conn *c, enum status s)
 	loop_timer_set(&c->timer, T_WRITE);
 }
 
+static void stream_pull(struct conn *c);
+
 /* The stream's head is in resp: frame its body, format the head. */
 static void stream_head(struct conn *c, long long clen)
 {
@@ -531,8 +525,8 @@ static void stream_head(struct conn *c, long long clen)
 		r->chunked = !r->head_only;
 	else
 		r->unframed = r->close = true; /* HTTP/1.0: the end is the close */
-	c->out.len = 0;
-	if (http_format_head(&c->out, r, c->rd.req.minor, loop_date()) < 0) {
+	c->tx.out.len = 0;
+	if (http_format_head(&c->tx.out, r, c->rd.req.minor, loop_date()) < 0) {
 		c->resp.stream->why = "the stream's head does not fit";
 		stream_fail(c, S_BAD_GATEWAY);
 		return;
@@ -540,6 +534,7 @@ static void stream_head(struct conn *c, long long clen)
 	c->streaming = true;
 	c->state = C_SEND;
 	loop_timer_set(&c->timer, T_WRITE);
+	stream_pull(c); /* body bytes that came with the head go with it */
 }
 
 static void stream_body(struct conn *c, const char *p, size_t n)
@@ -554,39 +549,42 @@ static void stream_body(struct conn *c, const char *p, size_t n)
 	if (!n)
 		return;
 	if (c->resp.chunked)
-		buf_printf(&c->body, SIZE_MAX, "%zx\r\n", n);
-	buf_append(&c->body, p, n, SIZE_MAX);
+		buf_printf(&c->tx.body, SIZE_MAX, "%zx\r\n", n);
+	buf_append(&c->tx.body, p, n, SIZE_MAX);
 	if (c->resp.chunked)
-		buf_append(&c->body, "\r\n", 2, SIZE_MAX);
+		buf_append(&c->tx.body, "\r\n", 2, SIZE_MAX);
 }
 
 static void stream_end(struct conn *c)
 {
 	if (c->resp.chunked)
-		buf_append(&c->body, "0\r\n\r\n", 5, SIZE_MAX);
+		buf_append(&c->tx.body, "0\r\n\r\n", 5, SIZE_MAX);
 	if (c->stream_left > 0)
 		c->resp.close = true; /* fewer bytes than announced: only a
 				       * close can tell the client */
 	c->stream_done = true;
 }
 
-/* Take what the stream has now, up to STREAM_PENDING bytes waiting. */
+/* The stream's next piece: what it has now, up to STREAM_PENDING bytes. */
 static void stream_pull(struct conn *c)
 {
 	struct stream *s = c->resp.stream;
 	char tmp[STREAM_READ];
 
-	while (!c->stream_done && c->body.len - c->body_sent < STREAM_PENDING) {
-		size_t room = STREAM_PENDING - (c->body.len - c->body_sent);
+	send_body_reset(&c->tx);
+	while (!c->stream_done && c->tx.body.len < STREAM_PENDING) {
+		size_t room = STREAM_PENDING - c->tx.body.len;
 		ssize_t n = s->ops->read(s, tmp, room < sizeof(tmp) ? room : sizeof(tmp));
 
 		if (n < 0)
-			return;
+			break;
 		if (n == 0)
 			stream_end(c);
 		else
 			stream_body(c, tmp, (size_t)n);
 	}
+	if (c->tx.body.len)
+		http_add_seg(&c->resp, false, 0, (off_t)c->tx.body.len);
 }
 
 /* C_WAIT: the stream's head, once it has it. */
@@ -659,7 +657,7 @@ static void finish(struct conn *c)
 			  c->resp.why ? c->resp.why : "-");
 	stream_stop(c);
 	log_access(c->peer_str, c->user, &c->rd.req, c->rd.in.len, c->resp.status,
-		   c->bytes_sent);
+		   c->tx.bytes_sent);
 	drop_file(c);
 }
 
@@ -699,150 +697,22 @@ static enum step next_request(struct conn *c)
 	return STEP_AGAIN;
 }
 
-static const struct seg *cur_seg(const struct conn *c)
-{
-	if (c->cur_seg >= c->segs.len / sizeof(struct seg))
-		return NULL;
-	return (const struct seg *)c->segs.data + c->cur_seg;
-}
-
-/* Head and the buffer segments that follow, in one call; sendmsg with
- * MSG_MORE when a file segment comes next, so the head shares its packet. */
-static ssize_t send_buffers(struct conn *c)
-{
-	struct iovec iov[8];
-	struct msghdr mh = { .msg_iov = iov };
-	size_t i = c->cur_seg, done = c->seg_done;
-	const struct seg *sg = (const struct seg *)c->segs.data;
-	size_t nseg = c->segs.len / sizeof(*sg);
-	bool more = false;
-
-	if (c->out_sent < c->out.len) {
-		iov[0].iov_base = c->out.data + c->out_sent;
-		iov[0].iov_len = c->out.len - c->out_sent;
-		mh.msg_iovlen = 1;
-	}
-	for (; sg && i < nseg && mh.msg_iovlen < 8; i++, done = 0) {
-		if (sg[i].file) {
-			more = true;
-			break;
-		}
-		iov[mh.msg_iovlen].iov_base = c->body.data + sg[i].off + done;
-		iov[mh.msg_iovlen++].iov_len = (size_t)(sg[i].len - (off_t)done);
-	}
-	/* writev is the lighter call; SIGPIPE is ignored (server.c). */
-	if (more && c->fd == c->wfd)
-		return sendmsg(c->wfd, &mh, MSG_NOSIGNAL | MSG_MORE);
-	return writev(c->wfd, iov, (int)mh.msg_iovlen);
-}
-
-/* n bytes went out: advance through the head, then the segments. */
-static void account(struct conn *c, size_t n)
-{
-	size_t head = c->out.len - c->out_sent;
-	const struct seg *sg;
-
-	if (n <= head) {
-		c->out_sent += n;
-		return;
-	}
-	c->out_sent = c->out.len;
-	n -= head;
-	c->bytes_sent += (long long)n;
-	while (n && (sg = cur_seg(c)) != NULL) {
-		size_t left = (size_t)sg->len - c->seg_done;
-		size_t k = n < left ? n : left;
-
-		c->seg_done += k;
-		n -= k;
-		if (c->seg_done == (size_t)sg->len) {
-			c->cur_seg++;
-			c->seg_done = 0;
-		}
-	}
-}
-
-static ssize_t send_file(struct conn *c, const struct seg *sg)
-{
-	off_t off = sg->off + (off_t)c->seg_done;
-	off_t left = sg->len - (off_t)c->seg_done;
-	ssize_t n = sendfile(c->wfd, c->resp.fd, &off, left > SENDFILE_CHUNK
-					 ? SENDFILE_CHUNK : (size_t)left);
-
-	if (n == 0) {
-		errno = EIO; /* the file shrank under us */
-		return -1;
-	}
-	return n;
-}
-
-/* A stream's answer: head, then the body as the stream gives it. */
-static enum step do_stream(struct conn *c)
+static enum step do_send(struct conn *c)
 {
 	for (;;) {
-		struct iovec iov[2];
-		int k = 0;
-		size_t head;
 		ssize_t n;
 
-		if (c->out_sent == c->out.len && c->body_sent == c->body.len) {
-			c->body.len = c->body_sent = 0;
-			if (c->stream_done)
+		if (send_done(&c->tx)) {
+			if (!c->streaming || c->stream_done)
 				return next_request(c);
-			stream_pull(c);
-			if (c->body.len == 0 && !c->stream_done)
+			stream_pull(c); /* a stream's next piece */
+			if (send_done(&c->tx) && !c->stream_done)
 				return STEP_WAIT;
 			continue;
 		}
 		if (!c->can_write)
 			return STEP_WAIT;
-		if (c->out_sent < c->out.len) {
-			iov[k].iov_base = c->out.data + c->out_sent;
-			iov[k++].iov_len = c->out.len - c->out_sent;
-		}
-		if (c->body_sent < c->body.len) {
-			iov[k].iov_base = c->body.data + c->body_sent;
-			iov[k++].iov_len = c->body.len - c->body_sent;
-		}
-		n = writev(c->wfd, iov, k);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			c->can_write = false;
-			return STEP_WAIT;
-		}
-		if (n < 0)
-			return STEP_CLOSE;
-		head = c->out.len - c->out_sent;
-		if ((size_t)n <= head) {
-			c->out_sent += (size_t)n;
-		} else {
-			c->out_sent = c->out.len;
-			c->body_sent += (size_t)n - head;
-			c->bytes_sent += (long long)((size_t)n - head);
-		}
-		loop_timer_set(&c->timer, T_WRITE);
-	}
-}
-
-static enum step do_send(struct conn *c)
-{
-	if (c->streaming)
-		return do_stream(c);
-	for (;;) {
-		const struct seg *sg;
-		ssize_t n;
-
-		while ((sg = cur_seg(c)) != NULL && sg->len == 0)
-			c->cur_seg++;
-		if (c->out_sent == c->out.len && !sg)
-			return next_request(c);
-		if (!c->can_write)
-			return STEP_WAIT;
-		if (sg && sg->file && c->out_sent == c->out.len)
-			n = send_file(c, sg);
-		else
-			n = send_buffers(c);
+		n = send_some(&c->tx, c->wfd, c->resp.fd, c->fd == c->wfd);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -851,7 +721,6 @@ static enum step do_send(struct conn *c)
 			c->can_write = false;
 			return STEP_WAIT;
 		}
-		account(c, (size_t)n);
 		loop_timer_set(&c->timer, T_WRITE);
 	}
 }

@@ -45,18 +45,18 @@ static void make_home(void)
 
 static void check_answer(const struct conn *c)
 {
-	const struct seg *sg = (const struct seg *)c->segs.data;
-	size_t i, n = c->segs.len / sizeof(*sg);
+	const struct seg *sg = (const struct seg *)c->tx.segs.data;
+	size_t i, n = c->tx.segs.len / sizeof(*sg);
 	off_t total = 0;
 	struct stat st;
 
-	if (c->out.len < 13 || memcmp(c->out.data, "HTTP/1.1 ", 9) != 0 ||
-	    memcmp(c->out.data + c->out.len - 4, "\r\n\r\n", 4) != 0)
+	if (c->tx.out.len < 13 || memcmp(c->tx.out.data, "HTTP/1.1 ", 9) != 0 ||
+	    memcmp(c->tx.out.data + c->tx.out.len - 4, "\r\n\r\n", 4) != 0)
 		abort();
 	for (i = 0; i < n; i++) {
 		if (sg[i].off < 0 || sg[i].len < 0)
 			abort();
-		if (!sg[i].file && (size_t)(sg[i].off + sg[i].len) > c->body.len)
+		if (!sg[i].file && (size_t)(sg[i].off + sg[i].len) > c->tx.body.len)
 			abort();
 		if (sg[i].file && (fstat(c->resp.fd, &st) < 0 ||
 				   sg[i].off + sg[i].len > st.st_size))

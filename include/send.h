@@ -1,0 +1,33 @@
+/* Writing one response: the head and body buffers by writev (sendmsg with
+ * MSG_MORE before a file piece), file pieces by sendfile. */
+#ifndef SEND_H
+#define SEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "http.h"
+
+struct sender {
+	struct buf out;           /* response head */
+	struct buf body;          /* generated response body (or a stream's piece) */
+	struct buf segs;          /* response body pieces (struct seg) */
+	size_t cur_seg, seg_done; /* progress through segs */
+	size_t out_sent;          /* bytes of out written */
+	long long bytes_sent;     /* body bytes, for the access log */
+};
+
+/* Ready for a new response. */
+void send_reset(struct sender *tx);
+/* Idle: give the buffers back. */
+void send_release(struct sender *tx);
+/* Head and every piece written? */
+bool send_done(struct sender *tx);
+/* Write what wfd takes now (file pieces from fd; sock: wfd is a socket):
+ * bytes written, or -1 with errno. */
+ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock);
+/* Drop the body pieces written, for the next piece of a stream. */
+void send_body_reset(struct sender *tx);
+
+#endif

@@ -1,0 +1,130 @@
+/* Writing one response: head and buffers by writev, files by sendfile. */
+#include "send.h"
+
+#include <errno.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#define SENDFILE_CHUNK (1 << 20)  /* keeps one big file from hogging the loop */
+#define IOV_MAX_USED 8
+
+void send_reset(struct sender *tx)
+{
+	tx->out.len = tx->body.len = tx->segs.len = 0;
+	tx->cur_seg = tx->seg_done = tx->out_sent = 0;
+	tx->bytes_sent = 0;
+}
+
+void send_release(struct sender *tx)
+{
+	buf_free(&tx->out);
+	buf_free(&tx->body);
+	buf_free(&tx->segs);
+}
+
+void send_body_reset(struct sender *tx)
+{
+	tx->body.len = tx->segs.len = 0;
+	tx->cur_seg = tx->seg_done = 0;
+}
+
+static const struct seg *cur_seg(const struct sender *tx)
+{
+	if (tx->cur_seg >= tx->segs.len / sizeof(struct seg))
+		return NULL;
+	return (const struct seg *)tx->segs.data + tx->cur_seg;
+}
+
+bool send_done(struct sender *tx)
+{
+	const struct seg *sg;
+
+	while ((sg = cur_seg(tx)) != NULL && sg->len == 0)
+		tx->cur_seg++;
+	return tx->out_sent == tx->out.len && !sg;
+}
+
+/* Head and the buffer segments that follow, in one call; sendmsg with
+ * MSG_MORE when a file segment comes next, so the head shares its packet. */
+static ssize_t send_buffers(const struct sender *tx, int wfd, bool sock)
+{
+	struct iovec iov[IOV_MAX_USED];
+	struct msghdr mh = { .msg_iov = iov };
+	size_t i = tx->cur_seg, done = tx->seg_done;
+	const struct seg *sg = (const struct seg *)tx->segs.data;
+	size_t nseg = tx->segs.len / sizeof(*sg);
+	bool more = false;
+
+	if (tx->out_sent < tx->out.len) {
+		iov[0].iov_base = tx->out.data + tx->out_sent;
+		iov[0].iov_len = tx->out.len - tx->out_sent;
+		mh.msg_iovlen = 1;
+	}
+	for (; sg && i < nseg && mh.msg_iovlen < IOV_MAX_USED; i++, done = 0) {
+		if (sg[i].file) {
+			more = true;
+			break;
+		}
+		iov[mh.msg_iovlen].iov_base = tx->body.data + sg[i].off + done;
+		iov[mh.msg_iovlen++].iov_len = (size_t)(sg[i].len - (off_t)done);
+	}
+	/* writev is the lighter call; SIGPIPE is ignored (server.c). */
+	if (more && sock)
+		return sendmsg(wfd, &mh, MSG_NOSIGNAL | MSG_MORE);
+	return writev(wfd, iov, (int)mh.msg_iovlen);
+}
+
+/* n bytes went out: advance through the head, then the segments. */
+static void account(struct sender *tx, size_t n)
+{
+	size_t head = tx->out.len - tx->out_sent;
+	const struct seg *sg;
+
+	if (n <= head) {
+		tx->out_sent += n;
+		return;
+	}
+	tx->out_sent = tx->out.len;
+	n -= head;
+	tx->bytes_sent += (long long)n;
+	while (n && (sg = cur_seg(tx)) != NULL) {
+		size_t left = (size_t)sg->len - tx->seg_done;
+		size_t k = n < left ? n : left;
+
+		tx->seg_done += k;
+		n -= k;
+		if (tx->seg_done == (size_t)sg->len) {
+			tx->cur_seg++;
+			tx->seg_done = 0;
+		}
+	}
+}
+
+static ssize_t send_file(const struct sender *tx, const struct seg *sg, int wfd, int fd)
+{
+	off_t off = sg->off + (off_t)tx->seg_done;
+	off_t left = sg->len - (off_t)tx->seg_done;
+	ssize_t n = sendfile(wfd, fd, &off, left > SENDFILE_CHUNK
+			     ? SENDFILE_CHUNK : (size_t)left);
+
+	if (n == 0) {
+		errno = EIO; /* the file shrank under us */
+		return -1;
+	}
+	return n;
+}
+
+ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock)
+{
+	const struct seg *sg = cur_seg(tx);
+	ssize_t n;
+
+	if (sg && sg->file && tx->out_sent == tx->out.len)
+		n = send_file(tx, sg, wfd, fd);
+	else
+		n = send_buffers(tx, wfd, sock);
+	if (n > 0)
+		account(tx, (size_t)n);
+	return n;
+}
