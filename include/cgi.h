@@ -19,16 +19,17 @@ struct cgi_client {
 	int fd;                    /* the client's socket: SERVER_PORT */
 };
 
-/* The request names a script (/cgi-bin/NAME…, or an interpreter extension). */
-bool cgi_match(const struct request *req);
+/* The resolved request path (relative to HOME) names a script:
+ * cgi-bin/NAME[/PATH_INFO], or a file with an interpreter extension. */
+bool cgi_match(const char *rel);
 /* Start the script for req: S_OK when it runs, its answer a stream in
  * resp->stream (request body bytes go to it through the stream's feed),
  * else the status to answer. */
-enum status cgi_start(const struct request *req, const struct cgi_client *cl,
-		      struct response *resp);
+enum status cgi_start(const struct request *req, const char *rel,
+		      const struct cgi_client *cl, struct response *resp);
 /* A directory without an index file: run HOME/cgi-bin/index.cgi if there
  * is one, as busybox does; false when there is none (*s untouched). */
-bool cgi_index(const struct request *req, const struct cgi_client *cl,
+bool cgi_index(const struct request *req, const char *rel, const struct cgi_client *cl,
 	       struct response *resp, enum status *s);
 /* SIGCHLD: reap every exited script. */
 void cgi_reap(void);

@@ -24,11 +24,13 @@ void config_reload(void);
 
 /* -r REALM for Basic authentication. */
 void config_set_realm(const char *realm);
-/* A:/D: rules and Basic auth for this request: S_OK to serve it, else the
+/* A:/D: rules and Basic auth for this request (its path resolved once:
+ * rel, or path_st when it could not be): S_OK to serve it, else the
  * status to answer (401 adds WWW-Authenticate to resp->hdrs); *user gets
  * the authenticated user for the log. */
-enum status config_check(const struct request *req, const struct sockaddr_in6 *peer,
-			 struct response *resp, const char **user);
+enum status config_check(const struct request *req, const char *rel, enum status path_st,
+			 const struct sockaddr_in6 *peer, struct response *resp,
+			 const char **user);
 /* The interpreter of a file by its extension (*.php:/usr/bin/php-cgi), or NULL. */
 const char *config_interpreter(const char *name);
 /* Is there any such line? */

@@ -10,6 +10,7 @@
 #include "http.h"
 #include "loop.h"
 #include "request.h"
+#include "route.h"
 #include "send.h"
 
 enum conn_state {
@@ -37,6 +38,7 @@ struct conn {
 	size_t lingered;          /* bytes drained in C_LINGER */
 	uint64_t last_read;       /* loop_reads at the last read with bytes */
 	struct reader rd;         /* the request: bytes, parser, framing */
+	struct route route;       /* where it goes */
 	struct response resp;
 	struct sender tx;         /* the response going out */
 	struct buf hdrs;          /* extra response header lines */

@@ -89,7 +89,6 @@ struct request {
 	int cur;                 /* index in hdr of the value being parsed, or -1 */
 	uint32_t head_end;       /* offset just past the blank line */
 	enum status error;       /* set by the glue when the request is refused */
-	bool cgi;                /* routed to a CGI script (cgi_match) */
 	bool keep_body;          /* the handler wants the body kept in memory */
 	bool keep_raw;           /* ... as received, chunk framing included */
 	bool to_pipe;            /* the body streams to a CGI script through pipe */

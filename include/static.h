@@ -13,11 +13,13 @@ int static_init(void);
 /* --list: directories without an index file get a listing. */
 extern bool static_listing;
 
-/* Serve req from HOME into resp: GET/HEAD of a file (pre-compressed
+/* Serve req (its path resolved once: rel, or path_st when it could not
+ * be) from HOME into resp: GET/HEAD of a file (pre-compressed
  * FILE.br/FILE.gz when Accept-Encoding allows, conditional requests,
  * ranges), a directory's index file or listing (static_listing),
  * OPTIONS on a path or on "*"; other methods get 405 with Allow. */
-enum status static_serve(const struct request *req, struct response *resp);
+enum status static_serve(const struct request *req, const char *rel, enum status path_st,
+			 struct response *resp);
 
 /* The answer's body is out (or abandoned): give back what resp holds. */
 void static_release(struct response *resp);

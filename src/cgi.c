@@ -52,19 +52,14 @@ struct target {
 };
 
 /* /cgi-bin/NAME[/PATH_INFO], or any file with an interpreter extension. */
-static bool target_of(const struct request *req, struct target *t)
+static bool target_of(const char *rel, struct target *t)
 {
-	const char *path = span_ptr(req, req->path);
+	size_t n = strlen(rel);
 	char *slash;
 
-	/* Most requests are for files: without interpreter lines, only a path
-	 * naming cgi-bin, as such or percent-encoded, can lead to a script. */
-	if (!config_has_interpreters() && !memchr(path, '%', req->path.len) &&
-	    !memmem(path, req->path.len, "cgi-bin", 7))
+	if (n >= sizeof(t->rel))
 		return false;
-	if (path_home_fd() < 0 ||
-	    path_resolve(path, req->path.len, t->rel, sizeof(t->rel)) != S_OK)
-		return false;
+	memcpy(t->rel, rel, n + 1);
 	t->info[0] = '\0';
 	t->interp = NULL;
 	/* The resolved path decides (as busybox does): "//cgi-bin/x" or
@@ -81,11 +76,15 @@ static bool target_of(const struct request *req, struct target *t)
 	return t->interp != NULL;
 }
 
-bool cgi_match(const struct request *req)
+bool cgi_match(const char *rel)
 {
 	struct target t;
 
-	return target_of(req, &t);
+	/* Most requests are for files: without interpreter lines, only a path
+	 * under cgi-bin/ can name a script. */
+	if (!config_has_interpreters() && strncmp(rel, "cgi-bin/", 8) != 0)
+		return false;
+	return target_of(rel, &t);
 }
 
 /* --- the script's environment ------------------------------------------ */
@@ -609,26 +608,24 @@ static enum status run(const struct request *req, const struct cgi_client *cl,
 	return S_OK;
 }
 
-enum status cgi_start(const struct request *req, const struct cgi_client *cl,
-		      struct response *resp)
+enum status cgi_start(const struct request *req, const char *rel,
+		      const struct cgi_client *cl, struct response *resp)
 {
 	struct target t;
 
-	if (!target_of(req, &t))
+	if (!target_of(rel, &t))
 		return S_NOT_FOUND;
 	return run(req, cl, resp, &t);
 }
 
-bool cgi_index(const struct request *r, const struct cgi_client *cl,
+bool cgi_index(const struct request *r, const char *rel, const struct cgi_client *cl,
 	       struct response *resp, enum status *s)
 {
 	struct target t = { .rel = "cgi-bin/index.cgi" };
-	char dir[PATH_MAX];
 	struct stat st;
 
 	if (path_home_fd() < 0 || !r->path.len || span_ptr(r, r->path)[r->path.len - 1] != '/' ||
-	    path_resolve(span_ptr(r, r->path), r->path.len, dir, sizeof(dir)) != S_OK ||
-	    fstatat(path_home_fd(), dir, &st, 0) < 0 || !S_ISDIR(st.st_mode) ||
+	    fstatat(path_home_fd(), rel, &st, 0) < 0 || !S_ISDIR(st.st_mode) ||
 	    fstatat(path_home_fd(), t.rel, &st, 0) < 0 || !S_ISREG(st.st_mode))
 		return false;
 	*s = run(r, cl, resp, &t);

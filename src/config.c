@@ -612,12 +612,12 @@ void config_set_realm(const char *r)
 
 /* --- requests ------------------------------------------------------------ */
 
-enum status config_check(const struct request *req, const struct sockaddr_in6 *peer,
-			 struct response *resp, const char **user)
+enum status config_check(const struct request *req, const char *rel, enum status path_st,
+			 const struct sockaddr_in6 *peer, struct response *resp,
+			 const char **user)
 {
-	char rel[4096], path[4097];
+	char path[PATH_REL_MAX + 1];
 	const char *base;
-	enum status s;
 
 	if (!acl_allows(cur->acl, cur->nacl, cur->deny_all, &peer->sin6_addr)) {
 		resp->why = "address denied by A:/D: rules";
@@ -625,9 +625,8 @@ enum status config_check(const struct request *req, const struct sockaddr_in6 *p
 	}
 	if (!cur->nauth)
 		return S_OK;
-	s = path_resolve(span_ptr(req, req->path), req->path.len, rel, sizeof(rel));
-	if (s != S_OK)
-		return s;
+	if (path_st != S_OK)
+		return path_st;
 	snprintf(path, sizeof(path), "/%s", strcmp(rel, ".") ? rel : "");
 	base = strrchr(path, '/') + 1;
 	if (strcmp(base, "httpd.conf") == 0)

@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "api.h"
-#include "cgi.h"
 #include "config.h"
 #include "dump.h"
 #include "log.h"
+#include "route.h"
 #include "send.h"
 #include "static.h"
 
@@ -89,6 +89,7 @@ static void drop_file(struct conn *c)
 static void reset_request(struct conn *c)
 {
 	request_reset(&c->rd);
+	route_reset(&c->route);
 	memset(&c->resp, 0, sizeof(c->resp));
 	c->resp.fd = -1;
 	c->resp.body = &c->tx.body;
@@ -214,6 +215,7 @@ void conn_close(struct conn *c)
 static void release_buffers(struct conn *c)
 {
 	request_release(&c->rd);
+	route_release(&c->route);
 	send_release(&c->tx);
 	buf_free(&c->hdrs);
 }
@@ -284,7 +286,8 @@ static void respond(struct conn *c, enum status s)
 		r->close = true;
 	if (dump_mode && s != S_OK && !c->rd.msg_done)
 		dump_echo(c, c->rd.in.len);
-	else if (s >= 400 && c->rd.head_parsed && !r->ctype && api_match(&c->rd.req))
+	else if (s >= 400 && c->rd.head_parsed && !r->ctype &&
+		 route_is_api(&c->route, &c->rd.req))
 		api_error_body(r, s); /* the API speaks JSON, even for our limits */
 	else if (s >= 300 && s != S_NOT_MODIFIED && r->fd < 0 && !r->ctype)
 		error_body(c);
@@ -335,10 +338,11 @@ static void stream_begin(struct conn *c)
 	}
 }
 
-static enum status start_cgi(struct conn *c)
+/* The handler of the route (not the dump): a stream is started here. */
+static enum status serve(struct conn *c)
 {
-	struct cgi_client cl = { c->peer_str, ntohs(c->peer.sin6_port), c->user, c->fd };
-	enum status s = cgi_start(&c->rd.req, &cl, &c->resp);
+	struct route_client cl = { &c->peer, c->peer_str, c->fd };
+	enum status s = route_serve(&c->route, &c->rd.req, &cl, &c->resp, &c->user);
 
 	if (s == S_OK)
 		stream_begin(c);
@@ -355,23 +359,11 @@ static void handle(struct conn *c)
 		stream_feed(c);
 		return;
 	}
-	if (dump_mode) {
+	if (c->route.kind == R_DUMP) {
 		dump_echo(c, c->rd.pos);
 		s = S_OK;
-	} else if ((s = config_check(&c->rd.req, &c->peer, &c->resp, &c->user)) != S_OK) {
-		/* refused by an A:/D: rule or Basic auth */
-	} else if (api_match(&c->rd.req)) {
-		s = api_serve(&c->rd.req, &c->resp);
-	} else if (c->rd.req.cgi) {
-		s = start_cgi(c);
 	} else {
-		struct cgi_client cl = { c->peer_str, ntohs(c->peer.sin6_port), c->user,
-					 c->fd };
-
-		s = static_serve(&c->rd.req, &c->resp);
-		if (s == S_NOT_FOUND && c->resp.fd < 0 &&
-		    cgi_index(&c->rd.req, &cl, &c->resp, &s) && s == S_OK)
-			stream_begin(c);
+		s = serve(c);
 	}
 	if (s == S_OK && c->resp.stream) {
 		/* a script answers; a body gathered whole (chunked) goes to it */
@@ -397,6 +389,7 @@ static enum parse parse_head(struct conn *c)
 	struct request *r = &c->rd.req;
 	const char *why = NULL;
 	enum status st;
+	bool cgi;
 
 	switch (request_head(&c->rd, dump_mode, &st, &why)) {
 	case RQ_MORE:
@@ -406,16 +399,15 @@ static enum parse parse_head(struct conn *c)
 	default:
 		return refuse_why(c, st, why);
 	}
+	route_decide(&c->route, r, dump_mode);
 	/* A CGI body with a length streams to the script, which starts now;
 	 * a chunked one is gathered first (its length is CONTENT_LENGTH). */
-	r->cgi = !dump_mode && cgi_match(r);
-	r->to_pipe = r->cgi && r->has_body && !(c->rd.parser.flags & F_CHUNKED);
-	r->keep_body = dump_mode || api_match(r) || (r->cgi && !r->to_pipe);
-	if (r->to_pipe) {
-		if ((st = config_check(r, &c->peer, &c->resp, &c->user)) != S_OK ||
-		    (st = start_cgi(c)) != S_OK)
-			return refuse_why(c, st, c->resp.why);
-	}
+	cgi = c->route.kind == R_CGI;
+	r->to_pipe = cgi && r->has_body && !(c->rd.parser.flags & F_CHUNKED);
+	r->keep_body = c->route.kind == R_DUMP || c->route.kind == R_API ||
+		       (cgi && !r->to_pipe);
+	if (r->to_pipe && (st = serve(c)) != S_OK)
+		return refuse_why(c, st, c->resp.why);
 	if ((st = request_check_length(&c->rd, &why)) != S_OK)
 		return refuse_why(c, st, why);
 	if (r->has_body && http_header_is(r, H_EXPECT, "100-continue") && r->minor == 1) {

@@ -517,9 +517,9 @@ static enum status serve_dir(const struct request *req, struct response *resp,
 	return s;
 }
 
-enum status static_serve(const struct request *req, struct response *resp)
+enum status static_serve(const struct request *req, const char *rel, enum status path_st,
+			 struct response *resp)
 {
-	char rel[PATH_REL_MAX];
 	const char *path = span_ptr(req, req->path);
 	struct fc_entry *e;
 	enum status s;
@@ -530,7 +530,7 @@ enum status static_serve(const struct request *req, struct response *resp)
 		resp->why = "method not served for files";
 		return s;
 	}
-	if ((s = path_resolve(path, req->path.len, rel, sizeof(rel))) != S_OK) {
+	if ((s = path_st) != S_OK) {
 		resp->why = "path refused (bad escape, %2F, NUL, .. above HOME, or too long)";
 		return s;
 	}

@@ -503,12 +503,15 @@ static void fake(struct fake *f, const char *path, const char *auth, const char 
 static enum status check(const char *path, const char *auth, const char *peer,
 			 const char **user, char *hdrs, size_t hsz)
 {
+	char rel[PATH_REL_MAX];
 	struct fake f;
-	enum status s;
+	enum status s, path_st;
 
 	fake(&f, path, auth, peer);
 	*user = NULL;
-	s = config_check(&f.req, &f.peer, &f.resp, user);
+	/* the path as the route resolves it, once */
+	path_st = path_resolve(span_ptr(&f.req, f.req.path), f.req.path.len, rel, sizeof(rel));
+	s = config_check(&f.req, rel, path_st, &f.peer, &f.resp, user);
 	if (hdrs)
 		snprintf(hdrs, hsz, "%.*s", (int)f.hdrs.len, f.hdrs.data ? f.hdrs.data : "");
 	buf_free(&f.hdrs);

@@ -1,0 +1,46 @@
+/* Where a request goes, decided once right after its head is valid: the
+ * dump, the API, a CGI script or a static file; its path is resolved
+ * once here, and ACL/auth, CGI and static all take that resolution. */
+#ifndef ROUTE_H
+#define ROUTE_H
+
+#include <netinet/in.h>
+
+#include "http.h"
+
+enum route_kind {
+	R_NONE,    /* not decided yet (the head is not valid) */
+	R_DUMP,    /* -D: the request answered with itself */
+	R_API,     /* /api/calcul */
+	R_CGI,     /* a script under cgi-bin/ or with an interpreter */
+	R_STATIC,  /* a file or directory under HOME */
+};
+
+struct route {
+	enum route_kind kind;
+	enum status path_st;      /* S_OK: rel holds the path under HOME */
+	struct buf rel;           /* the request path resolved (NUL-terminated) */
+};
+
+/* Who asks: for the A:/D: rules and the CGI environment. */
+struct route_client {
+	const struct sockaddr_in6 *peer;
+	const char *addr;         /* the peer as text */
+	int fd;                   /* the client's socket */
+};
+
+/* Decide the route of req (its head parsed and valid). */
+void route_decide(struct route *rt, const struct request *req, bool dump);
+/* Serve req by its route (not the dump): A:/D: rules and Basic auth,
+ * then the handler. S_OK with resp->stream set when a stream answers;
+ * *user gets the authenticated user. */
+enum status route_serve(struct route *rt, const struct request *req,
+			const struct route_client *cl, struct response *resp,
+			const char **user);
+/* Errors of the API are JSON (also those found before the route). */
+bool route_is_api(const struct route *rt, const struct request *req);
+/* Next request; idle: give the buffer back. */
+void route_reset(struct route *rt);
+void route_release(struct route *rt);
+
+#endif

@@ -1,0 +1,77 @@
+/* Routing, once per request: the path resolved once, the handler chosen. */
+#include "route.h"
+
+#include <arpa/inet.h>
+
+#include "api.h"
+#include "cgi.h"
+#include "config.h"
+#include "path.h"
+#include "static.h"
+
+void route_decide(struct route *rt, const struct request *req, bool dump)
+{
+	const char *path = span_ptr(req, req->path);
+	size_t room = (size_t)req->path.len + 2; /* resolving never lengthens */
+
+	if (dump) {
+		rt->kind = R_DUMP;
+		return;
+	}
+	if (room > PATH_REL_MAX)
+		room = PATH_REL_MAX;
+	rt->rel.len = 0;
+	if (buf_reserve(&rt->rel, room, PATH_REL_MAX) < 0)
+		rt->path_st = S_URI_TOO_LONG;
+	else
+		rt->path_st = path_resolve(path, req->path.len, rt->rel.data, room);
+	if (api_match(req))
+		rt->kind = R_API;
+	else if (rt->path_st == S_OK && cgi_match(rt->rel.data))
+		rt->kind = R_CGI;
+	else
+		rt->kind = R_STATIC;
+}
+
+enum status route_serve(struct route *rt, const struct request *req,
+			const struct route_client *cl, struct response *resp,
+			const char **user)
+{
+	const char *rel = rt->path_st == S_OK ? rt->rel.data : NULL;
+	struct cgi_client cc;
+	enum status s;
+
+	s = config_check(req, rel, rt->path_st, cl->peer, resp, user);
+	if (s != S_OK)
+		return s; /* refused by an A:/D: rule or Basic auth */
+	cc = (struct cgi_client){ cl->addr, ntohs(cl->peer->sin6_port), *user, cl->fd };
+	switch (rt->kind) {
+	case R_API:
+		return api_serve(req, resp);
+	case R_CGI:
+		return cgi_start(req, rel, &cc, resp);
+	default:
+		s = static_serve(req, rel, rt->path_st, resp);
+		/* a directory without an index: busybox runs cgi-bin/index.cgi */
+		if (s == S_NOT_FOUND && resp->fd < 0 && rel)
+			cgi_index(req, rel, &cc, resp, &s);
+		return s;
+	}
+}
+
+bool route_is_api(const struct route *rt, const struct request *req)
+{
+	return rt->kind == R_API || (rt->kind == R_NONE && api_match(req));
+}
+
+void route_reset(struct route *rt)
+{
+	rt->kind = R_NONE;
+	rt->path_st = S_OK;
+	rt->rel.len = 0;
+}
+
+void route_release(struct route *rt)
+{
+	buf_free(&rt->rel);
+}
