@@ -43,11 +43,9 @@ struct conn {
 	struct sender tx;         /* the response going out */
 	struct buf hdrs;          /* extra response header lines */
 	struct sockaddr_in6 peer; /* IPv4 peers as v4-mapped addresses */
-	char peer_str[48];
+	char peer_str[UTIL_PEER_LEN];
 	const char *user;         /* authenticated user, for the log */
 	bool streaming;           /* head out, body pulled from resp.stream */
-	bool stream_done;         /* ... and complete */
-	long long stream_left;    /* length the stream announced, or -1 */
 };
 
 /* Take a connected socket (or an inetd pair of fds) into the loop. */

@@ -16,6 +16,8 @@ struct sender {
 	size_t cur_seg, seg_done; /* progress through segs */
 	size_t out_sent;          /* bytes of out written */
 	long long bytes_sent;     /* body bytes, for the access log */
+	long long stream_left;    /* length a stream announced, or -1 */
+	bool stream_done;         /* ... and its end is in body */
 };
 
 /* Ready for a new response. */
@@ -29,5 +31,12 @@ bool send_done(struct sender *tx);
 ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock);
 /* Drop the body pieces written, for the next piece of a stream. */
 void send_body_reset(struct sender *tx);
+
+/* A stream's answer (resp->stream) follows, clen bytes long (-1:
+ * unknown: resp->chunked, or the close, ends it). */
+void send_stream_start(struct sender *tx, long long clen);
+/* The stream's next piece into the body, framed (chunked when
+ * resp->chunked; no more than announced): what it has now, up to 64 KiB. */
+void send_stream_pull(struct sender *tx, struct response *resp);
 
 #endif

@@ -19,8 +19,6 @@
 #include "static.h"
 
 #define LINGER_MAX (1024 * 1024)  /* bytes drained after an error answer */
-#define STREAM_PENDING (64 * 1024) /* stream output buffered before backpressure */
-#define STREAM_READ (16 * 1024)   /* one read from a stream */
 
 enum step { STEP_AGAIN, STEP_WAIT, STEP_CLOSE };
 enum parse { P_MORE, P_READY };
@@ -36,44 +34,6 @@ static void conn_timeout(struct timer *t);
 int conn_count(void)
 {
 	return nconns;
-}
-
-/* Dotted quad without inet_ntop's printf: one per connection. */
-static void ipv4_str(const uint8_t a[4], char *out)
-{
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		if (a[i] >= 100)
-			*out++ = (char)('0' + a[i] / 100);
-		if (a[i] >= 10)
-			*out++ = (char)('0' + a[i] / 10 % 10);
-		*out++ = (char)('0' + a[i] % 10);
-		*out++ = i < 3 ? '.' : '\0';
-	}
-}
-
-static void set_peer(struct conn *c, const struct sockaddr *sa)
-{
-	c->peer.sin6_family = AF_INET6;
-	if (sa && sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-
-		c->peer.sin6_addr.s6_addr[10] = 0xff;
-		c->peer.sin6_addr.s6_addr[11] = 0xff;
-		memcpy(&c->peer.sin6_addr.s6_addr[12], &in->sin_addr, 4);
-		c->peer.sin6_port = in->sin_port;
-		ipv4_str(&c->peer.sin6_addr.s6_addr[12], c->peer_str);
-	} else if (sa && sa->sa_family == AF_INET6) {
-		memcpy(&c->peer, sa, sizeof(c->peer));
-		if (IN6_IS_ADDR_V4MAPPED(&c->peer.sin6_addr))
-			ipv4_str(&c->peer.sin6_addr.s6_addr[12], c->peer_str);
-		else
-			inet_ntop(AF_INET6, &c->peer.sin6_addr, c->peer_str,
-				  sizeof(c->peer_str));
-	} else {
-		strcpy(c->peer_str, "-");
-	}
 }
 
 /* The file of the answer: cached ones go back to the cache. */
@@ -98,8 +58,7 @@ static void reset_request(struct conn *c)
 	send_reset(&c->tx);
 	c->hdrs.len = 0;
 	c->user = NULL;
-	c->streaming = c->stream_done = false;
-	c->stream_left = -1;
+	c->streaming = false;
 }
 
 struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
@@ -113,7 +72,7 @@ struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
 	c->timer.kind = -1;
 	c->timer.on_expire = conn_timeout;
 	c->w.on_event = conn_event;
-	set_peer(c, sa);
+	util_peer(sa, &c->peer, c->peer_str);
 	request_init(&c->rd);
 	reset_request(c);
 	return c;
@@ -500,8 +459,6 @@ static void stream_fail(struct conn *c, enum status s)
 	loop_timer_set(&c->timer, T_WRITE);
 }
 
-static void stream_pull(struct conn *c);
-
 /* The stream's head is in resp: frame its body, format the head. */
 static void stream_head(struct conn *c, long long clen)
 {
@@ -510,7 +467,7 @@ static void stream_head(struct conn *c, long long clen)
 	r->head_only = c->rd.req.method == HTTP_HEAD;
 	if (!c->rd.req.keep_alive || loop_stopping || c->closing)
 		r->close = true;
-	c->stream_left = clen;
+	send_stream_start(&c->tx, clen);
 	if (clen >= 0)
 		r->clen = clen;
 	else if (c->rd.req.minor == 1)
@@ -526,57 +483,7 @@ static void stream_head(struct conn *c, long long clen)
 	c->streaming = true;
 	c->state = C_SEND;
 	loop_timer_set(&c->timer, T_WRITE);
-	stream_pull(c); /* body bytes that came with the head go with it */
-}
-
-static void stream_body(struct conn *c, const char *p, size_t n)
-{
-	if (c->resp.head_only)
-		return;
-	if (c->stream_left >= 0) {
-		if ((long long)n > c->stream_left)
-			n = (size_t)c->stream_left; /* more than announced: dropped */
-		c->stream_left -= (long long)n;
-	}
-	if (!n)
-		return;
-	if (c->resp.chunked)
-		buf_printf(&c->tx.body, SIZE_MAX, "%zx\r\n", n);
-	buf_append(&c->tx.body, p, n, SIZE_MAX);
-	if (c->resp.chunked)
-		buf_append(&c->tx.body, "\r\n", 2, SIZE_MAX);
-}
-
-static void stream_end(struct conn *c)
-{
-	if (c->resp.chunked)
-		buf_append(&c->tx.body, "0\r\n\r\n", 5, SIZE_MAX);
-	if (c->stream_left > 0)
-		c->resp.close = true; /* fewer bytes than announced: only a
-				       * close can tell the client */
-	c->stream_done = true;
-}
-
-/* The stream's next piece: what it has now, up to STREAM_PENDING bytes. */
-static void stream_pull(struct conn *c)
-{
-	struct stream *s = c->resp.stream;
-	char tmp[STREAM_READ];
-
-	send_body_reset(&c->tx);
-	while (!c->stream_done && c->tx.body.len < STREAM_PENDING) {
-		size_t room = STREAM_PENDING - c->tx.body.len;
-		ssize_t n = s->ops->read(s, tmp, room < sizeof(tmp) ? room : sizeof(tmp));
-
-		if (n < 0)
-			break;
-		if (n == 0)
-			stream_end(c);
-		else
-			stream_body(c, tmp, (size_t)n);
-	}
-	if (c->tx.body.len)
-		http_add_seg(&c->resp, false, 0, (off_t)c->tx.body.len);
+	send_stream_pull(&c->tx, &c->resp); /* body bytes that came with the head go with it */
 }
 
 /* C_WAIT: the stream's head, once it has it. */
@@ -695,10 +602,10 @@ static enum step do_send(struct conn *c)
 		ssize_t n;
 
 		if (send_done(&c->tx)) {
-			if (!c->streaming || c->stream_done)
+			if (!c->streaming || c->tx.stream_done)
 				return next_request(c);
-			stream_pull(c); /* a stream's next piece */
-			if (send_done(&c->tx) && !c->stream_done)
+			send_stream_pull(&c->tx, &c->resp); /* a stream's next piece */
+			if (send_done(&c->tx) && !c->tx.stream_done)
 				return STEP_WAIT;
 			continue;
 		}

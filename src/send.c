@@ -2,18 +2,23 @@
 #include "send.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 #define SENDFILE_CHUNK (1 << 20)  /* keeps one big file from hogging the loop */
 #define IOV_MAX_USED 8
+#define STREAM_PENDING (64 * 1024) /* stream output buffered before backpressure */
+#define STREAM_READ (16 * 1024)   /* one read from a stream */
 
 void send_reset(struct sender *tx)
 {
 	tx->out.len = tx->body.len = tx->segs.len = 0;
 	tx->cur_seg = tx->seg_done = tx->out_sent = 0;
 	tx->bytes_sent = 0;
+	tx->stream_left = -1;
+	tx->stream_done = false;
 }
 
 void send_release(struct sender *tx)
@@ -127,4 +132,61 @@ ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock)
 	if (n > 0)
 		account(tx, (size_t)n);
 	return n;
+}
+
+/* --- a stream's body, framed as it comes --------------------------------- */
+
+static void stream_body(struct sender *tx, struct response *resp, const char *p, size_t n)
+{
+	if (resp->head_only)
+		return;
+	if (tx->stream_left >= 0) {
+		if ((long long)n > tx->stream_left)
+			n = (size_t)tx->stream_left; /* more than announced: dropped */
+		tx->stream_left -= (long long)n;
+	}
+	if (!n)
+		return;
+	if (resp->chunked)
+		buf_printf(&tx->body, SIZE_MAX, "%zx\r\n", n);
+	buf_append(&tx->body, p, n, SIZE_MAX);
+	if (resp->chunked)
+		buf_append(&tx->body, "\r\n", 2, SIZE_MAX);
+}
+
+static void stream_end(struct sender *tx, struct response *resp)
+{
+	if (resp->chunked)
+		buf_append(&tx->body, "0\r\n\r\n", 5, SIZE_MAX);
+	if (tx->stream_left > 0)
+		resp->close = true; /* fewer bytes than announced: only a
+				       * close can tell the client */
+	tx->stream_done = true;
+}
+
+void send_stream_start(struct sender *tx, long long clen)
+{
+	tx->stream_left = clen;
+	tx->stream_done = false;
+}
+
+void send_stream_pull(struct sender *tx, struct response *resp)
+{
+	struct stream *s = resp->stream;
+	char tmp[STREAM_READ];
+
+	send_body_reset(tx);
+	while (!tx->stream_done && tx->body.len < STREAM_PENDING) {
+		size_t room = STREAM_PENDING - tx->body.len;
+		ssize_t n = s->ops->read(s, tmp, room < sizeof(tmp) ? room : sizeof(tmp));
+
+		if (n < 0)
+			break;
+		if (n == 0)
+			stream_end(tx, resp);
+		else
+			stream_body(tx, resp, tmp, (size_t)n);
+	}
+	if (tx->body.len)
+		http_add_seg(resp, false, 0, (off_t)tx->body.len);
 }
