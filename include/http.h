@@ -183,6 +183,8 @@ bool http_header_is(const struct request *req, enum hdr h, const char *val);
  * or bare LF line ends), 0 when it is not complete. */
 size_t http_head_end(const char *p, size_t n);
 
+/* Describe the body (file range or buffer) as segments, total clen. */
+void http_plan_body(struct response *resp);
 /* Append a body piece (multipart/byteranges); -1 when out of room. */
 int http_add_seg(struct response *resp, bool file, off_t off, off_t len);
 

@@ -37,6 +37,11 @@ void route_decide(struct route *rt, const struct request *req, bool dump);
 enum status route_serve(struct route *rt, const struct request *req,
 			const struct route_client *cl, struct response *resp,
 			const char **user);
+/* The body of an answer of status resp->status, if it needs one: JSON for
+ * the API (also for errors found before the route, once the head is
+ * parsed), the configured page (E404:…), or ours. */
+void route_error_body(const struct route *rt, const struct request *req, bool parsed,
+		      struct response *resp);
 /* Errors of the API are JSON (also those found before the route). */
 bool route_is_api(const struct route *rt, const struct request *req);
 /* Next request; idle: give the buffer back. */

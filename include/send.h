@@ -32,9 +32,10 @@ ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock);
 /* Drop the body pieces written, for the next piece of a stream. */
 void send_body_reset(struct sender *tx);
 
-/* A stream's answer (resp->stream) follows, clen bytes long (-1:
- * unknown: resp->chunked, or the close, ends it). */
-void send_stream_start(struct sender *tx, long long clen);
+/* A stream's answer (resp->stream) follows, clen bytes long; -1:
+ * unknown, so chunked (HTTP/1.1) or ended by the close (1.0). */
+void send_stream_start(struct sender *tx, struct response *resp, long long clen,
+		       int minor);
 /* The stream's next piece into the body, framed (chunked when
  * resp->chunked; no more than announced): what it has now, up to 64 KiB. */
 void send_stream_pull(struct sender *tx, struct response *resp);

@@ -7,11 +7,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "api.h"
-#include "config.h"
 #include "dump.h"
 #include "log.h"
 #include "route.h"
@@ -197,43 +194,6 @@ static void dump_echo(struct conn *c, size_t end)
 	c->resp.ctype = "text/plain; charset=utf-8";
 }
 
-/* The body of an error answer: the configured page (E404:…) or ours. */
-static void error_body(struct conn *c)
-{
-	struct response *r = &c->resp;
-	struct stat st;
-	int fd = config_error_page(r->status);
-
-	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		r->fd = fd;
-		r->off = 0;
-		r->len = st.st_size;
-		r->ctype = "text/html; charset=utf-8";
-		return;
-	}
-	if (fd >= 0)
-		close(fd);
-	http_error_body(r);
-}
-
-/* Describe the body as segments and total its length. */
-static void plan_body(struct response *r)
-{
-	const struct seg *sg;
-	size_t i;
-
-	if (r->segs->len == 0) {
-		if (r->fd >= 0)
-			http_add_seg(r, true, r->off, r->len);
-		else if (r->body->len)
-			http_add_seg(r, false, 0, (off_t)r->body->len);
-	}
-	r->clen = 0;
-	sg = (const struct seg *)r->segs->data;
-	for (i = 0; i < r->segs->len / sizeof(*sg); i++)
-		r->clen += sg[i].len;
-}
-
 /* Fill resp for status s and switch to SEND. */
 static void respond(struct conn *c, enum status s)
 {
@@ -245,12 +205,9 @@ static void respond(struct conn *c, enum status s)
 		r->close = true;
 	if (dump_mode && s != S_OK && !c->rd.msg_done)
 		dump_echo(c, c->rd.in.len);
-	else if (s >= 400 && c->rd.head_parsed && !r->ctype &&
-		 route_is_api(&c->route, &c->rd.req))
-		api_error_body(r, s); /* the API speaks JSON, even for our limits */
-	else if (s >= 300 && s != S_NOT_MODIFIED && r->fd < 0 && !r->ctype)
-		error_body(c);
-	plan_body(r);
+	else
+		route_error_body(&c->route, &c->rd.req, c->rd.head_parsed, r);
+	http_plan_body(r);
 	c->tx.out.len = 0;
 	if (http_format_head(&c->tx.out, r, c->rd.req.minor, loop_date()) < 0) {
 		r->close = true; /* a header too large for us: plain 500 */
@@ -467,13 +424,7 @@ static void stream_head(struct conn *c, long long clen)
 	r->head_only = c->rd.req.method == HTTP_HEAD;
 	if (!c->rd.req.keep_alive || loop_stopping || c->closing)
 		r->close = true;
-	send_stream_start(&c->tx, clen);
-	if (clen >= 0)
-		r->clen = clen;
-	else if (c->rd.req.minor == 1)
-		r->chunked = !r->head_only;
-	else
-		r->unframed = r->close = true; /* HTTP/1.0: the end is the close */
+	send_stream_start(&c->tx, r, clen, c->rd.req.minor);
 	c->tx.out.len = 0;
 	if (http_format_head(&c->tx.out, r, c->rd.req.minor, loop_date()) < 0) {
 		c->resp.stream->why = "the stream's head does not fit";

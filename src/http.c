@@ -419,6 +419,23 @@ size_t http_head_end(const char *p, size_t n)
 	return 0;
 }
 
+void http_plan_body(struct response *r)
+{
+	const struct seg *sg;
+	size_t i;
+
+	if (r->segs->len == 0) {
+		if (r->fd >= 0)
+			http_add_seg(r, true, r->off, r->len);
+		else if (r->body->len)
+			http_add_seg(r, false, 0, (off_t)r->body->len);
+	}
+	r->clen = 0;
+	sg = (const struct seg *)r->segs->data;
+	for (i = 0; i < r->segs->len / sizeof(*sg); i++)
+		r->clen += sg[i].len;
+}
+
 int http_add_seg(struct response *resp, bool file, off_t off, off_t len)
 {
 	struct seg sg = { file, off, len };

@@ -2,6 +2,8 @@
 #include "route.h"
 
 #include <arpa/inet.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "cgi.h"
@@ -57,6 +59,33 @@ enum status route_serve(struct route *rt, const struct request *req,
 			cgi_index(req, rel, &cc, resp, &s);
 		return s;
 	}
+}
+
+/* The body of an error answer: the configured page (E404:…) or ours. */
+static void error_page(struct response *r)
+{
+	struct stat st;
+	int fd = config_error_page(r->status);
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		r->fd = fd;
+		r->off = 0;
+		r->len = st.st_size;
+		r->ctype = "text/html; charset=utf-8";
+		return;
+	}
+	if (fd >= 0)
+		close(fd);
+	http_error_body(r);
+}
+
+void route_error_body(const struct route *rt, const struct request *req, bool parsed,
+		      struct response *r)
+{
+	if (r->status >= 400 && parsed && !r->ctype && route_is_api(rt, req))
+		api_error_body(r, r->status); /* the API speaks JSON, even for our limits */
+	else if (r->status >= 300 && r->status != S_NOT_MODIFIED && r->fd < 0 && !r->ctype)
+		error_page(r);
 }
 
 bool route_is_api(const struct route *rt, const struct request *req)

@@ -164,10 +164,17 @@ static void stream_end(struct sender *tx, struct response *resp)
 	tx->stream_done = true;
 }
 
-void send_stream_start(struct sender *tx, long long clen)
+void send_stream_start(struct sender *tx, struct response *resp, long long clen,
+		       int minor)
 {
 	tx->stream_left = clen;
 	tx->stream_done = false;
+	if (clen >= 0)
+		resp->clen = clen;
+	else if (minor == 1)
+		resp->chunked = !resp->head_only;
+	else
+		resp->unframed = resp->close = true; /* HTTP/1.0: the end is the close */
 }
 
 void send_stream_pull(struct sender *tx, struct response *resp)
