@@ -458,7 +458,9 @@ static enum parse parse_head(struct conn *c)
 	if (line > HTTP_URL_MAX + REQ_LINE_SLACK)
 		return memchr(c->in.data, ' ', line)
 		       ? refuse_why(c, S_URI_TOO_LONG, "request line over 8 KiB")
-		       : refuse_why(c, S_BAD_REQUEST, "over-long line without a space");
+		       /* all token bytes (checked above): a method longer than
+			* any we implement, 501 (RFC 9112 §3) */
+		       : refuse_why(c, S_NOT_IMPLEMENTED, "over-long method");
 	if ((end ? end : c->in.len) - line > HTTP_HEADERS_MAX)
 		return refuse_why(c, S_HEADERS_TOO_LARGE, "header section over 32 KiB");
 	if (!end)
