@@ -93,17 +93,17 @@ bool cgi_claims(const char *rel)
 static bool index_target(struct target *t)
 {
 	const char *index = config_index_name();
-	size_t rl = strlen(t->rel);
+	size_t rl = strlen(t->rel), il = strlen(index);
 	struct stat st;
 
-	if (rl + 1 + strlen(index) >= sizeof(t->rel) ||
+	if (rl + 1 + il >= sizeof(t->rel) ||
 	    fstatat(home_fd, t->rel, &st, 0) < 0 || !S_ISDIR(st.st_mode))
 		return false;
 	if (strcmp(t->rel, ".") == 0)
 		rl = 0;
 	else
 		t->rel[rl++] = '/';
-	strcpy(t->rel + rl, index);
+	memcpy(t->rel + rl, index, il + 1);
 	if (!cgi_claims(t->rel) || fstatat(home_fd, t->rel, &st, 0) < 0 ||
 	    !S_ISREG(st.st_mode))
 		return false;
