@@ -38,6 +38,20 @@ class Rows(Base):
                 self.assertIsNotNone(nxt, data[:80])
                 self.assertEqual(nxt[0], 200, data[:80])
 
+    def refused_at_once(self, data, status):
+        """Send data and nothing more (write side open): answered status and
+        closed without waiting for bytes that will not come; returns the
+        seconds it took."""
+        with connect(self.s) as c:
+            start = time.monotonic()
+            c.sendall(data)
+            r = Reader(c, deadline=5)
+            got = r.response()
+            self.assertIsNotNone(got, data[:80])
+            self.assertEqual(got[0], status, data[:80])
+            self.assertTrue(r.closed(3), data[:80])
+            return time.monotonic() - start
+
     def test_transfer_encoding_framing(self):
         post = b"POST /a.txt HTTP/1.1\r\nHost: x\r\n"
         for hdrs in (b"Transfer-Encoding:\r\nContent-Length: 5\r\n",
@@ -64,14 +78,7 @@ class Rows(Base):
         for body in (b"5\r\r;ABCD\r\n", b"5;a\r\r\nhello\r\n0\r\n\r\n",
                      b"5\r\nhello\r\n0\r\r\n\r\n"):
             with self.subTest(body=body):
-                # the write side stays open: the answer may not wait for more
-                with connect(self.s) as c:
-                    c.sendall(post + body)
-                    r = Reader(c, deadline=5)
-                    got = r.response()
-                    self.assertIsNotNone(got)
-                    self.assertEqual(got[0], 400)
-                    self.assertTrue(r.closed(3))
+                self.refused_at_once(post + body, 400)
 
     def test_host_syntax(self):
         for host in (b"user@127.0.0.1", b"127.0.0.1/path", b"a.example, b.example",
@@ -87,16 +94,8 @@ class Rows(Base):
         hello = bytes.fromhex("160301020001000001fc0303") + os.urandom(32)
         for data in (hello, b"\x00\x01\x02\x03", b"\x80GET", b" GET / HTTP/1.1\r\n"):
             with self.subTest(data=data[:4]):
-                with connect(self.s) as c:
-                    start = time.monotonic()
-                    c.sendall(data)  # and nothing more: no line end
-                    r = Reader(c, deadline=5)
-                    got = r.response()
-                    self.assertIsNotNone(got)
-                    self.assertEqual(got[0], 400)
-                    self.assertTrue(r.closed(3))
-                    # the head timeout is 30 s here: this was no timeout
-                    self.assertLess(time.monotonic() - start, 10)
+                # the head timeout is 30 s here: this was no timeout
+                self.assertLess(self.refused_at_once(data, 400), 10)
         # empty lines before a request line are still ignored (§2.2)
         self.row(b"\r\n\r\n\n" + req("/a.txt"), 200, False)
 
@@ -116,13 +115,7 @@ class Rows(Base):
         self.row(req("/" + "a" * 9000), 414, True)
         # 100 KB of token bytes without a space: a method longer than any
         # we implement (RFC 9112 §3: 501), not a long URI
-        with connect(self.s) as c:
-            c.sendall(b"A" * 100000)
-            r = Reader(c, deadline=5)
-            got = r.response()
-            self.assertIsNotNone(got)
-            self.assertEqual(got[0], 501)
-            self.assertTrue(r.closed(3))
+        self.refused_at_once(b"A" * 100000, 501)
 
     def test_utf8_paths(self):
         self.row(req("/caf\xc3\xa9.txt"), 200, False)  # raw, as curl sends it

@@ -69,15 +69,8 @@ static int setup(void **state)
 	snprintf(path, sizeof(path), "%s/alias.txt", home);
 	if (symlink("cgi-bin/x.sh", path) < 0)
 		return -1;
+	put_file("conf", "*.cgi:/bin/sh\nI:index.cgi\n");
 	snprintf(conf, sizeof(conf), "%s/conf", home);
-	{
-		FILE *f = fopen(conf, "w");
-
-		if (!f)
-			return -1;
-		fputs("*.cgi:/bin/sh\nI:index.cgi\n", f);
-		fclose(f);
-	}
 	if (static_init(home) < 0 || cgi_init(home) < 0 || config_load(conf, home) < 0)
 		return -1;
 	return 0;
