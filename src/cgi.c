@@ -89,25 +89,25 @@ bool cgi_claims(const char *rel)
 }
 
 /* A directory named with its slash whose index file (I:) is a script:
- * the script answers, as it would for its own name. */
-static bool index_target(struct target *t)
+ * t->rel becomes that file, so the script answers as for its own name.
+ * Otherwise t->rel is left as it was. */
+static void index_target(struct target *t)
 {
 	const char *index = config_index_name();
-	size_t rl = strlen(t->rel), il = strlen(index);
+	size_t rl = strlen(t->rel), il = strlen(index), at = rl;
 	struct stat st;
 
 	if (rl + 1 + il >= sizeof(t->rel) ||
 	    fstatat(home_fd, t->rel, &st, 0) < 0 || !S_ISDIR(st.st_mode))
-		return false;
+		return;
 	if (strcmp(t->rel, ".") == 0)
-		rl = 0;
+		at = 0;
 	else
-		t->rel[rl++] = '/';
-	memcpy(t->rel + rl, index, il + 1);
+		t->rel[at++] = '/';
+	memcpy(t->rel + at, index, il + 1);
 	if (!cgi_claims(t->rel) || fstatat(home_fd, t->rel, &st, 0) < 0 ||
 	    !S_ISREG(st.st_mode))
-		return false;
-	return true;
+		t->rel[rl] = '\0';
 }
 
 /* /cgi-bin/NAME[/PATH_INFO], or any file with an interpreter extension. */
@@ -126,9 +126,8 @@ static bool target_of(const struct request *req, struct target *t)
 		return false;
 	t->info[0] = '\0';
 	t->interp = NULL;
-	if (path[req->path.len - 1] == '/' && config_has_interpreters() &&
-	    config_interpreter(config_index_name()) && !index_target(t))
-		return false;
+	if (path[req->path.len - 1] == '/' && config_interpreter(config_index_name()))
+		index_target(t);
 	/* The resolved path decides (as busybox does): "//cgi-bin/x" or
 	 * "/a/../cgi-bin/x" run x too, never send it as a file. */
 	if (strncmp(t->rel, "cgi-bin/", 8) == 0) {
