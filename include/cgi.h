@@ -19,9 +19,14 @@ struct cgi_client {
 	int fd;                    /* the client's socket: SERVER_PORT */
 };
 
-/* The resolved request path (relative to HOME) names a script:
- * cgi-bin/NAME[/PATH_INFO], or a file with an interpreter extension. */
-bool cgi_match(const char *rel);
+/* Does a script claim the file rel (relative to HOME, resolved): under
+ * cgi-bin/, an interpreter extension, or the .gz/.br variant of such a
+ * file? Its bytes are never sent as a file. */
+bool cgi_claims(const char *rel);
+/* The request, its path resolved (rel, relative to HOME), names a script:
+ * cgi-bin/NAME[/PATH_INFO], a file with an interpreter extension, or a
+ * directory (named with its slash) whose index file (I:) is one. */
+bool cgi_match(const struct request *req, const char *rel);
 /* Start the script for req: S_OK when it runs, its answer a stream in
  * resp->stream (request body bytes go to it through the stream's feed),
  * else the status to answer. */

@@ -14,8 +14,10 @@
 /* Decode a request path (percent-encoded, starting with '/') once and
  * resolve "." and ".." into a path relative to HOME, written to out
  * ("." for HOME itself). S_BAD_REQUEST for a malformed escape, an encoded
- * '/' or NUL, or a ".." that would rise above HOME; S_URI_TOO_LONG when
- * it does not fit in out. Pure: no file system access. */
+ * '/' or NUL, a name not UTF-8, or a ".." that would rise above HOME;
+ * S_URI_TOO_LONG past a request target's length; S_NOT_FOUND when it
+ * does not fit in out (no file has a longer name). Pure: no file system
+ * access. */
 enum status path_resolve(const char *path, size_t n, char *out, size_t outsz);
 
 /* Open HOME (relative paths are opened beneath it) and note its real path

@@ -41,9 +41,21 @@ const char *path_home(void)
 	return home_real;
 }
 
+/* Names are UTF-8 (RFC 3629): overlong forms, surrogates, stray or
+ * missing continuation bytes are refused, raw or percent-encoded alike. */
+static bool utf8_ok(const char *s, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i += k)
+		if ((k = util_utf8_len((const unsigned char *)s + i, n - i)) == 0)
+			return false;
+	return true;
+}
+
 enum status path_resolve(const char *path, size_t n, char *out, size_t outsz)
 {
-	char dec[PATH_REL_MAX];
+	char dec[HTTP_URL_MAX + 1]; /* a whole request target fits */
 	size_t i, o = 0, seg;
 	long len;
 
@@ -56,7 +68,7 @@ enum status path_resolve(const char *path, size_t n, char *out, size_t outsz)
 		    (path[i + 2] == 'f' || path[i + 2] == 'F'))
 			return S_BAD_REQUEST; /* an encoded '/' */
 	len = util_pct_decode(dec, path, n, 0);
-	if (len < 0 || memchr(dec, '\0', (size_t)len))
+	if (len < 0 || memchr(dec, '\0', (size_t)len) || !utf8_ok(dec, (size_t)len))
 		return S_BAD_REQUEST;
 	for (i = 0; i < (size_t)len; i = seg + 1) {
 		const char *s;
@@ -78,7 +90,7 @@ enum status path_resolve(const char *path, size_t n, char *out, size_t outsz)
 			continue;
 		}
 		if (o + (o ? 1 : 0) + sl + 1 > outsz)
-			return S_URI_TOO_LONG;
+			return S_NOT_FOUND; /* longer than any path on disk */
 		if (o)
 			out[o++] = '/';
 		memcpy(out + o, s, sl);
@@ -86,7 +98,7 @@ enum status path_resolve(const char *path, size_t n, char *out, size_t outsz)
 	}
 	if (o == 0) {
 		if (outsz < 2)
-			return S_URI_TOO_LONG;
+			return S_NOT_FOUND;
 		out[o++] = '.';
 	}
 	out[o] = '\0';

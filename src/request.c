@@ -143,11 +143,19 @@ enum rq_step request_head(struct reader *rd, bool keep_raw, enum status *st,
 	}
 	if (!rd->in.len)
 		return RQ_MORE;
+	/* Not HTTP (a TLS ClientHello, binary): answered at once, not at the
+	 * head timeout. */
+	if (!http_line_start_ok(rd->in.data, rd->in.len))
+		return refuse(S_BAD_REQUEST, "not the start of a request line", st, why);
 	end = find_head_end(rd);
 	nl = memchr(rd->in.data, '\n', rd->in.len);
 	line = nl ? (size_t)(nl - rd->in.data) : rd->in.len;
 	if (line > HTTP_URL_MAX + REQ_LINE_SLACK)
-		return refuse(S_URI_TOO_LONG, "request line over 8 KiB", st, why);
+		return memchr(rd->in.data, ' ', line)
+		       ? refuse(S_URI_TOO_LONG, "request line over 8 KiB", st, why)
+		       /* all token bytes (checked above): a method longer than
+			* any we implement, 501 (RFC 9112 §3) */
+		       : refuse(S_NOT_IMPLEMENTED, "over-long method", st, why);
 	if ((end ? end : rd->in.len) - line > HTTP_HEADERS_MAX)
 		return refuse(S_HEADERS_TOO_LARGE, "header section over 32 KiB", st, why);
 	if (!end)
@@ -188,12 +196,20 @@ static void drop_body(struct reader *rd)
 	struct request *r = &rd->req;
 	size_t keep = 0;
 
+	/* The first chunk-size line, maybe incomplete: kept where it is (a
+	 * line of a few bytes; on_chunk_header reads it whole). */
+	if ((rd->parser.flags & F_CHUNKED) && !r->chunk_line && !r->chunk_check) {
+		rd->pos = rd->in.len;
+		return;
+	}
 	if (r->chunk_check && r->chunk_end < rd->in.len) {
 		keep = rd->in.len - r->chunk_end;
 		memmove(rd->in.data + r->head_end, rd->in.data + r->chunk_end, keep);
 	}
-	if (r->chunk_check)
+	if (r->chunk_check) {
 		r->chunk_end = r->head_end;
+		r->chunk_line = r->head_end + 2;
+	}
 	rd->in.len = rd->pos = r->head_end + keep;
 }
 

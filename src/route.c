@@ -29,7 +29,7 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
 		rt->path_st = path_resolve(path, req->path.len, rt->rel.data, room);
 	if (api_match(req))
 		rt->kind = R_API;
-	else if (rt->path_st == S_OK && cgi_match(rt->rel.data))
+	else if (rt->path_st == S_OK && cgi_match(req, rt->rel.data))
 		rt->kind = R_CGI;
 	else
 		rt->kind = R_STATIC;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgi.h"
 #include "cond.h"
 #include "fcache.h"
 #include "config.h"
@@ -38,15 +39,44 @@ static const struct {
 	{ "gzip", ".gz" },
 };
 
+static int open_servable(int dir, const char *rel);
 
 int static_init(void)
 {
-	fcache_init(path_home_fd(), path_open_beneath);
+	fcache_init(path_home_fd(), open_servable);
 	if (getrandom(&boundary_seed, sizeof(boundary_seed), GRND_NONBLOCK) !=
 	    sizeof(boundary_seed))
 		boundary_seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
 	boundary_seed |= 1;
 	return 0;
+}
+
+/* A file whose bytes may be sent: not one a script claims, by the name it
+ * was asked by nor by where it really is (a symlink to a script, or to
+ * cgi-bin/). Every file answer (index files, variants, ranges, HEAD,
+ * conditionals) comes through the file cache, which opens with this. */
+static int open_servable(int dir, const char *rel)
+{
+	char proc[64], real[PATH_REL_MAX];
+	const char *home = path_home();
+	size_t hl = strlen(home);
+	int fd = path_open_beneath(dir, rel);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, real, sizeof(real) - 1);
+	if (n >= 0)
+		real[n] = '\0';
+	if (cgi_claims(rel) ||
+	    (n > (ssize_t)hl && real[hl == 1 ? 0 : hl] == '/' &&
+	     cgi_claims(real + (hl == 1 ? 1 : hl + 1)))) {
+		close(fd);
+		errno = EACCES;
+		return -1;
+	}
+	return fd;
 }
 
 static bool is_standard_method(int m)
@@ -92,12 +122,17 @@ static enum status serve_asterisk(const struct request *req, struct response *re
 	return S_NO_CONTENT;
 }
 
-/* 301 to the same path with a slash, query string kept. */
-static enum status redirect_slash(const struct request *req, struct response *resp)
+/* 301 to the directory with a slash, query string kept. Built from the
+ * resolved path rel, never from the request's: "//evil.com" would make a
+ * Location a browser reads as another host. */
+static enum status redirect_slash(const struct request *req, struct response *resp,
+				  const char *rel)
 {
-	buf_puts(resp->hdrs, "Location: ", HDRS_MAX);
-	buf_append(resp->hdrs, span_ptr(req, req->path), req->path.len, HDRS_MAX);
-	buf_puts(resp->hdrs, "/", HDRS_MAX);
+	buf_puts(resp->hdrs, "Location: /", HDRS_MAX);
+	if (strcmp(rel, ".") != 0) {
+		util_pct_encode(resp->hdrs, rel, strlen(rel), HDRS_MAX);
+		buf_puts(resp->hdrs, "/", HDRS_MAX);
+	}
 	if (req->query.len) {
 		buf_puts(resp->hdrs, "?", HDRS_MAX);
 		buf_append(resp->hdrs, span_ptr(req, req->query), req->query.len,
@@ -498,7 +533,7 @@ static enum status serve_dir(const struct request *req, struct response *resp,
 	int dir;
 
 	if (rl + 1 + il >= sizeof(path))
-		return S_URI_TOO_LONG;
+		return S_NOT_FOUND; /* no such path on disk */
 	memcpy(path, rel, rl + 1);
 	path[rl] = '/';
 	memcpy(path + rl + 1, index, il + 1);
@@ -531,12 +566,17 @@ enum status static_serve(const struct request *req, const char *rel, enum status
 		return s;
 	}
 	if ((s = path_st) != S_OK) {
-		resp->why = "path refused (bad escape, %2F, NUL, .. above HOME, or too long)";
+		resp->why = "path refused (bad escape, %2F, NUL, not UTF-8, .. above HOME, "
+			    "or too long for any file)";
 		return s;
 	}
 	if (is_config_file(rel)) {
 		resp->why = "httpd.conf is never served";
 		return S_FORBIDDEN; /* it may hold passwords */
+	}
+	if (cgi_claims(rel)) { /* e.g. x.cgi.gz: a script's source, compressed */
+		resp->why = "a script's file is never served";
+		return S_FORBIDDEN;
 	}
 	if (strcmp(rel, ".") == 0) { /* HOME: the directory we hold open */
 		e = NULL;
@@ -568,7 +608,7 @@ enum status static_serve(const struct request *req, const char *rel, enum status
 		return S_NO_CONTENT;
 	}
 	if (path[req->path.len - 1] != '/')
-		return redirect_slash(req, resp);
+		return redirect_slash(req, resp, rel);
 	s = serve_dir(req, resp, rel);
 	if (s == S_NOT_FOUND && !resp->why)
 		resp->why = "directory without an index file";
