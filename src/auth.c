@@ -194,7 +194,7 @@ static enum status check(const struct request *req, const char *path,
 				     sizeof(cred), &pass) < 0)
 		return S_UNAUTHORIZED;
 	for (i = 0; i < nrules && !ok; i++)
-		if (strcmp(rules[i].path, prefix) == 0 &&
+		if (rules[i].path && strcmp(rules[i].path, prefix) == 0 &&
 		    strcmp(rules[i].user, cred) == 0)
 			ok = auth_password_ok(pass, rules[i].pass);
 	explicit_bzero(cred, sizeof(cred));

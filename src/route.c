@@ -39,7 +39,7 @@ enum status route_serve(struct route *rt, const struct request *req,
 			const struct route_client *cl, struct response *resp,
 			const char **user)
 {
-	const char *rel = rt->path_st == S_OK ? rt->rel.data : NULL;
+	const char *rel = rt->path_st == S_OK ? rt->rel.data : "";
 	struct cgi_client cc;
 	enum status s;
 
@@ -55,7 +55,7 @@ enum status route_serve(struct route *rt, const struct request *req,
 	default:
 		s = static_serve(req, rel, rt->path_st, resp);
 		/* a directory without an index: busybox runs cgi-bin/index.cgi */
-		if (s == S_NOT_FOUND && resp->fd < 0 && rel)
+		if (s == S_NOT_FOUND && resp->fd < 0 && rt->path_st == S_OK)
 			cgi_index(req, rel, &cc, resp, &s);
 		return s;
 	}

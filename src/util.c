@@ -308,6 +308,6 @@ void util_peer(const struct sockaddr *sa, struct sockaddr_in6 *peer, char str[UT
 			inet_ntop(AF_INET6, &peer->sin6_addr, str,
 				  UTIL_PEER_LEN);
 	} else {
-		strcpy(str, "-");
+		memcpy(str, "-", 2);
 	}
 }
