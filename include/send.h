@@ -24,6 +24,9 @@ struct sender {
 void send_reset(struct sender *tx);
 /* Idle: give the buffers back. */
 void send_release(struct sender *tx);
+/* Format resp's head into out (a plain 500 when it does not fit); no
+ * body pieces for a HEAD. */
+void send_head(struct sender *tx, struct response *resp, int minor);
 /* Head and every piece written? */
 bool send_done(struct sender *tx);
 /* Write what wfd takes now (file pieces from fd; sock: wfd is a socket):

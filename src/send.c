@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "loop.h"
+
 #define SENDFILE_CHUNK (1 << 20)  /* keeps one big file from hogging the loop */
 #define IOV_MAX_USED 8
 #define STREAM_PENDING (64 * 1024) /* stream output buffered before backpressure */
@@ -26,6 +28,21 @@ void send_release(struct sender *tx)
 	buf_free(&tx->out);
 	buf_free(&tx->body);
 	buf_free(&tx->segs);
+}
+
+void send_head(struct sender *tx, struct response *resp, int minor)
+{
+	tx->out.len = 0;
+	if (http_format_head(&tx->out, resp, minor, loop_date()) < 0) {
+		resp->close = true; /* a header too large for us: plain 500 */
+		tx->out.len = 0;
+		buf_puts(&tx->out, "HTTP/1.1 500 Internal Server Error\r\n"
+				   "Content-Length: 0\r\nConnection: close\r\n\r\n",
+			 1024);
+		resp->head_only = true;
+	}
+	if (resp->head_only)
+		tx->segs.len = 0;
 }
 
 void send_body_reset(struct sender *tx)
