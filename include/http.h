@@ -95,7 +95,6 @@ struct request {
 	bool pipe_paused;        /* ... whose buffer is full: parsing waits */
 	struct buf *pipe;
 	uint64_t content_length; /* as announced (0 when chunked) */
-	bool bad_value;          /* header value with CR/LF/NUL (obs-fold, bare CR) */
 	uint32_t body_len;       /* body bytes seen (kept or not) */
 	uint32_t chunk_end;      /* where the CRLF after chunk data must be */
 	bool chunk_check;        /* ... and it is still to be checked */

@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,15 +42,15 @@ static int nrunning;
 /* What runs: the file (relative to HOME), its interpreter if any, and the
  * CGI names for it. */
 struct target {
-	char rel[PATH_MAX];
-	char info[PATH_MAX];     /* PATH_INFO */
+	char rel[PATH_REL_MAX];
+	char info[PATH_REL_MAX];     /* PATH_INFO */
 	const char *interp;      /* NULL: the file is the program */
 };
 
 bool cgi_claims(const char *rel)
 {
 	size_t n = strlen(rel);
-	char base[PATH_MAX];
+	char base[PATH_REL_MAX];
 
 	if (strncmp(rel, "cgi-bin/", 8) == 0 || config_interpreter(rel) != NULL)
 		return true;
@@ -272,7 +271,7 @@ static void child(int in, int out, const char *dir, char *const argv[], char *co
 static pid_t spawn(const char *script, const char *interp, char *const envp[],
 		   int *in_fd, int *out_fd)
 {
-	char dir[PATH_MAX], *slash;
+	char dir[PATH_REL_MAX], *slash;
 	char *argv[] = { (char *)(interp ? interp : script), (char *)script, NULL };
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	size_t len = strlen(script);
@@ -470,7 +469,7 @@ static void on_timeout(struct timer *t)
 static enum status run(const struct request *req, const struct cgi_client *cl,
 		       struct response *resp, struct target *t)
 {
-	char script[PATH_MAX * 2], name[PATH_MAX + 1];
+	char script[PATH_REL_MAX * 2], name[PATH_REL_MAX + 1];
 	struct cgienv env = { .n = 0 };
 	struct stat st;
 	struct cgi *g;
