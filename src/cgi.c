@@ -47,12 +47,18 @@ struct target {
 	const char *interp;      /* NULL: the file is the program */
 };
 
+/* Under cgi-bin/ (the first byte tells most paths apart, no call). */
+static inline bool in_cgi_bin(const char *rel)
+{
+	return rel[0] == 'c' && strncmp(rel, "cgi-bin/", 8) == 0;
+}
+
 bool cgi_claims(const char *rel)
 {
 	size_t n = strlen(rel);
 	char base[PATH_REL_MAX];
 
-	if (strncmp(rel, "cgi-bin/", 8) == 0 || config_interpreter(rel) != NULL)
+	if (in_cgi_bin(rel) || config_interpreter(rel) != NULL)
 		return true;
 	/* A pre-compressed variant is the script's source too. */
 	if (n > 3 && n < sizeof(base) &&
@@ -101,7 +107,7 @@ static bool target_of(const char *rel, bool slash_dir, struct target *t)
 		index_target(t);
 	/* The resolved path decides (as busybox does): "//cgi-bin/x" or
 	 * "/a/../cgi-bin/x" run x too, never send it as a file. */
-	if (strncmp(t->rel, "cgi-bin/", 8) == 0) {
+	if (in_cgi_bin(t->rel)) {
 		slash = strchr(t->rel + 8, '/');
 		if (slash) {
 			snprintf(t->info, sizeof(t->info), "%s", slash);
@@ -125,7 +131,7 @@ bool cgi_match(const struct request *req, const char *rel)
 
 	/* Most requests are for files: without interpreter lines, only a path
 	 * under cgi-bin/ can name a script. */
-	if (!config_has_interpreters() && strncmp(rel, "cgi-bin/", 8) != 0)
+	if (!config_has_interpreters() && !in_cgi_bin(rel))
 		return false;
 	return target_of(rel, slash_dir(req), &t);
 }

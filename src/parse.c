@@ -67,7 +67,7 @@ static int on_url(llhttp_t *p, const char *at, size_t n)
 }
 
 /* RFC 9110 §5.6.2 token characters (letters first: header names). */
-static int is_tchar(unsigned char c)
+static inline int is_tchar(unsigned char c)
 {
 	if (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9'))
 		return 1;

@@ -58,7 +58,7 @@ static bool utf8_ok(const char *s, size_t n)
  * "a/b" (no leading '/'); out may be in + 1 (in place). The length, -1
  * for a ".." above the top (clamp: it stays at the top), -2 when out is
  * too small. */
-static long walk(const char *in, size_t n, char *out, size_t outsz, bool clamp)
+static inline long walk(const char *in, size_t n, char *out, size_t outsz, bool clamp)
 {
 	size_t i, o = 0, seg;
 

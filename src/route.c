@@ -2,6 +2,7 @@
 #include "route.h"
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
 {
 	const char *path = span_ptr(req, req->path);
 	size_t room = (size_t)req->path.len + 2; /* resolving never lengthens */
+	char *out = rt->small;
 
 	if (dump) {
 		rt->kind = R_DUMP;
@@ -22,14 +24,16 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
 	}
 	if (room > PATH_REL_MAX)
 		room = PATH_REL_MAX;
-	rt->rel.len = 0;
-	if (buf_reserve(&rt->rel, room, PATH_REL_MAX) < 0)
-		rt->path_st = S_URI_TOO_LONG;
-	else
-		rt->path_st = path_resolve(path, req->path.len, rt->rel.data, room);
+	if (room > sizeof(rt->small)) {
+		if (!rt->long_rel)
+			rt->long_rel = malloc(PATH_REL_MAX);
+		out = rt->long_rel;
+	}
+	rt->path_st = out ? path_resolve(path, req->path.len, out, room) : S_URI_TOO_LONG;
+	rt->rel = rt->path_st == S_OK ? out : "";
 	if (api_match(req))
 		rt->kind = R_API;
-	else if (rt->path_st == S_OK && cgi_match(req, rt->rel.data))
+	else if (rt->path_st == S_OK && cgi_match(req, rt->rel))
 		rt->kind = R_CGI;
 	else
 		rt->kind = R_STATIC;
@@ -39,7 +43,7 @@ enum status route_serve(struct route *rt, const struct request *req,
 			const struct route_client *cl, struct response *resp,
 			const char **user)
 {
-	const char *rel = rt->path_st == S_OK ? rt->rel.data : "";
+	const char *rel = rt->rel;
 	struct cgi_client cc;
 	enum status s;
 
@@ -97,10 +101,11 @@ void route_reset(struct route *rt)
 {
 	rt->kind = R_NONE;
 	rt->path_st = S_OK;
-	rt->rel.len = 0;
+	rt->rel = "";
 }
 
 void route_release(struct route *rt)
 {
-	buf_free(&rt->rel);
+	free(rt->long_rel);
+	rt->long_rel = NULL;
 }

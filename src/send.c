@@ -51,22 +51,6 @@ void send_body_reset(struct sender *tx)
 	tx->cur_seg = tx->seg_done = 0;
 }
 
-static const struct seg *cur_seg(const struct sender *tx)
-{
-	if (tx->cur_seg >= tx->segs.len / sizeof(struct seg))
-		return NULL;
-	return (const struct seg *)tx->segs.data + tx->cur_seg;
-}
-
-bool send_done(struct sender *tx)
-{
-	const struct seg *sg;
-
-	while ((sg = cur_seg(tx)) != NULL && sg->len == 0)
-		tx->cur_seg++;
-	return tx->out_sent == tx->out.len && !sg;
-}
-
 /* Head and the buffer segments that follow, in one call; sendmsg with
  * MSG_MORE when a file segment comes next, so the head shares its packet. */
 static ssize_t send_buffers(const struct sender *tx, int wfd, bool sock)
@@ -110,7 +94,7 @@ static void account(struct sender *tx, size_t n)
 	tx->out_sent = tx->out.len;
 	n -= head;
 	tx->bytes_sent += (long long)n;
-	while (n && (sg = cur_seg(tx)) != NULL) {
+	while (n && (sg = send_cur_seg(tx)) != NULL) {
 		size_t left = (size_t)sg->len - tx->seg_done;
 		size_t k = n < left ? n : left;
 
@@ -139,7 +123,7 @@ static ssize_t send_file(const struct sender *tx, const struct seg *sg, int wfd,
 
 ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock)
 {
-	const struct seg *sg = cur_seg(tx);
+	const struct seg *sg = send_cur_seg(tx);
 	ssize_t n;
 
 	if (sg && sg->file && tx->out_sent == tx->out.len)
