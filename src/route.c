@@ -16,7 +16,7 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
 {
 	const char *path = span_ptr(req, req->path);
 	size_t room = (size_t)req->path.len + 2; /* resolving never lengthens */
-	char *out = rt->small;
+	char *out;
 
 	if (dump) {
 		rt->kind = R_DUMP;
@@ -24,13 +24,17 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
 	}
 	if (room > PATH_REL_MAX)
 		room = PATH_REL_MAX;
-	if (room > sizeof(rt->small)) {
-		if (!rt->long_rel)
-			rt->long_rel = malloc(PATH_REL_MAX);
+	rt->rel = "";
+	if (room <= sizeof(rt->small)) {
+		out = rt->small;
+	} else if (rt->long_rel || (rt->long_rel = malloc(PATH_REL_MAX)) != NULL) {
 		out = rt->long_rel;
+	} else {
+		out = NULL;
+		rt->path_st = S_SERVICE_UNAVAILABLE; /* out of memory */
 	}
-	rt->path_st = out ? path_resolve(path, req->path.len, out, room) : S_URI_TOO_LONG;
-	rt->rel = rt->path_st == S_OK ? out : "";
+	if (out && (rt->path_st = path_resolve(path, req->path.len, out, room)) == S_OK)
+		rt->rel = out;
 	if (api_match(req))
 		rt->kind = R_API;
 	else if (rt->path_st == S_OK && cgi_match(req, rt->rel))
