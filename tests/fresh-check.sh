@@ -107,7 +107,8 @@ say "rootfs ready ($how, ${T_ROOTFS} s)"
 rm -f "$R/etc/apt/sources.list" "$R/etc/apt/sources.list.d/"*
 cp /etc/apt/sources.list "$R/etc/apt/" 2>/dev/null
 cp /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list "$R/etc/apt/sources.list.d/" 2>/dev/null
-ls "$R/etc/apt/sources.list" "$R/etc/apt/sources.list.d/"* >/dev/null 2>&1 || die "no apt sources on this host"
+[ -n "$(cat "$R/etc/apt/sources.list" "$R/etc/apt/sources.list.d/"* 2>/dev/null)" ] ||
+	die "no apt sources on this host"
 mkdir -p "$R/usr/local/share/ca-certificates" "$R/etc/ssl/certs"
 cp -r /usr/local/share/ca-certificates/. "$R/usr/local/share/ca-certificates/" 2>/dev/null
 cp /etc/ssl/certs/ca-certificates.crt "$R/etc/ssl/certs/" 2>/dev/null
