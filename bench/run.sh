@@ -421,9 +421,8 @@ if [ -n "$DOC" ]; then
 		echo "How it measures and how to read it: [performance.md](performance.md)."
 		tail -n +2 "$OUT/results.md"
 		[ -s "$PNG" ] && [ "$(dirname "$(realpath "$PNG")")" = "$(dirname "$(realpath "$DOC")")" ] &&
-			printf '
-![Throughput relative to ours](%s)
-' "$(basename "$PNG")"
+			printf '\n![Throughput relative to ours](%s)\n' "$(basename "$PNG")"
+		true
 	} >"$DOC.tmp" && mv "$DOC.tmp" "$DOC"
 	say "documentation: $DOC"
 fi
