@@ -172,9 +172,9 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
-MANPAGES := man/httpd.8 man/httpd.conf.5
 
-install: $(BIN)
+install: deps-build
+	$(MAKE) --no-print-directory $(BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(BIN) $(DESTDIR)$(SBINDIR)/httpd
 	install -m 644 man/httpd.8 $(DESTDIR)$(MANDIR)/man8/httpd.8
