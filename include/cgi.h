@@ -16,6 +16,10 @@ int cgi_init(const char *home);
 extern int cgi_timeout_ms;
 extern int cgi_max;
 
+/* Does a script claim the file rel (relative to HOME, resolved): under
+ * cgi-bin/, an interpreter extension, or the .gz/.br variant of such a
+ * file? Its bytes are never sent as a file. */
+bool cgi_claims(const char *rel);
 /* The request names a script (/cgi-bin/NAME…, or an interpreter extension). */
 bool cgi_match(const struct request *req);
 /* Start the script for c's request: S_OK when it runs (the answer follows

@@ -71,6 +71,45 @@ struct target {
 	const char *interp;      /* NULL: the file is the program */
 };
 
+bool cgi_claims(const char *rel)
+{
+	size_t n = strlen(rel);
+	char base[PATH_MAX];
+
+	if (strncmp(rel, "cgi-bin/", 8) == 0 || config_interpreter(rel) != NULL)
+		return true;
+	/* A pre-compressed variant is the script's source too. */
+	if (n > 3 && n < sizeof(base) &&
+	    (strcmp(rel + n - 3, ".gz") == 0 || strcmp(rel + n - 3, ".br") == 0)) {
+		memcpy(base, rel, n - 3);
+		base[n - 3] = '\0';
+		return cgi_claims(base);
+	}
+	return false;
+}
+
+/* A directory named with its slash whose index file (I:) is a script:
+ * t->rel becomes that file, so the script answers as for its own name.
+ * Otherwise t->rel is left as it was. */
+static void index_target(struct target *t)
+{
+	const char *index = config_index_name();
+	size_t rl = strlen(t->rel), il = strlen(index), at = rl;
+	struct stat st;
+
+	if (rl + 1 + il >= sizeof(t->rel) ||
+	    fstatat(home_fd, t->rel, &st, 0) < 0 || !S_ISDIR(st.st_mode))
+		return;
+	if (strcmp(t->rel, ".") == 0)
+		at = 0;
+	else
+		t->rel[at++] = '/';
+	memcpy(t->rel + at, index, il + 1);
+	if (!cgi_claims(t->rel) || fstatat(home_fd, t->rel, &st, 0) < 0 ||
+	    !S_ISREG(st.st_mode))
+		t->rel[rl] = '\0';
+}
+
 /* /cgi-bin/NAME[/PATH_INFO], or any file with an interpreter extension. */
 static bool target_of(const struct request *req, struct target *t)
 {
@@ -87,6 +126,8 @@ static bool target_of(const struct request *req, struct target *t)
 		return false;
 	t->info[0] = '\0';
 	t->interp = NULL;
+	if (path[req->path.len - 1] == '/' && config_interpreter(config_index_name()))
+		index_target(t);
 	/* The resolved path decides (as busybox does): "//cgi-bin/x" or
 	 * "/a/../cgi-bin/x" run x too, never send it as a file. */
 	if (strncmp(t->rel, "cgi-bin/", 8) == 0) {
@@ -301,8 +342,14 @@ int cgi_header_line(const char *line, size_t n, struct response *resp,
 		return 0;
 	if (name_is(line, n, "Content-Type"))
 		*has_ctype = true;
-	if (name_is(line, n, "Location") && *status == 0)
-		*status = 302; /* local redirects too: the client follows them */
+	if (name_is(line, n, "Location")) {
+		/* "//host" or "/\\host" is another host to a browser, not the
+		 * local path RFC 3875 §6.2.2 allows: not passed on. */
+		if (vn >= 2 && v[0] == '/' && (v[1] == '/' || v[1] == '\\'))
+			return -1;
+		if (*status == 0)
+			*status = 302; /* local redirects too: the client follows them */
+	}
 	if (buf_append(resp->hdrs, line, n, 16 * 1024) < 0 ||
 	    buf_append(resp->hdrs, "\r\n", 2, 16 * 1024) < 0)
 		return -1;

@@ -448,11 +448,19 @@ static enum parse parse_head(struct conn *c)
 	}
 	if (!c->in.len)
 		return P_MORE;
+	/* Not HTTP (a TLS ClientHello, binary): answered at once, not at the
+	 * head timeout. */
+	if (!http_line_start_ok(c->in.data, c->in.len))
+		return refuse_why(c, S_BAD_REQUEST, "not the start of a request line");
 	end = find_head_end(c);
 	nl = memchr(c->in.data, '\n', c->in.len);
 	line = nl ? (size_t)(nl - c->in.data) : c->in.len;
 	if (line > HTTP_URL_MAX + REQ_LINE_SLACK)
-		return refuse_why(c, S_URI_TOO_LONG, "request line over 8 KiB");
+		return memchr(c->in.data, ' ', line)
+		       ? refuse_why(c, S_URI_TOO_LONG, "request line over 8 KiB")
+		       /* all token bytes (checked above): a method longer than
+			* any we implement, 501 (RFC 9112 §3) */
+		       : refuse_why(c, S_NOT_IMPLEMENTED, "over-long method");
 	if ((end ? end : c->in.len) - line > HTTP_HEADERS_MAX)
 		return refuse_why(c, S_HEADERS_TOO_LARGE, "header section over 32 KiB");
 	if (!end)
@@ -505,12 +513,20 @@ static void drop_body(struct conn *c)
 	struct request *r = &c->req;
 	size_t keep = 0;
 
+	/* The first chunk-size line, maybe incomplete: kept where it is (a
+	 * line of a few bytes; on_chunk_header reads it whole). */
+	if ((c->parser.flags & F_CHUNKED) && !r->chunk_line && !r->chunk_check) {
+		c->pos = c->in.len;
+		return;
+	}
 	if (r->chunk_check && r->chunk_end < c->in.len) {
 		keep = c->in.len - r->chunk_end;
 		memmove(c->in.data + r->head_end, c->in.data + r->chunk_end, keep);
 	}
-	if (r->chunk_check)
+	if (r->chunk_check) {
 		r->chunk_end = r->head_end;
+		r->chunk_line = r->head_end + 2;
+	}
 	c->in.len = c->pos = r->head_end + keep;
 }
 

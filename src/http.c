@@ -1,6 +1,7 @@
 /* llhttp glue: callbacks fill struct request; response head formatting. */
 #include "http.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -177,16 +178,23 @@ static int on_headers_complete(llhttp_t *p)
 	return HPE_PAUSED;
 }
 
-/* llhttp 8.1 takes any two bytes after chunk data: check for the CRLF
- * ourselves when the next chunk header (or the last chunk) comes. */
+/* llhttp 8.1 (lax build) takes any two bytes after chunk data, and any
+ * byte after the CR that ends a chunk-size line: check both ourselves when
+ * the chunk header is complete (its line is still in memory: drop_body
+ * keeps it). */
 static int on_chunk_header(llhttp_t *p)
 {
 	struct request *r = req_of(p);
 	const char *c = r->base + r->chunk_end;
+	const char *l = r->base + (r->chunk_line ? r->chunk_line : r->head_end);
 
 	if (r->chunk_check && (c[0] != '\r' || c[1] != '\n'))
 		return fail(p, S_BAD_REQUEST, "chunk data not followed by CRLF");
 	r->chunk_check = false;
+	while (*l != '\r' && *l != '\n')
+		l++;
+	if (l[0] == '\r' && l[1] != '\n')
+		return fail(p, S_BAD_REQUEST, "bare CR in a chunk header");
 	return 0;
 }
 
@@ -196,6 +204,7 @@ static int on_body(llhttp_t *p, const char *at, size_t n)
 
 	if (p->flags & F_CHUNKED) {
 		r->chunk_end = (uint32_t)(at + n - r->base);
+		r->chunk_line = r->chunk_end + 2; /* the next chunk-size line */
 		r->chunk_check = true;
 	}
 	if (r->to_pipe) {
@@ -271,9 +280,132 @@ bool http_header_is(const struct request *req, enum hdr h, const char *val)
 	       util_ieq(span_ptr(req, req->hdr[h]), req->hdr[h].len, val);
 }
 
+/* RFC 3986 §3.2.2 reg-name bytes: unreserved / sub-delims ('%' apart). */
+static bool is_reg_name_char(unsigned char c)
+{
+	return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("-._~!$&'()*+,;=", c));
+}
+
+static bool is_hex(unsigned char c)
+{
+	return isxdigit(c) != 0;
+}
+
+/* IP-literal = "[" ( IPv6address / IPvFuture ) "]" (RFC 3986 §3.2.2). */
+static bool ip_literal_ok(const char *h, size_t n)
+{
+	char a[INET6_ADDRSTRLEN + 1];
+	struct in6_addr addr;
+	size_t i;
+
+	if (n >= 2 && (h[0] | 0x20) == 'v') { /* IPvFuture: "v" 1*HEXDIG "." 1*(...) */
+		for (i = 1; i < n && is_hex((unsigned char)h[i]); i++)
+			;
+		if (i == 1 || i + 1 >= n || h[i] != '.')
+			return false;
+		for (i++; i < n; i++)
+			if (!is_reg_name_char((unsigned char)h[i]) && h[i] != ':')
+				return false;
+		return true;
+	}
+	if (n == 0 || n >= sizeof(a))
+		return false;
+	memcpy(a, h, n);
+	a[n] = '\0';
+	return inet_pton(AF_INET6, a, &addr) == 1;
+}
+
+bool http_host_valid(const char *h, size_t n)
+{
+	size_t i = 0, end;
+
+	if (n == 0)
+		return false;
+	if (h[0] == '[') {
+		const char *close = memchr(h, ']', n);
+
+		if (!close || !ip_literal_ok(h + 1, (size_t)(close - h) - 1))
+			return false;
+		i = (size_t)(close - h) + 1;
+	} else {
+		/* reg-name, which IPv4address is a case of */
+		for (; i < n && h[i] != ':'; i++) {
+			if (h[i] == '%') {
+				if (i + 2 >= n || !is_hex((unsigned char)h[i + 1]) ||
+				    !is_hex((unsigned char)h[i + 2]))
+					return false;
+				i += 2;
+			} else if (!is_reg_name_char((unsigned char)h[i])) {
+				return false;
+			}
+		}
+		if (i == 0)
+			return false;
+	}
+	if (i == n)
+		return true;
+	if (h[i] != ':')
+		return false;
+	for (end = i + 1; end < n; end++) /* port = *DIGIT */
+		if (!isdigit((unsigned char)h[end]))
+			return false;
+	return true;
+}
+
+/* Transfer-Encoding (RFC 9112 §6.1, §6.3): only "chunked" frames a body
+ * we can read; with Content-Length, or in HTTP/1.0, the framing is faulty.
+ * llhttp leaves an empty or blank value alone: checked here, whatever it
+ * holds. */
+static enum status check_framing(const struct request *req, const char **why)
+{
+	const char *v = span_ptr(req, req->hdr[H_TRANSFER_ENCODING]), *last;
+	size_t n = req->hdr[H_TRANSFER_ENCODING].len, ln;
+
+	if (!http_has_header(req, H_TRANSFER_ENCODING))
+		return S_OK;
+	if (req->minor == 0) {
+		*why = "Transfer-Encoding in an HTTP/1.0 request";
+		return S_BAD_REQUEST;
+	}
+	if (http_has_header(req, H_CONTENT_LENGTH)) {
+		*why = "both Transfer-Encoding and Content-Length";
+		return S_BAD_REQUEST;
+	}
+	last = n ? memrchr(v, ',', n) : NULL;
+	last = last ? last + 1 : v;
+	ln = n - (size_t)(last - v);
+	while (ln && (*last == ' ' || *last == '\t')) {
+		last++;
+		ln--;
+	}
+	if (!util_ieq(last, ln, "chunked")) {
+		*why = "Transfer-Encoding whose final coding is not chunked";
+		return S_BAD_REQUEST;
+	}
+	if (last != v) {
+		*why = "a transfer coding other than chunked";
+		return S_NOT_IMPLEMENTED;
+	}
+	return S_OK;
+}
+
+/* The request line is method SP request-target SP HTTP-version: one SP
+ * each (RFC 9112 §3); llhttp takes a run of them. */
+static bool one_space(const struct request *req)
+{
+	const char *b = req->base;
+	uint32_t after = req->url.off + req->url.len;
+
+	return req->url.off == req->method_s.off + req->method_s.len + 1 &&
+	       after + 6 <= req->head_end && b[after] == ' ' &&
+	       memcmp(b + after + 1, "HTTP/", 5) == 0;
+}
+
 enum status http_validate(const struct request *req, const char **why)
 {
 	const char *line = req->base;
+	enum status s;
 
 	if (req->major == 0 && req->minor == 9 &&
 	    !memmem(line, req->head_end, " HTTP/", 6)) {
@@ -288,7 +420,30 @@ enum status http_validate(const struct request *req, const char **why)
 		*why = "HTTP/1.1 request without Host";
 		return S_BAD_REQUEST;
 	}
+	if (!one_space(req)) {
+		*why = "request line parts not separated by one SP";
+		return S_BAD_REQUEST;
+	}
+	/* An empty Host only in HTTP/1.0, where it is optional anyway. */
+	if (http_has_header(req, H_HOST) &&
+	    (req->hdr[H_HOST].len || req->minor == 1) &&
+	    !http_host_valid(span_ptr(req, req->hdr[H_HOST]), req->hdr[H_HOST].len)) {
+		*why = "Host is not uri-host [:port]";
+		return S_BAD_REQUEST;
+	}
+	if ((s = check_framing(req, why)) != S_OK)
+		return s;
 	return S_OK;
+}
+
+bool http_line_start_ok(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && p[i] != ' '; i++)
+		if (!is_tchar((unsigned char)p[i]))
+			return false;
+	return i > 0 || n == 0;
 }
 
 /* A well-formed "HTTP/d.d" that llhttp refuses (HTTP/3.0) is a version we
@@ -375,6 +530,7 @@ enum status http_status_from_errno(int err)
 	switch (err) {
 	case ENOENT:
 	case ENOTDIR:
+	case ENAMETOOLONG: /* no file has such a name: not the URI's fault */
 		return S_NOT_FOUND;
 	case EACCES:
 	case EPERM:
@@ -383,8 +539,6 @@ enum status http_status_from_errno(int err)
 	case EXDEV:  /* openat2 RESOLVE_BENEATH: a symlink leads out of HOME */
 	case ELOOP:
 		return S_FORBIDDEN;
-	case ENAMETOOLONG:
-		return S_URI_TOO_LONG;
 	case EMFILE:
 	case ENFILE:
 	case ENOMEM:

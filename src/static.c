@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cgi.h"
 #include "cond.h"
 #include "fcache.h"
 #include "config.h"
@@ -42,9 +43,21 @@ static const struct {
 };
 
 
+/* Names are UTF-8 (RFC 3629): overlong forms, surrogates, stray or
+ * missing continuation bytes are refused, raw or percent-encoded alike. */
+static bool utf8_ok(const char *s, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i += k)
+		if ((k = util_utf8_len((const unsigned char *)s + i, n - i)) == 0)
+			return false;
+	return true;
+}
+
 enum status static_resolve(const char *path, size_t n, char *out, size_t outsz)
 {
-	char dec[PATH_MAX_LEN];
+	char dec[HTTP_URL_MAX + 1]; /* a whole request target fits */
 	size_t i, o = 0, seg;
 	long len;
 
@@ -57,7 +70,7 @@ enum status static_resolve(const char *path, size_t n, char *out, size_t outsz)
 		    (path[i + 2] == 'f' || path[i + 2] == 'F'))
 			return S_BAD_REQUEST; /* an encoded '/' */
 	len = util_pct_decode(dec, path, n, 0);
-	if (len < 0 || memchr(dec, '\0', (size_t)len))
+	if (len < 0 || memchr(dec, '\0', (size_t)len) || !utf8_ok(dec, (size_t)len))
 		return S_BAD_REQUEST;
 	for (i = 0; i < (size_t)len; i = seg + 1) {
 		const char *s;
@@ -79,7 +92,7 @@ enum status static_resolve(const char *path, size_t n, char *out, size_t outsz)
 			continue;
 		}
 		if (o + (o ? 1 : 0) + sl + 1 > outsz)
-			return S_URI_TOO_LONG;
+			return S_NOT_FOUND; /* longer than any path on disk */
 		if (o)
 			out[o++] = '/';
 		memcpy(out + o, s, sl);
@@ -87,7 +100,7 @@ enum status static_resolve(const char *path, size_t n, char *out, size_t outsz)
 	}
 	if (o == 0) {
 		if (outsz < 2)
-			return S_URI_TOO_LONG;
+			return S_NOT_FOUND;
 		out[o++] = '.';
 	}
 	out[o] = '\0';
@@ -95,6 +108,7 @@ enum status static_resolve(const char *path, size_t n, char *out, size_t outsz)
 }
 
 static int open_beneath(int dir, const char *rel);
+static int open_servable(int dir, const char *rel);
 
 int static_init(const char *home)
 {
@@ -109,7 +123,7 @@ int static_init(const char *home)
 	if (home_fd >= 0)
 		close(home_fd);
 	home_fd = fd;
-	fcache_init(home_fd, open_beneath);
+	fcache_init(home_fd, open_servable);
 	if (getrandom(&boundary_seed, sizeof(boundary_seed), GRND_NONBLOCK) !=
 	    sizeof(boundary_seed))
 		boundary_seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
@@ -185,6 +199,33 @@ static int open_beneath(int dir, const char *rel)
 	return open_home(dir, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 }
 
+/* A file whose bytes may be sent: not one a script claims, by the name it
+ * was asked by nor by where it really is (a symlink to a script, or to
+ * cgi-bin/). Every file answer (index files, variants, ranges, HEAD,
+ * conditionals) comes through the file cache, which opens with this. */
+static int open_servable(int dir, const char *rel)
+{
+	char proc[64], real[PATH_MAX_LEN];
+	size_t hl = strlen(home_real);
+	int fd = open_beneath(dir, rel);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, real, sizeof(real) - 1);
+	if (n >= 0)
+		real[n] = '\0';
+	if (cgi_claims(rel) ||
+	    (n > (ssize_t)hl && real[hl == 1 ? 0 : hl] == '/' &&
+	     cgi_claims(real + (hl == 1 ? 1 : hl + 1)))) {
+		close(fd);
+		errno = EACCES;
+		return -1;
+	}
+	return fd;
+}
+
 int static_open(const char *rel, int flags)
 {
 	return open_home(home_fd, rel, (uint64_t)flags);
@@ -233,12 +274,17 @@ static enum status serve_asterisk(const struct request *req, struct response *re
 	return S_NO_CONTENT;
 }
 
-/* 301 to the same path with a slash, query string kept. */
-static enum status redirect_slash(const struct request *req, struct response *resp)
+/* 301 to the directory with a slash, query string kept. Built from the
+ * resolved path rel, never from the request's: "//evil.com" would make a
+ * Location a browser reads as another host. */
+static enum status redirect_slash(const struct request *req, struct response *resp,
+				  const char *rel)
 {
-	buf_puts(resp->hdrs, "Location: ", HDRS_MAX);
-	buf_append(resp->hdrs, span_ptr(req, req->path), req->path.len, HDRS_MAX);
-	buf_puts(resp->hdrs, "/", HDRS_MAX);
+	buf_puts(resp->hdrs, "Location: /", HDRS_MAX);
+	if (strcmp(rel, ".") != 0) {
+		util_pct_encode(resp->hdrs, rel, strlen(rel), HDRS_MAX);
+		buf_puts(resp->hdrs, "/", HDRS_MAX);
+	}
 	if (req->query.len) {
 		buf_puts(resp->hdrs, "?", HDRS_MAX);
 		buf_append(resp->hdrs, span_ptr(req, req->query), req->query.len,
@@ -639,7 +685,7 @@ static enum status serve_dir(const struct request *req, struct response *resp,
 	int dir;
 
 	if (rl + 1 + il >= sizeof(path))
-		return S_URI_TOO_LONG;
+		return S_NOT_FOUND; /* no such path on disk */
 	memcpy(path, rel, rl + 1);
 	path[rl] = '/';
 	memcpy(path + rl + 1, index, il + 1);
@@ -672,12 +718,17 @@ enum status static_serve(const struct request *req, struct response *resp)
 		return s;
 	}
 	if ((s = static_resolve(path, req->path.len, rel, sizeof(rel))) != S_OK) {
-		resp->why = "path refused (bad escape, %2F, NUL, .. above HOME, or too long)";
+		resp->why = "path refused (bad escape, %2F, NUL, not UTF-8, .. above HOME, "
+			    "or too long for any file)";
 		return s;
 	}
 	if (is_config_file(rel)) {
 		resp->why = "httpd.conf is never served";
 		return S_FORBIDDEN; /* it may hold passwords */
+	}
+	if (cgi_claims(rel)) { /* e.g. x.cgi.gz: a script's source, compressed */
+		resp->why = "a script's file is never served";
+		return S_FORBIDDEN;
 	}
 	if (strcmp(rel, ".") == 0) { /* HOME: the directory we hold open */
 		e = NULL;
@@ -709,7 +760,7 @@ enum status static_serve(const struct request *req, struct response *resp)
 		return S_NO_CONTENT;
 	}
 	if (path[req->path.len - 1] != '/')
-		return redirect_slash(req, resp);
+		return redirect_slash(req, resp, rel);
 	s = serve_dir(req, resp, rel);
 	if (s == S_NOT_FOUND && !resp->why)
 		resp->why = "directory without an index file";

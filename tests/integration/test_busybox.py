@@ -680,6 +680,9 @@ KNOWN_DIFFERENCES = {
     # asking for credentials, we ask first (nothing leaks without them)
     ("GET", "/adm/"): (404, 401),
     ("PUT", "/file.txt"): (501, 405),
+    # a path that is not UTF-8 (an overlong '/'): busybox looks it up, we
+    # refuse it (issue 15)
+    ("GET", "/%C0%AF"): (404, 400),
 }
 
 
@@ -719,6 +722,46 @@ class TestDifferential(Base):
                 with self.subTest(method=method, path=path):
                     self.assertEqual(request(theirs, path, method)[0], bb)
                     self.assertEqual(request(ours, path, method)[0], us)
+
+    def test_redirect_location_same(self):
+        """Both build the directory redirect from the resolved path: no
+        "//host" a browser would follow off the site."""
+        ours, theirs = self.both(self.conf("A:*\n"))
+        with ours, theirs:
+            for path in ("//dir", "/./dir", "/noindex/../dir"):
+                with self.subTest(path=path):
+                    a, b = request(ours, path), request(theirs, path)
+                    self.assertEqual(a[1]["location"], "/dir/")
+                    self.assertEqual(b[1]["location"], "/dir/")
+
+    def test_script_index_differs(self):
+        """I:index.cgi with *.cgi:/bin/sh: busybox answers 404 for the
+        directory, we run the script; neither sends its source."""
+        app = os.path.join(self.home, "app")
+        os.makedirs(app, exist_ok=True)
+        with open(os.path.join(app, "index.cgi"), "w") as f:
+            f.write("#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nran'\n")
+        ours, theirs = self.both(self.conf("*.cgi:/bin/sh\nI:index.cgi\n"))
+        with ours, theirs:
+            a, b = request(ours, "/app/"), request(theirs, "/app/")
+            self.assertEqual((b[0], a[0]), (404, 200))
+            self.assertEqual(a[2], b"ran")
+            self.assertNotIn(b"printf", b[2])
+
+    def test_host_syntax_differs(self):
+        """busybox ignores Host; one that is not uri-host[:port] is a 400 here."""
+        ours, theirs = self.both(self.conf("A:*\n"))
+        with ours, theirs:
+            for host in (b"user@127.0.0.1", b"a.example, b.example"):
+                with self.subTest(host=host):
+                    data = b"GET /file.txt HTTP/1.1\r\nHost: " + host + \
+                        b"\r\nConnection: close\r\n\r\n"
+                    got = []
+                    for srv in (theirs, ours):
+                        with connect(srv) as c:
+                            c.sendall(data)
+                            got.append(int(recv_all(c).split(b" ", 2)[1]))
+                    self.assertEqual(got, [200, 400])
 
     def test_acl_same(self):
         for text in ("D:*\n", "A:127.0.0.1\nD:*\n", "D:127.0.0.1\n", "A:10.\nD:*\n",
