@@ -13,7 +13,9 @@ LLHTTP_DIR ?= /usr/share
 LLHTTP_SRC ?= $(LLHTTP_DIR)/llhttp
 LLHTTP_INC ?= $(LLHTTP_DIR)/include/llhttp
 
-OPT      ?= -O2 -g
+# -flto: modules stay small and one role each; calls between them are
+# inlined at link time as within one file.
+OPT      ?= -O2 -g -flto=auto
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Werror
 HARDEN   ?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
@@ -36,7 +38,7 @@ PYTHON   ?= python3
 
 .PHONY: all run test check unit integration browser docker-test asan clean deps \
         deps-build deps-lint deps-fuzz help fuzz fuzz-smoke screenshot bench bench-instr \
-        robustness valgrind lint install uninstall install-test fresh-check
+        robustness valgrind lint layers install uninstall install-test fresh-check
 
 all: $(BIN)
 
@@ -121,9 +123,14 @@ robustness: $(BIN)
 valgrind: $(BIN)
 	HTTPD=$(abspath $(BIN)) tests/robustness/valgrind.sh
 
-# cppcheck and clang-tidy on our code, mandoc on the man pages.
-lint: deps-lint
+# cppcheck and clang-tidy on our code, mandoc on the man pages, and the
+# layering check.
+lint: deps-lint layers
 	tests/lint.sh
+
+# Every src/ module includes only modules below it (docs/architecture.md, "Layers:").
+layers:
+	tests/layers.sh
 
 # The unit and integration suites again, under ASan + UBSan.
 asan:
@@ -225,6 +232,6 @@ help:
 	@echo "make run        install what is missing, build, serve www/ on :$(PORT)"
 	@echo "make test       install what is missing, run every test"
 	@echo "make unit | integration | browser | docker-test | asan | robustness"
-	@echo "make valgrind | fuzz | fuzz-smoke | lint | bench | bench-instr | screenshot"
+	@echo "make valgrind | fuzz | fuzz-smoke | lint | layers | bench | bench-instr | screenshot"
 	@echo "make install | uninstall   PREFIX=$(PREFIX) DESTDIR=  (binary, man pages)"
 	@echo "make install-test | fresh-check (both README commands on a fresh Debian 12)"

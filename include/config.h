@@ -1,4 +1,5 @@
-/* httpd.conf: parsing, ACLs, Basic auth, index and error pages. */
+/* httpd.conf: parsing, loading, the rules in force (ACLs, Basic auth,
+ * index and error pages, interpreters). */
 #ifndef CONFIG_H
 #define CONFIG_H
 
@@ -7,22 +8,29 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include "auth.h"
+#include "confline.h"
 #include "http.h"
 
 /* Load FILE (or the busybox defaults /etc/httpd.conf then HOME/httpd.conf
  * when file is NULL); every bad line is reported as FILE:LINE: message.
  * 0 when the new configuration is in force, -1 when the old one stays. */
 int config_load(const char *file, const char *home);
+/* Put a new HOME in force (the caller composes what depends on it); -1
+ * with errno keeps the old configuration. */
+extern int (*config_home_hook)(const char *home);
 /* SIGHUP: load the same file again. */
 void config_reload(void);
 
 /* -r REALM for Basic authentication. */
 void config_set_realm(const char *realm);
-/* A:/D: rules and Basic auth for this request: S_OK to serve it, else the
+/* A:/D: rules and Basic auth for this request (its path resolved once:
+ * rel, or path_st when it could not be): S_OK to serve it, else the
  * status to answer (401 adds WWW-Authenticate to resp->hdrs); *user gets
  * the authenticated user for the log. */
-enum status config_check(const struct request *req, const struct sockaddr_in6 *peer,
-			 struct response *resp, const char **user);
+enum status config_check(const struct request *req, const char *rel, enum status path_st,
+			 const struct sockaddr_in6 *peer, struct response *resp,
+			 const char **user);
 /* The interpreter of a file by its extension (*.php:/usr/bin/php-cgi), or NULL. */
 const char *config_interpreter(const char *name);
 /* Is there any such line? */
@@ -31,72 +39,5 @@ bool config_has_interpreters(void);
 const char *config_index_name(void);
 /* An open fd of the custom page for this status (E404:…), or -1. */
 int config_error_page(int status);
-
-/* --- the pure parts, exported for the unit tests ------------------------ */
-
-#define CONFIG_LINE_MAX 1024   /* longer lines are an error */
-#define CONFIG_CRED_MAX 512    /* decoded "user:password" of a request */
-
-enum config_kind {
-	CK_NONE,        /* blank line or comment */
-	CK_ALLOW,       /* A:net */
-	CK_DENY,        /* D:net */
-	CK_AUTH,        /* /path:user:password */
-	CK_MIME,        /* .ext:type */
-	CK_INDEX,       /* I:file */
-	CK_HOME,        /* H:dir */
-	CK_ERROR_PAGE,  /* Ennn:file */
-	CK_INTERP,      /* *.ext:/path/interpreter (not supported yet) */
-	CK_PROXY,       /* P:/url:[http://]host[:port]/path (not supported yet) */
-};
-
-/* An address and mask, IPv4 as v4-mapped IPv6 (::ffff:a.b.c.d); the
- * address is stored already masked. An all-zero mask matches everyone. */
-struct config_net {
-	uint8_t addr[16];
-	uint8_t mask[16];
-};
-
-struct config_acl {
-	struct config_net net;
-	bool allow;
-};
-
-struct config_rule {
-	enum config_kind kind;
-	struct config_net net;  /* CK_ALLOW, CK_DENY */
-	bool any;               /* A:* or D:* */
-	int status;             /* CK_ERROR_PAGE */
-	/* Pieces of the (rewritten) line: path/user/password, ext/type,
-	 * file, dir, url/target. */
-	const char *a, *b, *c;
-};
-
-/* Parse one line in place (whitespace and # comments dropped, as busybox).
- * 0 with *r filled (CK_NONE for nothing), -1 with a message in err. */
-int config_parse_line(char *line, struct config_rule *r, char *err, size_t errsz);
-/* "*"-less A:/D: operand: 1.2.3.4, 172.20., 10.0.0.0/25,
- * 10.0.0.0/255.255.255.128, 2001:db8::/32, ::1. 0 or -1. */
-int config_parse_net(const char *s, struct config_net *n);
-bool config_net_match(const struct config_net *n, const struct in6_addr *a);
-/* Busybox order: a matching D: denies, else a matching A: allows, else
- * D:* denies, else allowed. */
-bool config_acl_allows(const struct config_acl *acl, size_t n, bool deny_all,
-		       const struct in6_addr *peer);
-/* Make an absolute URL path canonical in place: no "//", ".", ".." or
- * trailing '/' ("/" stays "/"). */
-void config_norm_path(char *p);
-/* Does a URL path (canonical) fall under the rule's prefix? */
-bool config_path_under(const char *path, const char *prefix);
-/* Decode standard base64 (padding optional) into out; -1 when malformed
- * or longer than outsz - 1. The result is NUL-terminated. */
-long config_base64_decode(const char *in, size_t n, char *out, size_t outsz);
-/* "Basic <base64 of user:password>" → "user:password" in out, *pass
- * pointing after the first ':'. 0 or -1 (not Basic, malformed, no ':'). */
-int config_basic_credentials(const char *v, size_t n, char *out, size_t outsz,
-			     char **pass);
-/* Stored password (plain, or a crypt() hash "$id$…") against the given
- * one; constant time in the stored value. */
-bool config_password_ok(const char *given, const char *stored);
 
 #endif

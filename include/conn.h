@@ -8,17 +8,18 @@
 #include <sys/socket.h>
 
 #include "http.h"
-#include "server.h"
+#include "loop.h"
+#include "request.h"
+#include "route.h"
+#include "send.h"
 
 enum conn_state {
 	C_RECV,   /* reading a request head, then its body */
 	C_SEND,   /* writing the response head and body */
 	C_LINGER, /* response sent, write side shut: drain until EOF */
-	C_CGI,    /* waiting for a CGI script's header block */
+	C_WAIT,   /* waiting for a stream's head (a CGI script's header block) */
 	C_CLOSED, /* closed, freed after the current batch of events */
 };
-
-struct cgi;
 
 struct conn {
 	struct timer timer;
@@ -33,34 +34,18 @@ struct conn {
 	bool can_read, can_write;
 	bool rdhup;               /* the peer shut its side (EOF is pending) */
 	bool eof;                 /* a read saw the end (or an error) */
-	bool head_parsed;         /* llhttp paused after the head */
-	bool msg_done;            /* llhttp paused after the message */
 	bool closing;             /* close after the current answer */
 	size_t lingered;          /* bytes drained in C_LINGER */
-	uint64_t last_read;       /* server_reads at the last read with bytes */
-	llhttp_t parser;
-	struct request req;
+	uint64_t last_read;       /* loop_reads at the last read with bytes */
+	struct reader rd;         /* the request: bytes, parser, framing */
+	struct route route;       /* where it goes */
 	struct response resp;
-	struct buf in;            /* raw bytes: this request, then pipelined ones */
-	struct buf out;           /* response head */
-	struct buf body;          /* generated response body */
+	struct sender tx;         /* the response going out */
 	struct buf hdrs;          /* extra response header lines */
-	struct buf raw;           /* dump mode: the head as received, if rewritten */
-	struct buf segs;          /* response body pieces (struct seg) */
-	struct buf pipe_in;       /* request body bytes on their way to a script */
-	size_t cur_seg, seg_done; /* send progress through segs */
-	size_t pos;               /* bytes of in consumed by llhttp */
-	size_t scan;              /* head-end search resumes here */
-	size_t bare_lf;           /* LFs without CR before scan */
-	size_t out_sent, body_sent;
-	long long bytes_sent;     /* body bytes, for the access log */
 	struct sockaddr_in6 peer; /* IPv4 peers as v4-mapped addresses */
-	char peer_str[48];
+	char peer_str[UTIL_PEER_LEN];
 	const char *user;         /* authenticated user, for the log */
-	struct cgi *cgi;          /* the script answering this request */
-	bool streaming;           /* body produced while sending (CGI) */
-	bool stream_done;         /* ... and complete */
-	long long stream_left;    /* length the script announced, or -1 */
+	bool streaming;           /* head out, body pulled from resp.stream */
 };
 
 /* Take a connected socket (or an inetd pair of fds) into the loop. */
@@ -69,33 +54,23 @@ struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa);
 /* A connection not (yet) in the loop. */
 struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa);
 void conn_free(struct conn *c);
-/* Parse what is in c->in; true when an answer is ready (state C_SEND,
+/* Parse what is in c->rd.in; true when an answer is ready (state C_SEND,
  * head in c->out, body in c->segs). */
 bool conn_parse(struct conn *c);
 /* Drop the answered request and get ready for the next one. */
 void conn_next(struct conn *c);
 
-/* Advance the state machine (after readiness, or new CGI output). */
+/* Advance the state machine (after readiness, or a stream's wake). */
 void conn_run(struct conn *c);
 /* After a batch of events: read every connection that has some, then
  * answer them (so the requests of a batch share their file checks). */
 void conn_flush(void);
-/* CGI answers (cgi.c): the script's head is parsed (hdrs filled) */
-void conn_cgi_head(struct conn *c, enum status s, long long clen);
-/* Room for more output before the client must catch up. */
-size_t conn_cgi_room(const struct conn *c);
-void conn_cgi_body(struct conn *c, const char *p, size_t n);
-/* The script's output ended. */
-void conn_cgi_end(struct conn *c);
-/* No usable answer from the script: answer s (502, 504) instead. */
-void conn_cgi_fail(struct conn *c, enum status s);
-/* The script took request body bytes: reading the client may go on. */
-void conn_cgi_drained(struct conn *c);
-
 /* Server stopping: close the idle ones, the others after their answer. */
 void conn_stop_all(void);
 void conn_close_all(void);
 void conn_close(struct conn *c);
+/* Called when a connection is closed (a slot for another is free). */
+extern void (*conn_closed_hook)(void);
 /* Number of open connections. */
 int conn_count(void);
 

@@ -44,7 +44,7 @@ typedef int (*fc_open_fn)(int dir, const char *rel);
 void fcache_init(int dir, fc_open_fn open_fn);
 /* The regular file rel (relative to HOME) as the file system had it at
  * some time after `asked`: `now` and `asked` are readings of one clock
- * that the caller advances at each read of a request (server_reads), and
+ * that the caller advances at each read of a request (loop_reads), and
  * a check made at `now` serves every request read by then. A reference
  * the caller gives back with fcache_put. NULL with errno set: EISDIR for
  * a directory (directories are cached too), EACCES for another

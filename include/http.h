@@ -16,6 +16,7 @@ enum status {
 	S_NO_CONTENT = 204,
 	S_PARTIAL_CONTENT = 206,
 	S_MOVED_PERMANENTLY = 301,
+	S_FOUND = 302,
 	S_NOT_MODIFIED = 304,
 	S_BAD_REQUEST = 400,
 	S_UNAUTHORIZED = 401,
@@ -88,27 +89,57 @@ struct request {
 	int cur;                 /* index in hdr of the value being parsed, or -1 */
 	uint32_t head_end;       /* offset just past the blank line */
 	enum status error;       /* set by the glue when the request is refused */
-	bool cgi;                /* routed to a CGI script (cgi_match) */
 	bool keep_body;          /* the handler wants the body kept in memory */
 	bool keep_raw;           /* ... as received, chunk framing included */
 	bool to_pipe;            /* the body streams to a CGI script through pipe */
 	bool pipe_paused;        /* ... whose buffer is full: parsing waits */
 	struct buf *pipe;
 	uint64_t content_length; /* as announced (0 when chunked) */
-	bool bad_value;          /* header value with CR/LF/NUL (obs-fold, bare CR) */
 	uint32_t body_len;       /* body bytes seen (kept or not) */
 	uint32_t chunk_end;      /* where the CRLF after chunk data must be */
 	bool chunk_check;        /* ... and it is still to be checked */
 	uint32_t chunk_line;     /* where the next chunk-size line starts (0:
 				  * the first, at head_end) */
 	uint64_t discard_len;
-	uint64_t stamp;          /* server_reads when its last byte was read */
+	uint64_t stamp;          /* loop_reads when its last byte was read */
 };
 
 /* One piece of a response body: bytes of the body buffer or of the file. */
 struct seg {
 	bool file;
 	off_t off, len;
+};
+
+/* A response body produced over time: a CGI script's output now; a
+ * proxied answer or server-sent events later. The connection pulls from
+ * it through ops and never knows which kind it is; the source wakes the
+ * connection when it can go on. */
+struct stream;
+struct response;
+struct stream_ops {
+	/* The answer's head, once the source has it: 1 with resp filled
+	 * (status, ctype, hdrs) and *clen the body length (-1: unknown);
+	 * 0 not yet (a wake follows); -1 no usable answer: resp->status
+	 * says what to answer instead. */
+	int (*head)(struct stream *s, struct response *resp, long long *clen);
+	/* Up to n body bytes into p: how many, 0 at the end, -1 none now (a
+	 * wake follows). */
+	ssize_t (*read)(struct stream *s, char *p, size_t n);
+	/* Request body bytes for the source: it takes from b what it can now;
+	 * done: b holds the last of them. */
+	void (*feed)(struct stream *s, struct buf *b, bool done);
+	/* The connection is done with the source: end and free it. */
+	void (*stop)(struct stream *s);
+};
+
+struct stream {
+	const struct stream_ops *ops;
+	/* Set by the connection, called by the source when it can go on; a
+	 * fail status when it cannot (answered if the head is not out yet,
+	 * else the connection closes). */
+	void (*wake)(void *ctx, enum status fail);
+	void *ctx;
+	const char *why;         /* reason of a failure, logged at -vv */
 };
 
 struct response {
@@ -129,23 +160,8 @@ struct response {
 	bool chunked;            /* streamed: Transfer-Encoding: chunked */
 	bool unframed;           /* streamed to the close: no length at all */
 	bool head_only;          /* HEAD: headers as for GET, no body */
+	struct stream *stream;   /* the body comes from here (no segs) */
 };
-
-/* Parser glue: one settings table, request filled through callbacks. */
-void http_parser_init(llhttp_t *p, struct request *req);
-/* Reset the request for the next message of a keep-alive connection. */
-void http_request_reset(struct request *req);
-/* Checks llhttp leaves to us; S_OK when the head is acceptable, else the
- * status and *why. */
-enum status http_validate(const struct request *req, const char **why);
-/* Host's value is uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2). */
-bool http_host_valid(const char *h, size_t n);
-/* Can p[0..n), the first bytes after any empty lines, still begin a
- * request line? False as soon as the method part holds a byte that is not
- * a token character (a TLS record, binary) or the line starts with SP. */
-bool http_line_start_ok(const char *p, size_t n);
-/* Map an llhttp error on the head in line[0..n) to the status to answer. */
-enum status http_parse_error_status(llhttp_errno_t err, const char *line, size_t n);
 
 static inline const char *span_ptr(const struct request *r, struct span s)
 {
@@ -154,6 +170,12 @@ static inline const char *span_ptr(const struct request *r, struct span s)
 bool http_has_header(const struct request *req, enum hdr h);
 bool http_header_is(const struct request *req, enum hdr h, const char *val);
 
+/* The end of a head in p[0..n): the offset just past its blank line (CRLF
+ * or bare LF line ends), 0 when it is not complete. */
+size_t http_head_end(const char *p, size_t n);
+
+/* Describe the body (file range or buffer) as segments, total clen. */
+void http_plan_body(struct response *resp);
 /* Append a body piece (multipart/byteranges); -1 when out of room. */
 int http_add_seg(struct response *resp, bool file, off_t off, off_t len);
 

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 struct buf {
 	char *data;
@@ -37,10 +39,17 @@ void util_http_date(time_t t, char out[HTTP_DATE_LEN]);
 /* Parse the three date formats of RFC 9110 §5.6.7; -1 when not a date. */
 time_t util_parse_http_date(const char *s, size_t n);
 
+/* Decimal digits at s (at least one) up to max: 0 with *v and *end just
+ * past them, -1 when none or over max. */
+int util_parse_uint(const char *s, const char **end, unsigned max, unsigned *v);
 /* Case-insensitive comparison of a counted string with a C string. */
 int util_ieq(const char *s, size_t n, const char *lit);
 /* Length of the valid UTF-8 sequence at p (1 for ASCII), 0 if invalid. */
 size_t util_utf8_len(const unsigned char *p, size_t n);
+/* A peer's address into *peer (zeroed by the caller) as IPv6, IPv4 as
+ * v4-mapped, and as text ("-" when it has none: a pipe). */
+#define UTIL_PEER_LEN 48
+void util_peer(const struct sockaddr *sa, struct sockaddr_in6 *peer, char str[UTIL_PEER_LEN]);
 /* Monotonic clock in milliseconds. */
 int64_t util_now_ms(void);
 

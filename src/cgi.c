@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,68 +14,51 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
 #include "config.h"
-#include "conn.h"
+#include "loop.h"
 #include "log.h"
-#include "static.h"
+#include "path.h"
 
-#define ENV_MAX 128        /* variables passed to a script */
-#define ENV_BYTES (64 * 1024)
 
-int cgi_timeout_ms = 60000;
 int cgi_max = 32;
 
 struct cgi {
+	struct stream stream;      /* what the connection sees */
 	struct timer timer;
 	struct watcher win, wout;  /* stdin and stdout pipes */
 	struct cgi *next;
-	struct conn *c;
 	pid_t pid;
 	int in_fd, out_fd;
-	size_t in_sent;            /* bytes of c->pipe_in written */
 	struct buf head;           /* the script's header block, then leftovers */
-	bool can_read, can_write;
+	size_t body_off;           /* leftovers (body bytes) start here */
+	bool can_read;
 	bool head_done, eof;
 };
 
-static char home_path[PATH_MAX];
 static struct cgi *running;
 static int nrunning;
-
-static int home_fd = -1;
-
-int cgi_init(const char *home)
-{
-	if (!realpath(home, home_path))
-		return -1;
-	if (home_fd >= 0)
-		close(home_fd);
-	home_fd = open(home_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	server_child_hook = cgi_reap;
-	return home_fd < 0 ? -1 : 0;
-}
-
-int cgi_count(void)
-{
-	return nrunning;
-}
 
 /* What runs: the file (relative to HOME), its interpreter if any, and the
  * CGI names for it. */
 struct target {
-	char rel[PATH_MAX];
-	char info[PATH_MAX];     /* PATH_INFO */
+	char rel[PATH_REL_MAX];
+	char info[PATH_REL_MAX];     /* PATH_INFO */
 	const char *interp;      /* NULL: the file is the program */
 };
+
+/* Under cgi-bin/ (the first byte tells most paths apart, no call). */
+static inline bool in_cgi_bin(const char *rel)
+{
+	return rel[0] == 'c' && strncmp(rel, "cgi-bin/", 8) == 0;
+}
 
 bool cgi_claims(const char *rel)
 {
 	size_t n = strlen(rel);
-	char base[PATH_MAX];
+	char base[PATH_REL_MAX];
 
-	if (strncmp(rel, "cgi-bin/", 8) == 0 || config_interpreter(rel) != NULL)
+	if (in_cgi_bin(rel) || config_interpreter(rel) != NULL)
 		return true;
 	/* A pre-compressed variant is the script's source too. */
 	if (n > 3 && n < sizeof(base) &&
@@ -98,39 +80,34 @@ static void index_target(struct target *t)
 	struct stat st;
 
 	if (rl + 1 + il >= sizeof(t->rel) ||
-	    fstatat(home_fd, t->rel, &st, 0) < 0 || !S_ISDIR(st.st_mode))
+	    fstatat(path_home_fd(), t->rel, &st, 0) < 0 || !S_ISDIR(st.st_mode))
 		return;
 	if (strcmp(t->rel, ".") == 0)
 		at = 0;
 	else
 		t->rel[at++] = '/';
 	memcpy(t->rel + at, index, il + 1);
-	if (!cgi_claims(t->rel) || fstatat(home_fd, t->rel, &st, 0) < 0 ||
+	if (!cgi_claims(t->rel) || fstatat(path_home_fd(), t->rel, &st, 0) < 0 ||
 	    !S_ISREG(st.st_mode))
 		t->rel[rl] = '\0';
 }
 
 /* /cgi-bin/NAME[/PATH_INFO], or any file with an interpreter extension. */
-static bool target_of(const struct request *req, struct target *t)
+static bool target_of(const char *rel, bool slash_dir, struct target *t)
 {
-	const char *path = span_ptr(req, req->path);
+	size_t n = strlen(rel);
 	char *slash;
 
-	/* Most requests are for files: without interpreter lines, only a path
-	 * naming cgi-bin, as such or percent-encoded, can lead to a script. */
-	if (!config_has_interpreters() && !memchr(path, '%', req->path.len) &&
-	    !memmem(path, req->path.len, "cgi-bin", 7))
+	if (n >= sizeof(t->rel))
 		return false;
-	if (home_fd < 0 ||
-	    static_resolve(path, req->path.len, t->rel, sizeof(t->rel)) != S_OK)
-		return false;
+	memcpy(t->rel, rel, n + 1);
 	t->info[0] = '\0';
 	t->interp = NULL;
-	if (path[req->path.len - 1] == '/' && config_interpreter(config_index_name()))
+	if (slash_dir && config_interpreter(config_index_name()))
 		index_target(t);
 	/* The resolved path decides (as busybox does): "//cgi-bin/x" or
 	 * "/a/../cgi-bin/x" run x too, never send it as a file. */
-	if (strncmp(t->rel, "cgi-bin/", 8) == 0) {
+	if (in_cgi_bin(t->rel)) {
 		slash = strchr(t->rel + 8, '/');
 		if (slash) {
 			snprintf(t->info, sizeof(t->info), "%s", slash);
@@ -142,152 +119,21 @@ static bool target_of(const struct request *req, struct target *t)
 	return t->interp != NULL;
 }
 
-bool cgi_match(const struct request *req)
+/* Was the directory named with its slash? */
+static bool slash_dir(const struct request *req)
+{
+	return req->path.len && span_ptr(req, req->path)[req->path.len - 1] == '/';
+}
+
+bool cgi_match(const struct request *req, const char *rel)
 {
 	struct target t;
 
-	return target_of(req, &t);
-}
-
-/* --- the script's environment ------------------------------------------ */
-
-struct env {
-	char *vars[ENV_MAX + 1];
-	size_t n;
-	struct buf b;
-};
-
-static void env_add(struct env *e, const char *name, const char *val, size_t vlen)
-{
-	size_t off = e->b.len;
-
-	if (e->n == ENV_MAX)
-		return;
-	if (buf_printf(&e->b, ENV_BYTES, "%s=", name) < 0 ||
-	    buf_append(&e->b, val, vlen, ENV_BYTES) < 0 ||
-	    buf_append(&e->b, "", 1, ENV_BYTES) < 0) {
-		e->b.len = off;
-		return;
-	}
-	e->vars[e->n++] = (char *)(uintptr_t)off; /* offsets until the end */
-}
-
-static void env_str(struct env *e, const char *name, const char *val)
-{
-	env_add(e, name, val, strlen(val));
-}
-
-static void env_span(struct env *e, const char *name, const struct request *r,
-		     struct span s)
-{
-	env_add(e, name, span_ptr(r, s), s.len);
-}
-
-/* Every request header as HTTP_NAME, except Proxy (httpoxy) and the two
- * that have their own variables. */
-static void env_headers(struct env *e, const struct request *r)
-{
-	const char *p = r->base, *end = r->base + r->head_end;
-	const char *line = memchr(p, '\n', (size_t)(end - p));
-
-	while (line && ++line < end) {
-		const char *nl = memchr(line, '\n', (size_t)(end - line));
-		const char *colon = memchr(line, ':', nl ? (size_t)(nl - line) : 0);
-		char name[64] = "HTTP_";
-		size_t i, k = 5;
-		const char *v, *ve;
-
-		if (!nl || !colon || colon - line >= (long)sizeof(name) - 6)
-			goto next;
-		for (i = 0; line + i < colon; i++)
-			name[k++] = (char)(line[i] == '-' ? '_' : toupper((unsigned char)line[i]));
-		name[k] = '\0';
-		if (!strcmp(name, "HTTP_PROXY") || !strcmp(name, "HTTP_CONTENT_TYPE") ||
-		    !strcmp(name, "HTTP_CONTENT_LENGTH"))
-			goto next;
-		for (v = colon + 1; v < nl && (*v == ' ' || *v == '\t'); v++)
-			;
-		for (ve = nl; ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'); ve--)
-			;
-		env_add(e, name, v, (size_t)(ve - v));
-next:
-		line = nl;
-	}
-}
-
-/* SERVER_NAME from Host (port removed), else "localhost"; SERVER_PORT. */
-static void server_addr(const struct conn *c, char *name, size_t nsz, char *port)
-{
-	const struct request *r = &c->req;
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sl = sizeof(ss);
-	size_t n = 0;
-
-	name[0] = '\0';
-	memcpy(port, "0", 2);
-	if (getsockname(c->fd, (struct sockaddr *)&ss, &sl) == 0) {
-		if (ss.ss_family == AF_INET6)
-			snprintf(port, 8, "%u", ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
-		else if (ss.ss_family == AF_INET)
-			snprintf(port, 8, "%u", ntohs(((struct sockaddr_in *)&ss)->sin_port));
-	}
-	if (r->base && http_has_header(r, H_HOST)) {
-		const char *h = span_ptr(r, r->hdr[H_HOST]);
-		const char *end = h + r->hdr[H_HOST].len;
-		const char *colon = h[0] == '[' ? memchr(h, ']', r->hdr[H_HOST].len) : h;
-
-		colon = colon ? memchr(colon, ':', (size_t)(end - colon)) : NULL;
-		n = (size_t)((colon ? colon : end) - h);
-		if (n >= nsz)
-			n = 0;
-		if (n)
-			memcpy(name, h, n);
-		name[n] = '\0';
-	}
-	if (!n) /* HTTP/1.0 without Host */
-		snprintf(name, nsz, "localhost");
-}
-
-static void env_build(struct env *e, const struct conn *c, const char *script,
-		      const char *name, size_t name_len, const char *info)
-{
-	const struct request *r = &c->req;
-	const char *path = getenv("PATH");
-	char num[32], sname[256], sport[8];
-	size_t i;
-
-	server_addr(c, sname, sizeof(sname), sport);
-	env_str(e, "GATEWAY_INTERFACE", "CGI/1.1");
-	env_str(e, "SERVER_SOFTWARE", "httpd");
-	env_str(e, "SERVER_PROTOCOL", r->minor ? "HTTP/1.1" : "HTTP/1.0");
-	env_span(e, "REQUEST_METHOD", r, r->method_s);
-	env_span(e, "REQUEST_URI", r, r->url);
-	env_add(e, "SCRIPT_NAME", name, name_len);
-	env_str(e, "SCRIPT_FILENAME", script);
-	env_str(e, "PATH_INFO", info);
-	env_span(e, "QUERY_STRING", r, r->query);
-	env_str(e, "REMOTE_ADDR", c->peer_str);
-	snprintf(num, sizeof(num), "%u", ntohs(c->peer.sin6_port));
-	env_str(e, "REMOTE_PORT", num);
-	env_str(e, "SERVER_NAME", sname);
-	env_str(e, "SERVER_PORT", sport);
-	env_str(e, "PATH", path ? path : "/usr/local/bin:/usr/bin:/bin");
-	if (c->user) {
-		env_str(e, "REMOTE_USER", c->user);
-		env_str(e, "AUTH_TYPE", "Basic");
-	}
-	if (http_has_header(r, H_CONTENT_TYPE))
-		env_span(e, "CONTENT_TYPE", r, r->hdr[H_CONTENT_TYPE]);
-	if (r->has_body) {
-		snprintf(num, sizeof(num), "%llu", r->to_pipe
-			 ? (unsigned long long)r->content_length
-			 : (unsigned long long)r->body.len);
-		env_str(e, "CONTENT_LENGTH", num);
-	}
-	env_headers(e, r);
-	for (i = 0; i < e->n; i++)
-		e->vars[i] = e->b.data + (uintptr_t)e->vars[i];
-	e->vars[e->n] = NULL;
+	/* Most requests are for files: without interpreter lines, only a path
+	 * under cgi-bin/ can name a script. */
+	if (!config_has_interpreters() && !in_cgi_bin(rel))
+		return false;
+	return target_of(rel, slash_dir(req), &t);
 }
 
 /* --- output: the script's header block --------------------------------- */
@@ -348,10 +194,10 @@ int cgi_header_line(const char *line, size_t n, struct response *resp,
 		if (vn >= 2 && v[0] == '/' && (v[1] == '/' || v[1] == '\\'))
 			return -1;
 		if (*status == 0)
-			*status = 302; /* local redirects too: the client follows them */
+			*status = S_FOUND; /* local redirects too: the client follows them */
 	}
-	if (buf_append(resp->hdrs, line, n, 16 * 1024) < 0 ||
-	    buf_append(resp->hdrs, "\r\n", 2, 16 * 1024) < 0)
+	if (buf_append(resp->hdrs, line, n, CGI_HEAD_MAX) < 0 ||
+	    buf_append(resp->hdrs, "\r\n", 2, CGI_HEAD_MAX) < 0)
 		return -1;
 	return 0;
 }
@@ -373,20 +219,17 @@ static void unlink_cgi(struct cgi *g)
 static void close_pipe(int *fd)
 {
 	if (*fd >= 0) {
-		server_unwatch(*fd);
+		loop_unwatch(*fd);
 		close(*fd);
 		*fd = -1;
 	}
 }
 
-void cgi_stop(struct conn *c)
+static void stop(struct stream *s)
 {
-	struct cgi *g = c->cgi;
+	struct cgi *g = container_of(s, struct cgi, stream);
 
-	if (!g)
-		return;
-	c->cgi = NULL;
-	server_timer_clear(&g->timer);
+	loop_timer_clear(&g->timer);
 	close_pipe(&g->in_fd);
 	close_pipe(&g->out_fd);
 	/* The whole process group: a script's children go with it. The
@@ -395,9 +238,9 @@ void cgi_stop(struct conn *c)
 		kill(-g->pid, SIGKILL);
 	unlink_cgi(g);
 	buf_free(&g->head);
-	server_watcher_dead(&g->win);
-	server_watcher_dead(&g->wout);
-	server_defer_free(g);
+	loop_watcher_dead(&g->win);
+	loop_watcher_dead(&g->wout);
+	loop_defer_free(g);
 }
 
 void cgi_reap(void)
@@ -434,7 +277,7 @@ static void child(int in, int out, const char *dir, char *const argv[], char *co
 static pid_t spawn(const char *script, const char *interp, char *const envp[],
 		   int *in_fd, int *out_fd)
 {
-	char dir[PATH_MAX], *slash;
+	char dir[PATH_REL_MAX], *slash;
 	char *argv[] = { (char *)(interp ? interp : script), (char *)script, NULL };
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	size_t len = strlen(script);
@@ -474,15 +317,14 @@ err:
 
 /* --- the running script ---------------------------------------------------- */
 
-void cgi_feed(struct conn *c)
+/* Write what the script's stdin takes now; the rest stays in b. */
+static void feed(struct stream *s, struct buf *b, bool done)
 {
-	struct cgi *g = c->cgi;
-	struct buf *b = &c->pipe_in;
+	struct cgi *g = container_of(s, struct cgi, stream);
+	size_t sent = 0;
 
-	if (!g)
-		return;
-	while (g->in_fd >= 0 && g->in_sent < b->len) {
-		ssize_t n = write(g->in_fd, b->data + g->in_sent, b->len - g->in_sent);
+	while (g->in_fd >= 0 && sent < b->len) {
+		ssize_t n = write(g->in_fd, b->data + sent, b->len - sent);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -492,55 +334,31 @@ void cgi_feed(struct conn *c)
 			close_pipe(&g->in_fd); /* EPIPE: the script does not read it */
 			break;
 		}
-		g->in_sent += (size_t)n;
+		sent += (size_t)n;
 	}
-	if (g->in_fd < 0 || g->in_sent == b->len) {
+	if (g->in_fd < 0 || sent == b->len) {
 		b->len = 0; /* all taken, or nobody to take it: the rest is dropped */
-	} else if (g->in_sent) {
-		memmove(b->data, b->data + g->in_sent, b->len - g->in_sent);
-		b->len -= g->in_sent;
+	} else if (sent) {
+		memmove(b->data, b->data + sent, b->len - sent);
+		b->len -= sent;
 	}
-	g->in_sent = 0;
-	if (c->msg_done && b->len == 0)
+	if (done && b->len == 0)
 		close_pipe(&g->in_fd); /* the whole body: the script sees EOF */
 }
 
 static void on_stdin(struct watcher *w, uint32_t events)
 {
 	struct cgi *g = container_of(w, struct cgi, win);
-	struct conn *c = g->c;
 
 	(void)events;
-	cgi_feed(c);
-	conn_cgi_drained(c); /* may go on reading the client */
+	g->stream.wake(g->stream.ctx, 0); /* feeds more, may go on reading */
 }
 
-static size_t head_end(const char *p, size_t n, size_t *body)
+/* The header block is complete in g->head: fill resp from it. */
+static int parse_head(struct cgi *g, struct response *resp, size_t end, long long *clen)
 {
-	size_t i;
-
-	for (i = 1; i < n; i++) {
-		if (p[i] != '\n')
-			continue;
-		if (p[i - 1] == '\n') {
-			*body = i + 1;
-			return i;
-		}
-		if (p[i - 1] == '\r' && i >= 2 && p[i - 2] == '\n') {
-			*body = i + 1;
-			return i - 1;
-		}
-	}
-	return 0;
-}
-
-/* The header block is complete in g->head: answer with it. */
-static int parse_head(struct cgi *g, size_t end, size_t body)
-{
-	struct conn *c = g->c;
 	int status = 0;
 	bool ctype = false;
-	long long clen = -1;
 	size_t i = 0;
 
 	while (i < end) {
@@ -549,126 +367,123 @@ static int parse_head(struct cgi *g, size_t end, size_t body)
 
 		if (n && g->head.data[i + n - 1] == '\r')
 			n--;
-		if (n && cgi_header_line(g->head.data + i, n, &c->resp, &status,
-					 &ctype, &clen) < 0)
+		if (n && cgi_header_line(g->head.data + i, n, resp, &status,
+					 &ctype, clen) < 0)
 			return -1;
 		i = nl ? (size_t)(nl - g->head.data) + 1 : end;
 	}
-	if (!ctype && status != 304 && status != 204)
-		c->resp.ctype = "application/octet-stream";
+	if (!ctype && status != S_NOT_MODIFIED && status != S_NO_CONTENT)
+		resp->ctype = "application/octet-stream";
+	resp->status = status ? (enum status)status : S_OK;
 	g->head_done = true;
-	conn_cgi_head(c, status ? (enum status)status : S_OK, clen);
-	if (body < g->head.len)
-		conn_cgi_body(c, g->head.data + body, g->head.len - body);
 	return 0;
 }
 
-/* Read what the script printed; false when the script's state was freed
- * (its answer failed). */
-static bool pump_head(struct cgi *g)
+static int fail(struct cgi *g, struct response *resp, const char *log_why)
 {
+	log_debug("cgi %d: %s", (int)g->pid, log_why);
+	g->stream.why = "CGI script gave no valid header block";
+	resp->status = S_BAD_GATEWAY;
+	return -1;
+}
+
+/* Read the script's header block: 1 once it is whole and parsed. */
+static int head(struct stream *s, struct response *resp, long long *clen)
+{
+	struct cgi *g = container_of(s, struct cgi, stream);
+
+	*clen = -1;
 	while (!g->head_done) {
-		size_t end, body;
+		size_t end;
 		ssize_t n;
 
-		if (buf_reserve(&g->head, 4096, CGI_HEAD_MAX + 4096) < 0) {
-			log_debug("cgi %d: header block too large", (int)g->pid);
-			conn_cgi_fail(g->c, 502);
-			return false;
-		}
+		if (!g->can_read)
+			return 0;
+		if (buf_reserve(&g->head, 4096, CGI_HEAD_MAX + 4096) < 0)
+			return fail(g, resp, "header block too large");
 		n = read(g->out_fd, g->head.data + g->head.len, 4096);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
 			g->can_read = false;
-			return true;
+			return 0;
 		}
-		if (n <= 0) {
-			log_debug("cgi %d: no valid header before end of output", (int)g->pid);
-			conn_cgi_fail(g->c, 502);
-			return false;
-		}
+		if (n <= 0)
+			return fail(g, resp, "no valid header before end of output");
 		g->head.len += (size_t)n;
-		end = head_end(g->head.data, g->head.len, &body);
-		if (end && parse_head(g, end, body) < 0) {
-			log_debug("cgi %d: bad header line", (int)g->pid);
-			conn_cgi_fail(g->c, 502);
-			return false;
-		}
+		end = http_head_end(g->head.data, g->head.len);
+		if (end && parse_head(g, resp, end, clen) < 0)
+			return fail(g, resp, "bad header line");
+		g->body_off = end;
 	}
-	return true;
+	return 1;
 }
 
-static void pump(struct cgi *g)
+/* The body: what came with the header block, then the pipe. */
+static ssize_t body(struct stream *s, char *p, size_t n)
 {
-	char tmp[16 * 1024];
+	struct cgi *g = container_of(s, struct cgi, stream);
 
-	/* Output waits until the request is read whole: one direction at a
-	 * time on the client connection. */
-	if (!g->can_read || g->eof || g->c->state == C_RECV || !pump_head(g))
-		return;
-	while (g->can_read && !g->eof && conn_cgi_room(g->c) > 0) {
-		size_t room = conn_cgi_room(g->c);
-		ssize_t n = read(g->out_fd, tmp, room < sizeof(tmp) ? room : sizeof(tmp));
+	if (g->body_off < g->head.len) {
+		size_t k = g->head.len - g->body_off;
 
-		if (n < 0 && errno == EINTR)
+		k = k < n ? k : n;
+		memcpy(p, g->head.data + g->body_off, k);
+		g->body_off += k;
+		return (ssize_t)k;
+	}
+	while (!g->eof) {
+		ssize_t r;
+
+		if (!g->can_read)
+			return -1;
+		r = read(g->out_fd, p, n);
+		if (r < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN) {
+		if (r < 0 && errno == EAGAIN) {
 			g->can_read = false;
-			break;
+			return -1;
 		}
-		if (n <= 0) {
-			g->eof = true;
-			close_pipe(&g->out_fd);
-			conn_cgi_end(g->c);
-			break;
-		}
-		conn_cgi_body(g->c, tmp, (size_t)n);
+		if (r > 0)
+			return r;
+		g->eof = true;
+		close_pipe(&g->out_fd);
 	}
+	return 0;
 }
 
-void cgi_pump(struct conn *c)
-{
-	if (c->cgi)
-		pump(c->cgi);
-}
+static const struct stream_ops cgi_ops = { head, body, feed, stop };
 
 static void on_stdout(struct watcher *w, uint32_t events)
 {
 	struct cgi *g = container_of(w, struct cgi, wout);
-	struct conn *c = g->c;
 
 	(void)events;
 	g->can_read = true;
-	pump(g); /* may free g */
-	conn_run(c);
+	g->stream.wake(g->stream.ctx, 0);
 }
 
 static void on_timeout(struct timer *t)
 {
 	struct cgi *g = container_of(t, struct cgi, timer);
-	struct conn *c = g->c;
 
 	log_debug("cgi %d: time limit reached, killed", (int)g->pid);
-	if (g->head_done) {
-		conn_close(c); /* mid-answer: closing is all that is left */
-		return;
-	}
-	conn_cgi_fail(c, 504);
-	conn_run(c);
+	g->stream.why = "CGI script past its time limit";
+	g->stream.wake(g->stream.ctx, S_GATEWAY_TIMEOUT);
 }
 
-static enum status run(struct conn *c, struct target *t)
+static enum status run(const struct request *req, const struct cgi_client *cl,
+		       struct response *resp, struct target *t)
 {
-	char script[PATH_MAX * 2], name[PATH_MAX + 1];
-	struct env env = { .n = 0 };
+	char script[PATH_REL_MAX * 2], name[PATH_REL_MAX + 1];
+	struct cgienv env = { .n = 0 };
 	struct stat st;
 	struct cgi *g;
 	int fd;
 
 	if (nrunning >= cgi_max)
 		return S_SERVICE_UNAVAILABLE;
-	fd = static_open(t->rel, O_PATH);
+	fd = path_open(t->rel, O_PATH);
 	if (fd < 0)
 		return http_status_from_errno(errno);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
@@ -680,16 +495,16 @@ static enum status run(struct conn *c, struct target *t)
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return S_SERVICE_UNAVAILABLE;
-	snprintf(script, sizeof(script), "%s/%s", home_path, t->rel);
+	snprintf(script, sizeof(script), "%s/%s", path_home(), t->rel);
 	snprintf(name, sizeof(name), "/%s", t->rel);
-	env_build(&env, c, script, name, strlen(name), t->info);
+	cgienv_build(&env, req, cl, script, name, strlen(name), t->info);
 	g->pid = spawn(script, t->interp, env.vars, &g->in_fd, &g->out_fd);
 	buf_free(&env.b);
 	if (g->pid < 0) {
 		free(g);
 		return S_SERVICE_UNAVAILABLE;
 	}
-	g->c = c;
+	g->stream.ops = &cgi_ops;
 	g->timer.kind = -1;
 	g->timer.on_expire = on_timeout;
 	g->win.on_event = on_stdin;
@@ -697,40 +512,36 @@ static enum status run(struct conn *c, struct target *t)
 	g->next = running;
 	running = g;
 	nrunning++;
-	c->cgi = g;
-	server_watch(g->out_fd, &g->wout, EPOLLIN | EPOLLRDHUP | EPOLLET);
-	if (!c->req.to_pipe && c->req.body.len) /* gathered whole (chunked) */
-		buf_append(&c->pipe_in, span_ptr(&c->req, c->req.body), c->req.body.len,
-			   HTTP_PIPE_MAX + HTTP_IN_MAX);
-	if (c->req.has_body)
-		server_watch(g->in_fd, &g->win, EPOLLOUT | EPOLLET);
+	resp->stream = &g->stream;
+	loop_watch(g->out_fd, &g->wout, EPOLLIN | EPOLLRDHUP | EPOLLET);
+	if (req->has_body)
+		loop_watch(g->in_fd, &g->win, EPOLLOUT | EPOLLET);
 	else
 		close_pipe(&g->in_fd);
-	server_timer_set(&g->timer, T_CGI);
+	loop_timer_set(&g->timer, T_CGI);
 	return S_OK;
 }
 
-enum status cgi_start(struct conn *c)
+enum status cgi_start(const struct request *req, const char *rel,
+		      const struct cgi_client *cl, struct response *resp)
 {
 	struct target t;
 
-	if (!target_of(&c->req, &t))
+	if (!target_of(rel, slash_dir(req), &t))
 		return S_NOT_FOUND;
-	return run(c, &t);
+	return run(req, cl, resp, &t);
 }
 
-bool cgi_index(struct conn *c, enum status *s)
+bool cgi_index(const struct request *r, const char *rel, const struct cgi_client *cl,
+	       struct response *resp, enum status *s)
 {
 	struct target t = { .rel = "cgi-bin/index.cgi" };
-	const struct request *r = &c->req;
-	char dir[PATH_MAX];
 	struct stat st;
 
-	if (home_fd < 0 || !r->path.len || span_ptr(r, r->path)[r->path.len - 1] != '/' ||
-	    static_resolve(span_ptr(r, r->path), r->path.len, dir, sizeof(dir)) != S_OK ||
-	    fstatat(home_fd, dir, &st, 0) < 0 || !S_ISDIR(st.st_mode) ||
-	    fstatat(home_fd, t.rel, &st, 0) < 0 || !S_ISREG(st.st_mode))
+	if (path_home_fd() < 0 || !r->path.len || span_ptr(r, r->path)[r->path.len - 1] != '/' ||
+	    fstatat(path_home_fd(), rel, &st, 0) < 0 || !S_ISDIR(st.st_mode) ||
+	    fstatat(path_home_fd(), t.rel, &st, 0) < 0 || !S_ISREG(st.st_mode))
 		return false;
-	*s = run(c, &t);
+	*s = run(r, cl, resp, &t);
 	return true;
 }

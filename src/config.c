@@ -1,37 +1,26 @@
-/* httpd.conf: parsing, ACLs, Basic auth, index and error pages.
+/* httpd.conf: its lines parsed, loaded (and reloaded), its rules applied.
  *
  * The file is read whole into a new struct config; only when every line is
  * good does it replace the one in force, so a SIGHUP with a broken file
  * leaves the server as it was. Requests in flight never hold pointers into
  * a config except the user name for the log, which is interned for good. */
 #include "config.h"
-#include "cgi.h"
 
-#include <arpa/inet.h>
-#include <crypt.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "mime.h"
-#include "static.h"
+#include "path.h"
 
 #define DEFAULT_CONF "/etc/httpd.conf"
 #define DEFAULT_REALM "Web Server Authentication"
-#define HDR_MAX 4096
-
-struct auth {
-	char *path, *user, *pass;
-};
-
 struct page {
 	int status;
 	int line;
@@ -47,10 +36,10 @@ struct config {
 	char *home;              /* H: as given (relative to -h), or NULL */
 	int home_line;
 	char *root;              /* the home in force: H: or -h */
-	struct config_acl *acl;
+	struct acl_rule *acl;
 	size_t nacl;
 	bool deny_all;
-	struct auth *auth;       /* longest prefix first */
+	struct auth_rule *auth;       /* longest prefix first */
 	size_t nauth;
 	struct page *pages;
 	size_t npages;
@@ -64,518 +53,9 @@ static struct config empty;
 static struct config *cur = &empty;
 static const char *conf_arg;   /* -c FILE, or NULL for the defaults */
 static const char *home_arg = ".";
+int (*config_home_hook)(const char *home);
 static const char *realm = DEFAULT_REALM;
 static bool started;           /* errors go to the log after start-up */
-
-/* --- pure parts ---------------------------------------------------------- */
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
-/* Busybox drops every space and tab, and a '#' starts a comment anywhere. */
-static void strip_line(char *line)
-{
-	char *w = line, *r;
-
-	for (r = line; *r && *r != '#' && *r != '\n'; r++)
-		if (*r != ' ' && *r != '\t' && *r != '\r')
-			*w++ = *r;
-	*w = '\0';
-}
-
-static void prefix_mask(uint8_t mask[16], unsigned bits)
-{
-	unsigned i;
-
-	memset(mask, 0, 16);
-	for (i = 0; i < 16 && bits; i++) {
-		unsigned b = bits > 8 ? 8 : bits;
-
-		mask[i] = (uint8_t)(0xff00 >> b);
-		bits -= b;
-	}
-}
-
-static int parse_uint(const char *s, const char **end, unsigned max, unsigned *v)
-{
-	unsigned x = 0;
-	const char *p = s;
-
-	if (!isdigit((unsigned char)*p))
-		return -1;
-	while (isdigit((unsigned char)*p)) {
-		x = x * 10 + (unsigned)(*p++ - '0');
-		if (x > max)
-			return -1;
-	}
-	*end = p;
-	*v = x;
-	return 0;
-}
-
-/* Up to four dotted octets, a trailing '.' allowed ("172.20."); the
- * number of octets given is returned (busybox: 8 bits of mask each). */
-static int parse_dotted(const char *s, const char **end, uint8_t out[4])
-{
-	int n = 0;
-
-	memset(out, 0, 4);
-	while (n < 4) {
-		unsigned v;
-
-		if (parse_uint(s, &s, 255, &v) < 0)
-			return -1;
-		out[n++] = (uint8_t)v;
-		if (*s != '.')
-			break;
-		s++;
-		if (!isdigit((unsigned char)*s))
-			break; /* "172.20." */
-	}
-	*end = s;
-	return n;
-}
-
-static int parse_net4(const char *s, struct config_net *n)
-{
-	uint8_t a[4], m[4];
-	int k = parse_dotted(s, &s, a);
-	unsigned bits = (unsigned)k * 8;
-	bool dotted = false;
-
-	if (k < 0)
-		return -1;
-	if (*s == '/') {
-		const char *e;
-
-		if (parse_dotted(s + 1, &e, m) == 4 && *e == '\0')
-			dotted = true; /* used as given, contiguous or not */
-		else if (parse_uint(s + 1, &e, 32, &bits) < 0)
-			return -1;
-		s = e;
-	}
-	if (*s)
-		return -1;
-	memset(n, 0, sizeof(*n));
-	if (!dotted) {
-		prefix_mask(n->mask, bits);
-		memcpy(m, n->mask, 4);
-	}
-	memset(n->mask, 0xff, 12);
-	n->addr[10] = n->addr[11] = 0xff;
-	for (k = 0; k < 4; k++) {
-		n->mask[12 + k] = m[k];
-		n->addr[12 + k] = a[k] & m[k];
-	}
-	return 0;
-}
-
-static int parse_net6(const char *s, struct config_net *n)
-{
-	char tmp[INET6_ADDRSTRLEN + 8];
-	const char *slash = strchr(s, '/');
-	size_t len = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned bits = 128;
-	struct in6_addr a;
-	int i;
-
-	if (len && s[0] == '[' && s[len - 1] == ']') {
-		s++;
-		len -= 2;
-	}
-	if (len >= sizeof(tmp))
-		return -1;
-	memcpy(tmp, s, len);
-	tmp[len] = '\0';
-	if (inet_pton(AF_INET6, tmp, &a) != 1)
-		return -1;
-	if (slash) {
-		const char *e;
-
-		if (parse_uint(slash + 1, &e, 128, &bits) < 0 || *e)
-			return -1;
-	}
-	prefix_mask(n->mask, bits);
-	for (i = 0; i < 16; i++)
-		n->addr[i] = a.s6_addr[i] & n->mask[i];
-	return 0;
-}
-
-int config_parse_net(const char *s, struct config_net *n)
-{
-	if (!*s)
-		return -1;
-	return strchr(s, ':') ? parse_net6(s, n) : parse_net4(s, n);
-}
-
-bool config_net_match(const struct config_net *n, const struct in6_addr *a)
-{
-	int i;
-
-	for (i = 0; i < 16; i++)
-		if ((a->s6_addr[i] & n->mask[i]) != n->addr[i])
-			return false;
-	return true;
-}
-
-bool config_acl_allows(const struct config_acl *acl, size_t n, bool deny_all,
-		       const struct in6_addr *peer)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!acl[i].allow && config_net_match(&acl[i].net, peer))
-			return false;
-	for (i = 0; i < n; i++)
-		if (acl[i].allow && config_net_match(&acl[i].net, peer))
-			return true;
-	return !deny_all;
-}
-
-void config_norm_path(char *p)
-{
-	char *r = p, *w = p;
-
-	/* Each kept segment is written as "/seg"; the reader is always at
-	 * least one '/' ahead of the writer. */
-	for (;;) {
-		size_t sl;
-
-		while (*r == '/')
-			r++;
-		for (sl = 0; r[sl] && r[sl] != '/'; sl++)
-			;
-		if (sl == 0)
-			break;
-		if (sl == 2 && r[0] == '.' && r[1] == '.') {
-			while (w > p && *--w != '/')
-				;
-		} else if (!(sl == 1 && r[0] == '.')) {
-			*w++ = '/';
-			memmove(w, r, sl);
-			w += sl;
-		}
-		r += sl;
-	}
-	if (w == p)
-		*w++ = '/';
-	*w = '\0';
-}
-
-bool config_path_under(const char *path, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	if (n == 1 && prefix[0] == '/')
-		return true;
-	return strncmp(path, prefix, n) == 0 && (path[n] == '/' || path[n] == '\0');
-}
-
-static int b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-long config_base64_decode(const char *in, size_t n, char *out, size_t outsz)
-{
-	unsigned acc = 0, bits = 0;
-	size_t i, o = 0, pad = 0;
-
-	while (n && in[n - 1] == '=' && pad < 2) {
-		n--;
-		pad++;
-	}
-	if (n % 4 == 1 || (pad && (n + pad) % 4))
-		return -1;
-	for (i = 0; i < n; i++) {
-		int v = b64val((unsigned char)in[i]);
-
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o + 1 >= outsz)
-				return -1;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	if (outsz == 0)
-		return -1;
-	out[o] = '\0';
-	return (long)o;
-}
-
-int config_basic_credentials(const char *v, size_t n, char *out, size_t outsz,
-			     char **pass)
-{
-	size_t i = 0;
-	long len;
-	char *colon;
-
-	while (i < n && (v[i] == ' ' || v[i] == '\t'))
-		i++;
-	if (n - i < 6 || strncasecmp(v + i, "Basic", 5) != 0 ||
-	    (v[i + 5] != ' ' && v[i + 5] != '\t'))
-		return -1;
-	i += 5;
-	while (i < n && (v[i] == ' ' || v[i] == '\t'))
-		i++;
-	while (n > i && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-		n--;
-	if (i == n)
-		return -1;
-	len = config_base64_decode(v + i, n - i, out, outsz);
-	if (len < 0 || memchr(out, '\0', (size_t)len))
-		return -1;
-	colon = strchr(out, ':');
-	if (!colon)
-		return -1;
-	*colon = '\0';
-	*pass = colon + 1;
-	return 0;
-}
-
-/* Constant time in b (the stored secret); a's length may leak, it is the
- * client's own. */
-static bool ct_equal(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i;
-	unsigned char d = la != lb;
-
-	for (i = 0; i < lb; i++)
-		d |= (unsigned char)((i < la ? a[i] : 0) ^ b[i]);
-	return d == 0;
-}
-
-/* "$id$…" with id in [a-z0-9]: a crypt() hash ($1$, $5$, $6$, $y$, …). */
-static bool is_hash(const char *s)
-{
-	size_t i = 1;
-
-	if (s[0] != '$')
-		return false;
-	while (islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]))
-		i++;
-	return i > 1 && s[i] == '$';
-}
-
-static const char *hash(const char *pw, const char *setting)
-{
-	static struct crypt_data cd; /* 32 KiB: static, one thread */
-	const char *h;
-
-	memset(&cd, 0, sizeof(cd));
-	h = crypt_r(pw, setting, &cd);
-	return h && h[0] != '*' ? h : NULL;
-}
-
-bool config_password_ok(const char *given, const char *stored)
-{
-	const char *h;
-
-	if (!is_hash(stored))
-		return ct_equal(given, stored);
-	h = hash(given, stored);
-	return h && ct_equal(h, stored);
-}
-
-static bool has_ctl(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
-
-/* "/path:user:password" */
-static int parse_auth(char *line, char *colon, struct config_rule *r, char *err,
-		      size_t errsz)
-{
-	char *user = colon + 1, *pass = strchr(user, ':');
-
-	if (!pass) {
-		set_err(err, errsz, "expected /path:user:password");
-		return -1;
-	}
-	*colon = *pass++ = '\0';
-	if (!*user) {
-		set_err(err, errsz, "empty user name");
-		return -1;
-	}
-	if (!*pass) {
-		set_err(err, errsz, "empty password for user '%s'", user);
-		return -1;
-	}
-	if (strcmp(user, "*") == 0 || strcmp(pass, "*") == 0) {
-		set_err(err, errsz, "'*' (system accounts) is not supported");
-		return -1;
-	}
-	if (is_hash(pass) && !hash("", pass)) {
-		set_err(err, errsz, "password hash '%.20s' is not supported by crypt()",
-			pass);
-		return -1;
-	}
-	config_norm_path(line);
-	r->kind = CK_AUTH;
-	r->a = line;
-	r->b = user;
-	r->c = pass;
-	return 0;
-}
-
-/* ".ext:type" and "*.ext:/path/interpreter" */
-static int parse_ext(char *line, char *colon, struct config_rule *r, char *err,
-		     size_t errsz)
-{
-	char *ext = line[0] == '*' ? line + 1 : line;
-
-	*colon = '\0';
-	if (ext[1] == '\0' || strchr(ext, '/')) {
-		set_err(err, errsz, "bad extension '%s'", ext);
-		return -1;
-	}
-	r->a = ext;
-	r->b = colon + 1;
-	if (line[0] == '*') {
-		r->kind = CK_INTERP;
-		return 0;
-	}
-	if (!strchr(r->b, '/') || r->b[0] == '/') {
-		set_err(err, errsz, "bad MIME type '%s' (expected type/subtype)", r->b);
-		return -1;
-	}
-	r->kind = CK_MIME;
-	return 0;
-}
-
-static int parse_acl(char ch, const char *val, struct config_rule *r, char *err,
-		     size_t errsz)
-{
-	r->kind = ch == 'A' ? CK_ALLOW : CK_DENY;
-	if (strcmp(val, "*") == 0) {
-		r->any = true;
-		return 0;
-	}
-	if (config_parse_net(val, &r->net) < 0) {
-		set_err(err, errsz, "bad address '%s' (expected 1.2.3.4, 172.20., "
-			"10.0.0.0/25, 10.0.0.0/255.255.255.128, 2001:db8::/32 or *)",
-			val);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_error_page(const char *line, const char *val, struct config_rule *r,
-			    char *err, size_t errsz)
-{
-	const char *e;
-	unsigned st;
-
-	if (parse_uint(line + 1, &e, 999, &st) < 0 || *e != ':' || st < 400 ||
-	    st > 599) {
-		set_err(err, errsz, "expected Ennn:file with nnn an error status "
-			"(400-599)");
-		return -1;
-	}
-	r->kind = CK_ERROR_PAGE;
-	r->status = (int)st;
-	r->a = val;
-	return 0;
-}
-
-/* P:/url:[http://]host[:port]/path, checked as busybox does. */
-static int parse_proxy(char *val, struct config_rule *r, char *err, size_t errsz)
-{
-	char *host = strchr(val, ':');
-
-	if (!host || host == val)
-		goto bad;
-	*host++ = '\0';
-	if (strncmp(host, "http://", 7) == 0)
-		host += 7;
-	if (!*host || *host == '/' || !strchr(host, '/'))
-		goto bad;
-	r->kind = CK_PROXY;
-	r->a = val;
-	r->b = host;
-	return 0;
-bad:
-	set_err(err, errsz, "expected P:/url:[http://]host[:port]/path");
-	return -1;
-}
-
-int config_parse_line(char *line, struct config_rule *r, char *err, size_t errsz)
-{
-	char *colon, *val;
-	char ch;
-
-	memset(r, 0, sizeof(*r));
-	strip_line(line);
-	if (!*line)
-		return 0;
-	if (has_ctl(line)) {
-		set_err(err, errsz, "control character in line");
-		return -1;
-	}
-	colon = strchr(line, ':');
-	if (!colon || colon == line || !colon[1]) {
-		set_err(err, errsz, !colon || colon == line ? "expected TYPE:VALUE, got '%s'"
-				: "nothing after ':' in '%s'", line);
-		return -1;
-	}
-	val = colon + 1;
-	if (line[0] == '/')
-		return parse_auth(line, colon, r, err, errsz);
-	if (line[0] == '.' || (line[0] == '*' && line[1] == '.'))
-		return parse_ext(line, colon, r, err, errsz);
-	ch = (char)toupper((unsigned char)line[0]);
-	switch (isalpha((unsigned char)line[0]) ? ch : 0) {
-	case 'I':
-		if (val[0] == '/' || strstr(val, "..")) {
-			set_err(err, errsz, "index '%s' must be a name inside the directory",
-				val);
-			return -1;
-		}
-		r->kind = CK_INDEX;
-		r->a = val;
-		return 0;
-	case 'H':
-		r->kind = CK_HOME;
-		r->a = val;
-		return 0;
-	case 'A':
-	case 'D':
-		return parse_acl(ch, val, r, err, errsz);
-	case 'E':
-		return parse_error_page(line, val, r, err, errsz);
-	case 'P':
-		return parse_proxy(val, r, err, errsz);
-	}
-	*colon = '\0';
-	set_err(err, errsz, "unknown line type '%s:'", line);
-	return -1;
-}
 
 /* --- loading ------------------------------------------------------------- */
 
@@ -659,9 +139,9 @@ static char *dup_or(char **slot, const char *s)
 }
 
 /* Longest prefix first, so the first match is the most specific. */
-static int add_auth(struct config *c, const struct config_rule *r)
+static int add_auth(struct config *c, const struct confline *r)
 {
-	struct auth *a = grow(c->auth, &c->nauth, sizeof(*a));
+	struct auth_rule *a = grow(c->auth, &c->nauth, sizeof(*a));
 	size_t i, len = strlen(r->a);
 
 	if (!a)
@@ -675,7 +155,7 @@ static int add_auth(struct config *c, const struct config_rule *r)
 	return a[i].path && a[i].user && a[i].pass ? 0 : -1;
 }
 
-static int add_rule(struct loader *ld, int line, const struct config_rule *r)
+static int add_rule(struct loader *ld, int line, const struct confline *r)
 {
 	struct config *c = ld->c;
 	void *p;
@@ -799,11 +279,11 @@ static void check_paths(struct loader *ld)
 
 static void parse_file(struct loader *ld, FILE *f)
 {
-	char line[CONFIG_LINE_MAX + 2], err[256];
+	char line[CONFLINE_MAX + 2], err[256];
 	int n = 0;
 
 	while (fgets(line, sizeof(line), f)) {
-		struct config_rule r;
+		struct confline r;
 		size_t len = strlen(line);
 
 		n++;
@@ -812,10 +292,10 @@ static void parse_file(struct loader *ld, FILE *f)
 
 			while ((ch = getc(f)) != EOF && ch != '\n')
 				;
-			report(ld, n, false, "line longer than %d bytes", CONFIG_LINE_MAX);
+			report(ld, n, false, "line longer than %d bytes", CONFLINE_MAX);
 			continue;
 		}
-		if (config_parse_line(line, &r, err, sizeof(err)) < 0)
+		if (confline_parse(line, &r, err, sizeof(err)) < 0)
 			report(ld, n, false, "%s", err);
 		else if (add_rule(ld, n, &r) < 0)
 			report(ld, n, false, "out of memory");
@@ -863,7 +343,7 @@ static int commit(struct loader *ld)
 	struct config *c = ld->c;
 	size_t i;
 
-	if (static_init(c->root) < 0 || cgi_init(c->root) < 0) {
+	if (config_home_hook && config_home_hook(c->root) < 0) {
 		report(ld, c->home_line, false, "cannot open home directory '%s': %s", c->root,
 		       strerror(errno));
 		return -1;
@@ -927,100 +407,26 @@ void config_set_realm(const char *r)
 
 /* --- requests ------------------------------------------------------------ */
 
-/* User names logged outlive a reload: keep one copy of each, forever
- * (bounded by the distinct names ever configured, not by clients). */
-static const char *intern(const char *s)
+enum status config_check(const struct request *req, const char *rel, enum status path_st,
+			 const struct sockaddr_in6 *peer, struct response *resp,
+			 const char **user)
 {
-	static struct name {
-		struct name *next;
-		char s[];
-	} *names;
-	struct name *n;
-	size_t len = strlen(s);
-
-	for (n = names; n; n = n->next)
-		if (strcmp(n->s, s) == 0)
-			return n->s;
-	n = malloc(sizeof(*n) + len + 1);
-	if (!n)
-		return NULL;
-	memcpy(n->s, s, len + 1);
-	n->next = names;
-	names = n;
-	return n->s;
-}
-
-static void add_challenge(struct response *resp)
-{
-	const char *p;
-
-	buf_puts(resp->hdrs, "WWW-Authenticate: Basic realm=\"", HDR_MAX);
-	for (p = realm; *p; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			continue;
-		if (*p == '"' || *p == '\\')
-			buf_append(resp->hdrs, "\\", 1, HDR_MAX);
-		buf_append(resp->hdrs, p, 1, HDR_MAX);
-	}
-	buf_puts(resp->hdrs, "\"\r\n", HDR_MAX);
-}
-
-/* The first (longest) matching prefix decides; any user of that prefix. */
-static enum status check_auth(const struct request *req, const char *path,
-			      const char **user)
-{
-	char cred[CONFIG_CRED_MAX], *pass;
-	const char *prefix = NULL;
-	bool ok = false;
-	size_t i;
-
-	for (i = 0; i < cur->nauth && !prefix; i++)
-		if (config_path_under(path, cur->auth[i].path))
-			prefix = cur->auth[i].path;
-	if (!prefix)
-		return S_OK;
-	if (!http_has_header(req, H_AUTHORIZATION) ||
-	    config_basic_credentials(span_ptr(req, req->hdr[H_AUTHORIZATION]),
-				     req->hdr[H_AUTHORIZATION].len, cred,
-				     sizeof(cred), &pass) < 0)
-		return S_UNAUTHORIZED;
-	for (i = 0; i < cur->nauth && !ok; i++)
-		if (strcmp(cur->auth[i].path, prefix) == 0 &&
-		    strcmp(cur->auth[i].user, cred) == 0)
-			ok = config_password_ok(pass, cur->auth[i].pass);
-	explicit_bzero(cred, sizeof(cred));
-	if (!ok)
-		return S_UNAUTHORIZED;
-	*user = intern(cur->auth[i - 1].user);
-	return S_OK;
-}
-
-enum status config_check(const struct request *req, const struct sockaddr_in6 *peer,
-			 struct response *resp, const char **user)
-{
-	char rel[4096], path[4097];
+	char path[PATH_REL_MAX + 1];
 	const char *base;
-	enum status s;
 
-	if (!config_acl_allows(cur->acl, cur->nacl, cur->deny_all, &peer->sin6_addr)) {
+	if (!acl_allows(cur->acl, cur->nacl, cur->deny_all, &peer->sin6_addr)) {
 		resp->why = "address denied by A:/D: rules";
 		return S_FORBIDDEN;
 	}
 	if (!cur->nauth)
 		return S_OK;
-	s = static_resolve(span_ptr(req, req->path), req->path.len, rel, sizeof(rel));
-	if (s != S_OK)
-		return s;
+	if (path_st != S_OK)
+		return path_st;
 	snprintf(path, sizeof(path), "/%s", strcmp(rel, ".") ? rel : "");
 	base = strrchr(path, '/') + 1;
 	if (strcmp(base, "httpd.conf") == 0)
 		return S_FORBIDDEN; /* before auth, as busybox */
-	s = check_auth(req, path, user);
-	if (s == S_UNAUTHORIZED) {
-		resp->why = "Basic authentication missing or wrong";
-		add_challenge(resp);
-	}
-	return s;
+	return auth_check(req, path, cur->auth, cur->nauth, realm, resp, user);
 }
 
 const char *config_interpreter(const char *name)

@@ -16,7 +16,9 @@
 
 #include "cgi.h"
 #include "config.h"
+#include "dump.h"
 #include "log.h"
+#include "path.h"
 #include "server.h"
 #include "static.h"
 #include "util.h"
@@ -188,8 +190,8 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 		switch (c) {
 		case 'i': o->inetd = o->foreground = true; break;
 		case 'f': o->foreground = true; break;
-		case 'v': server_cfg.verbose = ++log_level; break;
-		case 'D': server_cfg.dump = true; break;
+		case 'v': ++log_level; break;
+		case 'D': dump_mode = true; break;
 		case 'c': o->conf = optarg; break;
 		case 'p': {
 			char host[64];
@@ -214,17 +216,17 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 			puts("httpd " HTTPD_VERSION);
 			*status = fflush(stdout) ? 1 : 0;
 			return 1;
-		case O_LIST: server_cfg.listing = true; break;
+		case O_LIST: static_listing = true; break;
 		case O_HEADER: case O_IDLE: case O_WRITE: case O_GRACE: {
 			int *dst = c == O_GRACE ? &server_cfg.grace_ms
-				 : &server_cfg.timeout_ms[c == O_HEADER ? T_HEADER
+				 : &loop_timeout_ms[c == O_HEADER ? T_HEADER
 						: c == O_IDLE ? T_IDLE : T_WRITE];
 			if (parse_secs(optarg, dst) < 0)
 				return *status = bad("timeout", optarg), 1;
 			break;
 		}
 		case O_CGI_TIMEOUT:
-			if (parse_secs(optarg, &server_cfg.timeout_ms[T_CGI]) < 0)
+			if (parse_secs(optarg, &loop_timeout_ms[T_CGI]) < 0)
 				return *status = bad("timeout", optarg), 1;
 			break;
 		case O_WORKERS:
@@ -372,6 +374,12 @@ static void raise_fd_limit(void)
 		server_cfg.max_conns = rl.rlim_cur > 64 ? (int)(rl.rlim_cur - 32) : 16;
 }
 
+/* HOME, and what hangs from it: the file cache. */
+static int use_home(const char *home)
+{
+	return path_init(home) < 0 || static_init() < 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { .port = "80", .home = "." };
@@ -379,7 +387,8 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o, &status))
 		return status;
-	if (static_init(o.home) < 0 || cgi_init(o.home) < 0) {
+	config_home_hook = use_home;
+	if (use_home(o.home) < 0) {
 		log_error("cannot open home directory '%s': %s", o.home, strerror(errno));
 		return 1;
 	}
@@ -403,6 +412,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	server_hup_hook = config_reload;
+	server_child_hook = cgi_reap;
 	if (o.inetd && serve_stdio() < 0) {
 		log_error("-i: cannot serve standard input: %s", strerror(errno));
 		return 1;

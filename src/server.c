@@ -1,4 +1,4 @@
-/* Listening sockets, the epoll loop, timers and signals. */
+/* Listening sockets, accepting, signals, start and stop, workers. */
 #include "server.h"
 
 #include <arpa/inet.h>
@@ -22,24 +22,13 @@
 #include "log.h"
 
 #define MAX_LISTEN 4
-#define MAX_EVENTS 256
 #define ACCEPT_BATCH 64
 #define ACCEPT_RETRY_MS 100 /* after EMFILE: no spinning on a full table */
 
 struct server_cfg server_cfg = {
-	.timeout_ms = {
-		[T_HEADER] = 10000, /* a whole request head (slowloris) */
-		[T_IDLE] = 30000,   /* keep-alive between requests */
-		[T_WRITE] = 30000,  /* no progress writing a response */
-		[T_LINGER] = 2000,  /* draining after an error answer */
-		[T_CGI] = 60000,    /* a CGI script's whole run */
-	},
 	.grace_ms = 5000,
 	.max_conns = 0,
 };
-int64_t server_now;
-uint64_t server_reads;
-bool server_stopping;
 
 struct listener {
 	struct watcher w;
@@ -48,126 +37,13 @@ struct listener {
 
 static struct listener listeners[MAX_LISTEN];
 static int nlisten;
-static int epfd = -1, sigfd = -1;
+static int sigfd = -1;
 static bool accepting;
 void (*server_hup_hook)(void);
 void (*server_child_hook)(void);
 static void on_signal(struct watcher *w, uint32_t events);
 static struct watcher sig_watcher = { on_signal };
 static int64_t accept_retry_at;
-static struct timer queues[T__COUNT]; /* circular lists, head sentinels */
-
-int server_watch(int fd, struct watcher *w, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
-void server_unwatch(int fd)
-{
-	epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
-}
-
-static void ignore_event(struct watcher *w, uint32_t events)
-{
-	(void)w;
-	(void)events;
-}
-
-void server_watcher_dead(struct watcher *w)
-{
-	w->on_event = ignore_event;
-}
-
-static void **dead;
-static size_t ndead, dead_cap;
-
-void server_defer_free(void *p)
-{
-	if (ndead == dead_cap) {
-		size_t cap = dead_cap ? dead_cap * 2 : 64;
-		void **d = realloc(dead, cap * sizeof(*d));
-
-		if (!d) {
-			/* Out of memory: leaking p is safer than freeing it early. */
-			return;
-		}
-		dead = d;
-		dead_cap = cap;
-	}
-	dead[ndead++] = p;
-}
-
-static void free_dead(void)
-{
-	while (ndead)
-		free(dead[--ndead]);
-}
-
-void server_timer_clear(struct timer *t)
-{
-	if (t->kind < 0)
-		return;
-	t->prev->next = t->next;
-	t->next->prev = t->prev;
-	t->kind = -1;
-}
-
-void server_timer_set(struct timer *t, enum timer_kind kind)
-{
-	struct timer *q = &queues[kind];
-
-	server_timer_clear(t);
-	t->kind = (int)kind;
-	t->deadline = server_now + server_cfg.timeout_ms[kind];
-	t->prev = q->prev;
-	t->next = q;
-	q->prev->next = t;
-	q->prev = t;
-}
-
-static int64_t next_deadline(void)
-{
-	int64_t d = INT64_MAX;
-	int k;
-
-	for (k = 0; k < T__COUNT; k++)
-		if (queues[k].next != &queues[k] && queues[k].next->deadline < d)
-			d = queues[k].next->deadline;
-	if (!accepting && accept_retry_at && accept_retry_at < d)
-		d = accept_retry_at;
-	return d;
-}
-
-static void expire_timers(void)
-{
-	int k;
-
-	for (k = 0; k < T__COUNT; k++) {
-		struct timer *q = &queues[k];
-
-		while (q->next != q && q->next->deadline <= server_now) {
-			struct timer *t = q->next;
-
-			server_timer_clear(t);
-			t->on_expire(t);
-		}
-	}
-}
-
-const char *server_date(void)
-{
-	static char date[HTTP_DATE_LEN];
-	static time_t last;
-	time_t now = time(NULL);
-
-	if (now != last) {
-		util_http_date(now, date);
-		last = now;
-	}
-	return date;
-}
 
 /* Split "[IP:]PORT", "[v6]:PORT" or "v6:PORT"; host NULL for any address. */
 static int valid_port(const char *s)
@@ -297,15 +173,16 @@ static void set_accepting(bool on)
 	accepting = on;
 	for (i = 0; i < nlisten; i++) {
 		if (on)
-			server_watch(listeners[i].fd, &listeners[i].w, listen_events());
+			loop_watch(listeners[i].fd, &listeners[i].w, listen_events());
 		else
-			server_unwatch(listeners[i].fd);
+			loop_unwatch(listeners[i].fd);
 	}
 }
 
-void server_conn_closed(void)
+/* A connection slot was freed: accepting may resume. */
+static void conn_slot_freed(void)
 {
-	if (!accepting && !server_stopping)
+	if (!accepting && !loop_stopping)
 		set_accepting(true);
 }
 
@@ -331,7 +208,7 @@ static void accept_batch(struct watcher *w, uint32_t events)
 			    errno == ENOMEM) {
 				log_debug("accept: %s; pausing", strerror(errno));
 				set_accepting(false);
-				accept_retry_at = server_now + ACCEPT_RETRY_MS;
+				accept_retry_at = loop_now + ACCEPT_RETRY_MS;
 			}
 			return; /* EAGAIN, or a connection already gone */
 		}
@@ -353,7 +230,7 @@ static int setup_signals(void)
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -1;
 	sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	return sigfd < 0 ? -1 : server_watch(sigfd, &sig_watcher, EPOLLIN);
+	return sigfd < 0 ? -1 : loop_watch(sigfd, &sig_watcher, EPOLLIN);
 }
 
 static int64_t stop_deadline;
@@ -376,13 +253,13 @@ static void on_signal(struct watcher *w, uint32_t events)
 				server_child_hook();
 			continue;
 		}
-		if (server_stopping)
+		if (loop_stopping)
 			continue;
 		log_debug("signal %u: stopping", si.ssi_signo);
-		server_stopping = true;
-		stop_deadline = server_now + server_cfg.grace_ms;
+		loop_stopping = true;
+		stop_deadline = loop_now + server_cfg.grace_ms;
 		for (i = 0; i < nlisten; i++) {
-			server_unwatch(listeners[i].fd);
+			loop_unwatch(listeners[i].fd);
 			close(listeners[i].fd);
 		}
 		nlisten = 0;
@@ -392,19 +269,14 @@ static void on_signal(struct watcher *w, uint32_t events)
 
 int server_init(void)
 {
-	int k, i;
+	int i;
 
-	for (k = 0; k < T__COUNT; k++) {
-		queues[k].next = queues[k].prev = &queues[k];
-		queues[k].kind = -1;
-	}
-	server_now = util_now_ms();
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (epfd < 0 || setup_signals() < 0)
+	if (loop_init() < 0 || setup_signals() < 0)
 		return -1;
+	conn_closed_hook = conn_slot_freed;
 	for (i = 0; i < nlisten; i++) {
 		listeners[i].w.on_event = accept_batch;
-		if (server_watch(listeners[i].fd, &listeners[i].w, listen_events()) < 0)
+		if (loop_watch(listeners[i].fd, &listeners[i].w, listen_events()) < 0)
 			return -1;
 	}
 	accepting = true;
@@ -427,46 +299,34 @@ int server_adopt(int rfd, int wfd)
 
 int server_run(void)
 {
-	struct epoll_event ev[MAX_EVENTS];
-
 	for (;;) {
-		int64_t d = next_deadline();
-		int n, i, wait = -1;
+		int64_t d = loop_next_deadline();
 
-		if (conn_count() == 0 && (server_stopping || nlisten == 0))
+		if (conn_count() == 0 && (loop_stopping || nlisten == 0))
 			break;
-		if (server_stopping) {
-			if (stop_deadline < d)
-				d = stop_deadline;
-		}
-		if (d != INT64_MAX)
-			wait = d <= server_now ? 0 : (int)(d - server_now);
-		n = epoll_wait(epfd, ev, MAX_EVENTS, wait);
-		if (n < 0 && errno != EINTR) {
+		if (!accepting && accept_retry_at && accept_retry_at < d)
+			d = accept_retry_at;
+		if (loop_stopping && stop_deadline < d)
+			d = stop_deadline;
+		if (loop_wait(d) < 0) {
 			log_error("epoll_wait: %s", strerror(errno));
 			return 1;
 		}
-		server_now = util_now_ms();
-		for (i = 0; i < n; i++) {
-			struct watcher *w = ev[i].data.ptr;
-
-			w->on_event(w, ev[i].events);
-		}
 		conn_flush();
-		free_dead(); /* nothing of this batch can name them any more */
-		if (!accepting && accept_retry_at && server_now >= accept_retry_at &&
-		    !server_stopping) {
+		loop_free_dead(); /* nothing of this batch can name them any more */
+		if (!accepting && accept_retry_at && loop_now >= accept_retry_at &&
+		    !loop_stopping) {
 			accept_retry_at = 0;
 			set_accepting(true);
 		}
-		expire_timers();
-		free_dead();
-		if (server_stopping && server_now >= stop_deadline) {
+		loop_expire_timers();
+		loop_free_dead();
+		if (loop_stopping && loop_now >= stop_deadline) {
 			conn_close_all();
 			break;
 		}
 	}
-	free_dead();
+	loop_free_dead();
 	return 0;
 }
 

@@ -1,38 +1,32 @@
-/* Static files under HOME: path resolution, files, variants, listings. */
+/* Static files under HOME: files, variants, directories, listings. */
 #include "static.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cgi.h"
 #include "cond.h"
 #include "fcache.h"
+#include "listing.h"
 #include "config.h"
 #include "mime.h"
+#include "path.h"
 #include "range.h"
-#include "server.h"
+#include "loop.h"
 
-#define PATH_MAX_LEN 4096
 #define HDRS_MAX (64 * 1024)
-/* A listing is one page: past these, it says it was cut short. */
-#define LIST_ENTRIES_MAX 10000
-#define LIST_BODY_MAX (4 * 1024 * 1024)
 
 #define ALLOW_FILE "Allow: GET, HEAD, OPTIONS\r\n"
 #define ALLOW_SERVER "Allow: GET, HEAD, POST, OPTIONS\r\n" /* OPTIONS * */
 
-static int home_fd = -1;
-static char home_real[PATH_MAX_LEN]; /* HOME's real path */
 static uint64_t boundary_seed;
+bool static_listing;
 
 /* Pre-compressed variants looked for beside a file, best first on a tie. */
 static const struct {
@@ -42,161 +36,16 @@ static const struct {
 	{ "gzip", ".gz" },
 };
 
-
-/* Names are UTF-8 (RFC 3629): overlong forms, surrogates, stray or
- * missing continuation bytes are refused, raw or percent-encoded alike. */
-static bool utf8_ok(const char *s, size_t n)
-{
-	size_t i, k;
-
-	for (i = 0; i < n; i += k)
-		if ((k = util_utf8_len((const unsigned char *)s + i, n - i)) == 0)
-			return false;
-	return true;
-}
-
-enum status static_resolve(const char *path, size_t n, char *out, size_t outsz)
-{
-	char dec[HTTP_URL_MAX + 1]; /* a whole request target fits */
-	size_t i, o = 0, seg;
-	long len;
-
-	if (n == 0 || path[0] != '/')
-		return S_BAD_REQUEST;
-	if (n >= sizeof(dec))
-		return S_URI_TOO_LONG;
-	for (i = 0; i + 2 < n; i++)
-		if (path[i] == '%' && path[i + 1] == '2' &&
-		    (path[i + 2] == 'f' || path[i + 2] == 'F'))
-			return S_BAD_REQUEST; /* an encoded '/' */
-	len = util_pct_decode(dec, path, n, 0);
-	if (len < 0 || memchr(dec, '\0', (size_t)len) || !utf8_ok(dec, (size_t)len))
-		return S_BAD_REQUEST;
-	for (i = 0; i < (size_t)len; i = seg + 1) {
-		const char *s;
-		size_t sl;
-
-		for (seg = i; seg < (size_t)len && dec[seg] != '/'; seg++)
-			;
-		s = dec + i;
-		sl = seg - i;
-		if (sl == 0 || (sl == 1 && s[0] == '.'))
-			continue;
-		if (sl == 2 && s[0] == '.' && s[1] == '.') {
-			if (o == 0)
-				return S_BAD_REQUEST; /* would rise above HOME */
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--; /* the separator before the dropped segment */
-			continue;
-		}
-		if (o + (o ? 1 : 0) + sl + 1 > outsz)
-			return S_NOT_FOUND; /* longer than any path on disk */
-		if (o)
-			out[o++] = '/';
-		memcpy(out + o, s, sl);
-		o += sl;
-	}
-	if (o == 0) {
-		if (outsz < 2)
-			return S_NOT_FOUND;
-		out[o++] = '.';
-	}
-	out[o] = '\0';
-	return S_OK;
-}
-
-static int open_beneath(int dir, const char *rel);
 static int open_servable(int dir, const char *rel);
 
-int static_init(const char *home)
+int static_init(void)
 {
-	int fd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	if (!realpath(home, home_real)) {
-		close(fd);
-		return -1;
-	}
-	if (home_fd >= 0)
-		close(home_fd);
-	home_fd = fd;
-	fcache_init(home_fd, open_servable);
+	fcache_init(path_home_fd(), open_servable);
 	if (getrandom(&boundary_seed, sizeof(boundary_seed), GRND_NONBLOCK) !=
 	    sizeof(boundary_seed))
 		boundary_seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
 	boundary_seed |= 1;
 	return 0;
-}
-
-/* Is the file open as fd inside HOME (by its real path, as the kernel
- * resolved it)? */
-static bool inside_home(int fd)
-{
-	char proc[64], real[PATH_MAX_LEN];
-	size_t hl = strlen(home_real);
-	ssize_t n;
-
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	n = readlink(proc, real, sizeof(real) - 1);
-	if (n < 0 || (size_t)n < hl || memcmp(real, home_real, hl) != 0)
-		return false;
-	return (size_t)n == hl || real[hl] == '/' || (hl == 1 && real[0] == '/');
-}
-
-/* Resolve rel following links as an O_PATH fd (opening nothing, so no
- * device sees an open), and open through it only when the file reached
- * lies inside HOME. */
-static int open_checked(int dir, const char *rel, uint64_t flags)
-{
-	char proc[64];
-	int pfd = openat(dir, rel, O_PATH | O_CLOEXEC), fd, err;
-
-	if (pfd < 0)
-		return -1;
-	if (!inside_home(pfd)) {
-		close(pfd);
-		errno = EXDEV;
-		return -1;
-	}
-	if (flags & O_PATH)
-		return pfd;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-	fd = open(proc, (int)flags | O_CLOEXEC);
-	err = errno;
-	close(pfd);
-	errno = err;
-	return fd;
-}
-
-static bool no_openat2; /* old kernel, or valgrind */
-
-/* Open rel beneath dir, never outside HOME. openat2(RESOLVE_BENEATH)
- * refuses every ".." above dir and every absolute symlink, even one that
- * lands inside HOME: for those (EXDEV), and where openat2 is missing,
- * the path is checked by where it really leads. */
-static int open_home(int dir, const char *rel, uint64_t flags)
-{
-	struct open_how how = {
-		.flags = flags | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd;
-
-	if (!no_openat2) {
-		fd = (int)syscall(SYS_openat2, dir, rel, &how, sizeof(how));
-		if (fd >= 0 || (errno != EXDEV && errno != ENOSYS))
-			return fd;
-		no_openat2 = errno == ENOSYS;
-	}
-	return open_checked(dir, rel, flags);
-}
-
-static int open_beneath(int dir, const char *rel)
-{
-	return open_home(dir, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 }
 
 /* A file whose bytes may be sent: not one a script claims, by the name it
@@ -205,9 +54,10 @@ static int open_beneath(int dir, const char *rel)
  * conditionals) comes through the file cache, which opens with this. */
 static int open_servable(int dir, const char *rel)
 {
-	char proc[64], real[PATH_MAX_LEN];
-	size_t hl = strlen(home_real);
-	int fd = open_beneath(dir, rel);
+	char proc[64], real[PATH_REL_MAX];
+	const char *home = path_home();
+	size_t hl = strlen(home);
+	int fd = path_open_beneath(dir, rel);
 	ssize_t n;
 
 	if (fd < 0)
@@ -224,11 +74,6 @@ static int open_servable(int dir, const char *rel)
 		return -1;
 	}
 	return fd;
-}
-
-int static_open(const char *rel, int flags)
-{
-	return open_home(home_fd, rel, (uint64_t)flags);
 }
 
 static bool is_standard_method(int m)
@@ -473,213 +318,13 @@ void static_release(struct response *resp)
 	resp->fd = -1;
 }
 
-/* --- directory listings ---------------------------------------------- */
-
-struct entry {
-	char *name;
-	off_t size;
-	time_t mtime;
-	bool dir;
-};
-
-static int entry_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
-}
-
-/* Size and kind of name in dir (rel beneath HOME). A symlink is shown as
- * what it leads to, only when that stays beneath HOME; false hides it. */
-static bool stat_entry(int dir, const char *rel, const char *name, struct entry *e)
-{
-	char path[PATH_MAX_LEN];
-	struct stat st;
-	int fd;
-
-	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return false;
-	if (S_ISLNK(st.st_mode)) {
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", rel, name) >=
-		    sizeof(path))
-			return false;
-		fd = open_home(home_fd, path, O_PATH);
-		if (fd < 0)
-			return false;
-		if (fstat(fd, &st) < 0) {
-			close(fd);
-			return false;
-		}
-		close(fd);
-	}
-	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-		return false;
-	e->dir = S_ISDIR(st.st_mode);
-	e->size = st.st_size;
-	e->mtime = st.st_mtime;
-	return true;
-}
-
-/* Read the visible entries of dir (dotfiles and httpd.conf hidden). */
-static int read_entries(int dir, const char *rel, struct entry **out, size_t *n,
-			bool *cut)
-{
-	struct entry *ents = NULL, *p;
-	struct dirent *de;
-	size_t cap = 0;
-	int dfd = dup(dir);
-	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
-
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return -1;
-	}
-	*n = 0;
-	while ((de = readdir(d)) != NULL) {
-		struct entry e;
-
-		if (de->d_name[0] == '.' || strcmp(de->d_name, "httpd.conf") == 0 ||
-		    !stat_entry(dir, rel, de->d_name, &e))
-			continue;
-		if (*n == LIST_ENTRIES_MAX) {
-			*cut = true;
-			break;
-		}
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			if (!(p = realloc(ents, cap * sizeof(*ents))))
-				goto err;
-			ents = p;
-		}
-		if (!(e.name = strdup(de->d_name)))
-			goto err;
-		ents[(*n)++] = e;
-	}
-	closedir(d);
-	if (*n) /* qsort wants an array, even of none */
-		qsort(ents, *n, sizeof(*ents), entry_cmp);
-	*out = ents;
-	return 0;
-err:
-	while (*n)
-		free(ents[--*n].name);
-	free(ents);
-	closedir(d);
-	return -1;
-}
-
-static void human_size(off_t size, char out[32])
-{
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double v = (double)size / 1024;
-	int u = 0;
-
-	if (size < 1024) {
-		snprintf(out, 32, "%lld B", (long long)size);
-		return;
-	}
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(out, 32, "%.1f %s", v, units[u]);
-}
-
-static const char list_head[] =
-	"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	"<title>Index of %s</title>\n<style>\n"
-	"body{font-family:system-ui,sans-serif;margin:1rem auto;padding:0 .75rem;"
-	"max-width:60rem;line-height:1.4}\n"
-	"h1{font-size:1.25rem;word-break:break-all}\n"
-	"table{border-collapse:collapse;width:100%%}\n"
-	"th,td{padding:.45rem .4rem;border-bottom:1px solid #ddd;text-align:left}\n"
-	"td.n a{display:block;word-break:break-all;text-decoration:none}\n"
-	".s{text-align:right;white-space:nowrap}.m{white-space:nowrap;color:#555}\n"
-	"@media (max-width:30rem){.m{display:none}}\n"
-	"</style></head>\n<body>\n<h1>Index of %s</h1>\n"
-	"<table>\n<thead><tr><th>Name</th><th class=\"s\">Size</th>"
-	"<th class=\"m\">Modified (UTC)</th></tr></thead>\n<tbody>\n";
-
-static int list_row(struct buf *b, const struct entry *e)
-{
-	char size[32], when[32], iso[32];
-	struct tm tm;
-	size_t nl = strlen(e->name);
-	int rc = 0;
-
-	gmtime_r(&e->mtime, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	human_size(e->size, size);
-	rc |= buf_puts(b, "<tr><td class=\"n\"><a href=\"", LIST_BODY_MAX);
-	rc |= util_pct_encode(b, e->name, nl, LIST_BODY_MAX);
-	rc |= buf_puts(b, e->dir ? "/\">" : "\">", LIST_BODY_MAX);
-	rc |= util_html_escape(b, e->name, nl, LIST_BODY_MAX);
-	if (e->dir)
-		rc |= buf_printf(b, LIST_BODY_MAX, "/</a></td><td class=\"s\">-</td>");
-	else
-		rc |= buf_printf(b, LIST_BODY_MAX,
-				 "</a></td><td class=\"s\" data-bytes=\"%lld\">%s</td>",
-				 (long long)e->size, size);
-	rc |= buf_printf(b, LIST_BODY_MAX,
-			 "<td class=\"m\"><time datetime=\"%s\">%s</time></td></tr>\n",
-			 iso, when);
-	return rc;
-}
-
-/* The HTML page of a directory (rel beneath HOME, already open as dir). */
-static enum status listing(struct response *resp, int dir, const char *rel)
-{
-	struct buf *b = resp->body, title = { 0 };
-	struct entry *ents = NULL;
-	size_t n = 0, i, row;
-	bool cut = false;
-	enum status s = S_INTERNAL_SERVER_ERROR;
-
-	if (read_entries(dir, rel, &ents, &n, &cut) < 0)
-		return http_status_from_errno(errno);
-	if (buf_puts(&title, "/", PATH_MAX_LEN * 6) ||
-	    (strcmp(rel, ".") != 0 && (util_html_escape(&title, rel, strlen(rel),
-						   PATH_MAX_LEN * 6) ||
-				  buf_puts(&title, "/", PATH_MAX_LEN * 6))) ||
-	    buf_append(&title, "", 1, PATH_MAX_LEN * 6))
-		goto out;
-	b->len = 0;
-	if (buf_printf(b, LIST_BODY_MAX, list_head, title.data, title.data) ||
-	    (strcmp(rel, ".") != 0 &&
-	     buf_puts(b, "<tr><td class=\"n\"><a href=\"../\">../</a></td>"
-			 "<td class=\"s\"></td><td class=\"m\"></td></tr>\n",
-		      LIST_BODY_MAX)))
-		goto out;
-	/* Rows stop where the page would pass its bound; the foot still fits. */
-	for (i = 0; i < n; i++) {
-		row = b->len;
-		if (list_row(b, &ents[i]) || b->len > LIST_BODY_MAX - 1024) {
-			b->len = row;
-			cut = true;
-			break;
-		}
-	}
-	if (buf_printf(b, LIST_BODY_MAX, "</tbody></table>\n%s</body></html>\n",
-		       cut ? "<p>Listing cut short: too many entries.</p>\n" : ""))
-		goto out;
-	resp->ctype = "text/html; charset=utf-8";
-	s = S_OK;
-out:
-	for (i = 0; i < n; i++)
-		free(ents[i].name);
-	free(ents);
-	buf_free(&title);
-	return s;
-}
-
 /* A directory (with its slash): its index file, else maybe a listing. */
 static enum status serve_dir(const struct request *req, struct response *resp,
 			     const char *rel)
 {
 	const char *index = config_index_name();
 	size_t rl = strlen(rel), il = strlen(index);
-	char path[PATH_MAX_LEN];
+	char path[PATH_REL_MAX];
 	struct fc_entry *e;
 	enum status s;
 	int dir;
@@ -689,24 +334,24 @@ static enum status serve_dir(const struct request *req, struct response *resp,
 	memcpy(path, rel, rl + 1);
 	path[rl] = '/';
 	memcpy(path + rl + 1, index, il + 1);
-	e = fcache_get(strcmp(rel, ".") ? path : index, req->stamp, server_reads);
+	e = fcache_get(strcmp(rel, ".") ? path : index, req->stamp, loop_reads);
 	if (e)
 		return serve_file(req, resp, index, e);
 	if (errno != ENOENT && errno != EISDIR)
 		return http_status_from_errno(errno);
-	if (errno == EISDIR || !server_cfg.listing)
+	if (errno == EISDIR || !static_listing)
 		return S_NOT_FOUND;
-	dir = open_beneath(home_fd, rel);
+	dir = path_open(rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 	if (dir < 0)
 		return http_status_from_errno(errno);
-	s = listing(resp, dir, rel);
+	s = listing_page(resp, dir, rel);
 	close(dir);
 	return s;
 }
 
-enum status static_serve(const struct request *req, struct response *resp)
+enum status static_serve(const struct request *req, const char *rel, enum status path_st,
+			 struct response *resp)
 {
-	char rel[PATH_MAX_LEN];
 	const char *path = span_ptr(req, req->path);
 	struct fc_entry *e;
 	enum status s;
@@ -717,7 +362,7 @@ enum status static_serve(const struct request *req, struct response *resp)
 		resp->why = "method not served for files";
 		return s;
 	}
-	if ((s = static_resolve(path, req->path.len, rel, sizeof(rel))) != S_OK) {
+	if ((s = path_st) != S_OK) {
 		resp->why = "path refused (bad escape, %2F, NUL, not UTF-8, .. above HOME, "
 			    "or too long for any file)";
 		return s;
@@ -734,7 +379,7 @@ enum status static_serve(const struct request *req, struct response *resp)
 		e = NULL;
 		errno = EISDIR;
 	} else {
-		e = fcache_get(rel, req->stamp, server_reads);
+		e = fcache_get(rel, req->stamp, loop_reads);
 	}
 	if (e) {
 		if (path[req->path.len - 1] == '/') {

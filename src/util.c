@@ -1,6 +1,7 @@
 /* Small shared helpers: bounded growable buffers, percent-decoding, HTTP dates. */
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,4 +255,59 @@ size_t util_utf8_len(const unsigned char *p, size_t n)
 		if ((p[i] & 0xc0) != 0x80)
 			return 0;
 	return len;
+}
+
+int util_parse_uint(const char *s, const char **end, unsigned max, unsigned *v)
+{
+	unsigned x = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	while (*p >= '0' && *p <= '9') {
+		x = x * 10 + (unsigned)(*p++ - '0');
+		if (x > max)
+			return -1;
+	}
+	*end = p;
+	*v = x;
+	return 0;
+}
+
+/* Dotted quad without inet_ntop's printf: one per connection. */
+static void ipv4_str(const uint8_t a[4], char *out)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (a[i] >= 100)
+			*out++ = (char)('0' + a[i] / 100);
+		if (a[i] >= 10)
+			*out++ = (char)('0' + a[i] / 10 % 10);
+		*out++ = (char)('0' + a[i] % 10);
+		*out++ = i < 3 ? '.' : '\0';
+	}
+}
+
+void util_peer(const struct sockaddr *sa, struct sockaddr_in6 *peer, char str[UTIL_PEER_LEN])
+{
+	peer->sin6_family = AF_INET6;
+	if (sa && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		peer->sin6_addr.s6_addr[10] = 0xff;
+		peer->sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&peer->sin6_addr.s6_addr[12], &in->sin_addr, 4);
+		peer->sin6_port = in->sin_port;
+		ipv4_str(&peer->sin6_addr.s6_addr[12], str);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		memcpy(peer, sa, sizeof(*peer));
+		if (IN6_IS_ADDR_V4MAPPED(&peer->sin6_addr))
+			ipv4_str(&peer->sin6_addr.s6_addr[12], str);
+		else
+			inet_ntop(AF_INET6, &peer->sin6_addr, str,
+				  UTIL_PEER_LEN);
+	} else {
+		memcpy(str, "-", 2);
+	}
 }

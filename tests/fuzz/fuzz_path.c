@@ -1,4 +1,4 @@
-/* libFuzzer: static_resolve, the request path → path under HOME.
+/* libFuzzer: path_resolve, the request path → path under HOME.
  * Input: one byte choosing the output size, then the path. On success the
  * output is a clean relative path (no "..", ".", empty segment, leading
  * '/', NUL), fits, is the same whatever the room, and resolving it again
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "static.h"
+#include "path.h"
 #include "util.h"
 
 #define OUT_MAX 4096 /* as static_serve */
@@ -46,7 +46,7 @@ static void check_idempotent(const char *out)
 	if (buf_puts(&b, "/", 4 * OUT_MAX) < 0 ||
 	    util_pct_encode(&b, out, n, 4 * OUT_MAX) < 0)
 		abort();
-	st = static_resolve(b.data, b.len, again, sizeof(again));
+	st = path_resolve(b.data, b.len, again, sizeof(again));
 	if (st == S_OK) {
 		if (strcmp(again, out) != 0)
 			abort();
@@ -56,7 +56,7 @@ static void check_idempotent(const char *out)
 	if (!strchr(out, '%')) { /* nothing to decode: as is */
 		b.len = 1;
 		buf_append(&b, out, n, 4 * OUT_MAX);
-		st = static_resolve(b.data, b.len, again, sizeof(again));
+		st = path_resolve(b.data, b.len, again, sizeof(again));
 		if (st != S_OK || strcmp(again, out) != 0)
 			abort();
 	}
@@ -83,12 +83,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(path, data + 1, size - 1);
 	memset(out, CANARY, sizeof(out));
 
-	st = static_resolve(path, size - 1, out, outsz);
+	st = path_resolve(path, size - 1, out, outsz);
 	if (out[outsz] != (char)CANARY) /* never writes past outsz */
 		abort();
 	if (st != S_OK && st != S_BAD_REQUEST && st != S_URI_TOO_LONG && st != S_NOT_FOUND)
 		abort();
-	st_full = static_resolve(path, size - 1, full, sizeof(full));
+	st_full = path_resolve(path, size - 1, full, sizeof(full));
 	if (st == S_OK) {
 		check_clean(out, outsz);
 		if (st_full != S_OK || strcmp(out, full) != 0)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "path.h"
 #include "static.h"
 
 static void make_home(void)
@@ -38,24 +39,24 @@ static void make_home(void)
 	snprintf(path, sizeof(path), "%s/out", dir);
 	if (symlink("/etc/passwd", path) < 0)
 		abort();
-	if (static_init(dir) < 0)
+	if (path_init(dir) < 0 || static_init() < 0)
 		abort();
 }
 
 static void check_answer(const struct conn *c)
 {
-	const struct seg *sg = (const struct seg *)c->segs.data;
-	size_t i, n = c->segs.len / sizeof(*sg);
+	const struct seg *sg = (const struct seg *)c->tx.segs.data;
+	size_t i, n = c->tx.segs.len / sizeof(*sg);
 	off_t total = 0;
 	struct stat st;
 
-	if (c->out.len < 13 || memcmp(c->out.data, "HTTP/1.1 ", 9) != 0 ||
-	    memcmp(c->out.data + c->out.len - 4, "\r\n\r\n", 4) != 0)
+	if (c->tx.out.len < 13 || memcmp(c->tx.out.data, "HTTP/1.1 ", 9) != 0 ||
+	    memcmp(c->tx.out.data + c->tx.out.len - 4, "\r\n\r\n", 4) != 0)
 		abort();
 	for (i = 0; i < n; i++) {
 		if (sg[i].off < 0 || sg[i].len < 0)
 			abort();
-		if (!sg[i].file && (size_t)(sg[i].off + sg[i].len) > c->body.len)
+		if (!sg[i].file && (size_t)(sg[i].off + sg[i].len) > c->tx.body.len)
 			abort();
 		if (sg[i].file && (fstat(c->resp.fd, &st) < 0 ||
 				   sg[i].off + sg[i].len > st.st_size))
@@ -83,8 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (size > HTTP_IN_MAX)
 		size = HTTP_IN_MAX;
-	buf_append(&c->in, data, size, HTTP_IN_MAX);
-	c->req.base = c->in.data;
+	buf_append(&c->rd.in, data, size, HTTP_IN_MAX);
+	c->rd.req.base = c->rd.in.data;
 	for (i = 0; i < 64 && conn_parse(c); i++) {
 		check_answer(c);
 		if (c->resp.close)

@@ -14,14 +14,15 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "path.h"
 #include "mime.h"
 
-/* --- config_parse_line --------------------------------------------------- */
+/* --- confline_parse --------------------------------------------------- */
 
 struct lcase {
 	const char *line;
 	int ret;
-	enum config_kind kind;
+	enum confline_kind kind;
 	const char *a, *b, *c; /* expected pieces, or the error substring in a */
 	int status;
 	bool any;
@@ -112,12 +113,12 @@ static void test_parse_line(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(lcases) / sizeof(lcases[0]); i++) {
 		const struct lcase *t = &lcases[i];
-		struct config_rule r;
+		struct confline r;
 		char line[256], err[256] = "";
 		int ret;
 
 		snprintf(line, sizeof(line), "%s", t->line);
-		ret = config_parse_line(line, &r, err, sizeof(err));
+		ret = confline_parse(line, &r, err, sizeof(err));
 		if (ret != t->ret)
 			fail_msg("'%s': returned %d (%s), want %d", t->line, ret, err, t->ret);
 		if (ret < 0) {
@@ -195,12 +196,12 @@ static void test_net_match(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(ncases) / sizeof(ncases[0]); i++) {
-		struct config_net n;
+		struct acl_net n;
 		struct in6_addr a = addr(ncases[i].peer);
 
-		if (config_parse_net(ncases[i].net, &n) < 0)
+		if (acl_parse_net(ncases[i].net, &n) < 0)
 			fail_msg("'%s' not parsed", ncases[i].net);
-		if (config_net_match(&n, &a) != ncases[i].match)
+		if (acl_net_match(&n, &a) != ncases[i].match)
 			fail_msg("'%s' vs %s: want %d", ncases[i].net, ncases[i].peer,
 				 ncases[i].match);
 	}
@@ -238,7 +239,7 @@ static void test_acl(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(acases) / sizeof(acases[0]); i++) {
-		struct config_acl acl[8];
+		struct acl_rule acl[8];
 		char buf[256], *tok, *save = NULL;
 		size_t n = 0;
 		bool deny_all = false;
@@ -246,10 +247,10 @@ static void test_acl(void **state)
 
 		snprintf(buf, sizeof(buf), "%s", acases[i].rules);
 		for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-			struct config_rule r;
+			struct confline r;
 			char err[128];
 
-			assert_int_equal(config_parse_line(tok, &r, err, sizeof(err)), 0);
+			assert_int_equal(confline_parse(tok, &r, err, sizeof(err)), 0);
 			if (r.any) {
 				deny_all |= r.kind == CK_DENY;
 				continue;
@@ -257,7 +258,7 @@ static void test_acl(void **state)
 			acl[n].net = r.net;
 			acl[n++].allow = r.kind == CK_ALLOW;
 		}
-		if (config_acl_allows(acl, n, deny_all, &a) != acases[i].allowed)
+		if (acl_allows(acl, n, deny_all, &a) != acases[i].allowed)
 			fail_msg("'%s' for %s: want %d", acases[i].rules, acases[i].peer,
 				 acases[i].allowed);
 	}
@@ -280,7 +281,7 @@ static void test_norm_path(void **state)
 		char p[64];
 
 		snprintf(p, sizeof(p), "%s", t[i][0]);
-		config_norm_path(p);
+		path_norm(p);
 		if (strcmp(p, t[i][1]))
 			fail_msg("'%s' → '%s', want '%s'", t[i][0], p, t[i][1]);
 	}
@@ -289,14 +290,14 @@ static void test_norm_path(void **state)
 static void test_path_under(void **state)
 {
 	(void)state;
-	assert_true(config_path_under("/adm", "/adm"));
-	assert_true(config_path_under("/adm/x", "/adm"));
-	assert_false(config_path_under("/admin", "/adm"));
-	assert_false(config_path_under("/ad", "/adm"));
-	assert_true(config_path_under("/", "/"));
-	assert_true(config_path_under("/anything", "/"));
-	assert_true(config_path_under("/a/b/c", "/a/b"));
-	assert_false(config_path_under("/a", "/a/b"));
+	assert_true(path_under("/adm", "/adm"));
+	assert_true(path_under("/adm/x", "/adm"));
+	assert_false(path_under("/admin", "/adm"));
+	assert_false(path_under("/ad", "/adm"));
+	assert_true(path_under("/", "/"));
+	assert_true(path_under("/anything", "/"));
+	assert_true(path_under("/a/b/c", "/a/b"));
+	assert_false(path_under("/a", "/a/b"));
 }
 
 /* --- base64 and the Authorization header --------------------------------- */
@@ -331,7 +332,7 @@ static void test_base64(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bcases) / sizeof(bcases[0]); i++) {
 		char out[64];
-		long n = config_base64_decode(bcases[i].in, strlen(bcases[i].in), out,
+		long n = auth_base64_decode(bcases[i].in, strlen(bcases[i].in), out,
 					      sizeof(out));
 
 		if (n != bcases[i].len)
@@ -346,10 +347,10 @@ static void test_base64_bounded(void **state)
 	char out[4];
 
 	(void)state;
-	assert_int_equal(config_base64_decode("Zm9v", 4, out, sizeof(out)), 3);
-	assert_int_equal(config_base64_decode("Zm9vYg", 6, out, sizeof(out)), -1);
-	assert_int_equal(config_base64_decode("Zm9v", 4, out, 3), -1);
-	assert_int_equal(config_base64_decode("", 0, out, 0), -1);
+	assert_int_equal(auth_base64_decode("Zm9v", 4, out, sizeof(out)), 3);
+	assert_int_equal(auth_base64_decode("Zm9vYg", 6, out, sizeof(out)), -1);
+	assert_int_equal(auth_base64_decode("Zm9v", 4, out, 3), -1);
+	assert_int_equal(auth_base64_decode("", 0, out, 0), -1);
 }
 
 struct ccase {
@@ -383,7 +384,7 @@ static void test_basic_credentials(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(ccases) / sizeof(ccases[0]); i++) {
 		char out[64], *pass = NULL;
-		int ret = config_basic_credentials(ccases[i].hdr, strlen(ccases[i].hdr), out,
+		int ret = auth_basic_credentials(ccases[i].hdr, strlen(ccases[i].hdr), out,
 						   sizeof(out), &pass);
 
 		if (ret != ccases[i].ret)
@@ -397,12 +398,12 @@ static void test_basic_credentials(void **state)
 
 static void test_basic_credentials_long(void **state)
 {
-	char hdr[2048] = "Basic ", out[CONFIG_CRED_MAX], *pass;
+	char hdr[2048] = "Basic ", out[AUTH_CRED_MAX], *pass;
 
 	(void)state;
 	memset(hdr + 6, 'A', 1200);
 	hdr[1206] = '\0';
-	assert_int_equal(config_basic_credentials(hdr, strlen(hdr), out, sizeof(out),
+	assert_int_equal(auth_basic_credentials(hdr, strlen(hdr), out, sizeof(out),
 						  &pass), -1);
 }
 
@@ -414,25 +415,25 @@ static void test_passwords(void **state)
 	size_t i;
 
 	(void)state;
-	assert_true(config_password_ok("pass", "pass"));
-	assert_false(config_password_ok("pas", "pass"));
-	assert_false(config_password_ok("passs", "pass"));
-	assert_false(config_password_ok("", "pass"));
-	assert_false(config_password_ok("Pass", "pass"));
+	assert_true(auth_password_ok("pass", "pass"));
+	assert_false(auth_password_ok("pas", "pass"));
+	assert_false(auth_password_ok("passs", "pass"));
+	assert_false(auth_password_ok("", "pass"));
+	assert_false(auth_password_ok("Pass", "pass"));
 	/* "$" alone or "$x" is a plain password (as busybox: "$" + digit) */
-	assert_true(config_password_ok("$money", "$money"));
+	assert_true(auth_password_ok("$money", "$money"));
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		const char *salt = crypt_gensalt(prefixes[i], 0, NULL, 0);
 		char stored[CRYPT_OUTPUT_SIZE];
 
 		assert_non_null(salt);
 		snprintf(stored, sizeof(stored), "%s", crypt("s3cret", salt));
-		assert_true(config_password_ok("s3cret", stored));
-		assert_false(config_password_ok("s3cre", stored));
-		assert_false(config_password_ok(stored, stored));
+		assert_true(auth_password_ok("s3cret", stored));
+		assert_false(auth_password_ok("s3cre", stored));
+		assert_false(auth_password_ok(stored, stored));
 	}
 	/* the busybox documentation's example */
-	assert_true(config_password_ok("secret", "$1$JD1f8dDl$BXjgJca.d4hzL8zwOvx.L0"));
+	assert_true(auth_password_ok("secret", "$1$JD1f8dDl$BXjgJca.d4hzL8zwOvx.L0"));
 }
 
 /* --- loading, reloading, requests ----------------------------------------- */
@@ -502,12 +503,15 @@ static void fake(struct fake *f, const char *path, const char *auth, const char 
 static enum status check(const char *path, const char *auth, const char *peer,
 			 const char **user, char *hdrs, size_t hsz)
 {
+	char rel[PATH_REL_MAX];
 	struct fake f;
-	enum status s;
+	enum status s, path_st;
 
 	fake(&f, path, auth, peer);
 	*user = NULL;
-	s = config_check(&f.req, &f.peer, &f.resp, user);
+	/* the path as the route resolves it, once */
+	path_st = path_resolve(span_ptr(&f.req, f.req.path), f.req.path.len, rel, sizeof(rel));
+	s = config_check(&f.req, rel, path_st, &f.peer, &f.resp, user);
 	if (hdrs)
 		snprintf(hdrs, hsz, "%.*s", (int)f.hdrs.len, f.hdrs.data ? f.hdrs.data : "");
 	buf_free(&f.hdrs);
@@ -612,13 +616,13 @@ static void test_reload_keeps_old(void **state)
 
 static void test_line_too_long(void **state)
 {
-	char conf[128], *text = malloc(CONFIG_LINE_MAX + 64);
+	char conf[128], *text = malloc(CONFLINE_MAX + 64);
 
 	(void)state;
 	assert_non_null(text);
-	memset(text, 'x', CONFIG_LINE_MAX + 10);
+	memset(text, 'x', CONFLINE_MAX + 10);
 	memcpy(text, "I:", 2);
-	strcpy(text + CONFIG_LINE_MAX + 10, "\nI:ok.html\n");
+	strcpy(text + CONFLINE_MAX + 10, "\nI:ok.html\n");
 	snprintf(conf, sizeof(conf), "%s/long.conf", dir);
 	write_file("long.conf", text);
 	assert_int_equal(config_load(conf, dir), -1);

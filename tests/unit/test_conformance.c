@@ -16,6 +16,8 @@
 #include "cgi.h"
 #include "config.h"
 #include "conn.h"
+#include "path.h"
+#include "route.h"
 #include "static.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -71,7 +73,7 @@ static int setup(void **state)
 		return -1;
 	put_file("conf", "*.cgi:/bin/sh\nI:index.cgi\n");
 	snprintf(conf, sizeof(conf), "%s/conf", home);
-	if (static_init(home) < 0 || cgi_init(home) < 0 || config_load(conf, home) < 0)
+	if (path_init(home) < 0 || static_init() < 0 || config_load(conf, home) < 0)
 		return -1;
 	return 0;
 }
@@ -99,8 +101,8 @@ static int first_answer(const char *in, size_t n, bool *close, struct conn **out
 	int st = WAITS;
 
 	assert_non_null(c);
-	assert_int_equal(buf_append(&c->in, in, n, HTTP_IN_MAX), 0);
-	c->req.base = c->in.data;
+	assert_int_equal(buf_append(&c->rd.in, in, n, HTTP_IN_MAX), 0);
+	c->rd.req.base = c->rd.in.data;
 	if (conn_parse(c)) {
 		st = c->resp.status;
 		*close = c->resp.close;
@@ -350,8 +352,8 @@ static void test_redirect_location(void **state)
 		bool close = false;
 
 		assert_int_equal(first_answer(in, (size_t)n, &close, &c), S_MOVED_PERMANENTLY);
-		if (!memmem(c->out.data, c->out.len, cases[i].want, strlen(cases[i].want)))
-			fail_msg("%s: head %.*s", cases[i].path, (int)c->out.len, c->out.data);
+		if (!memmem(c->tx.out.data, c->tx.out.len, cases[i].want, strlen(cases[i].want)))
+			fail_msg("%s: head %.*s", cases[i].path, (int)c->tx.out.len, c->tx.out.data);
 		conn_free(c);
 	}
 }
@@ -452,12 +454,13 @@ static void test_index_script_routed(void **state)
 		struct conn *c = conn_new(-1, -1, NULL);
 
 		assert_non_null(c);
-		buf_append(&c->in, reqs[i], strlen(reqs[i]), HTTP_IN_MAX);
-		c->req.base = c->in.data;
+		buf_append(&c->rd.in, reqs[i], strlen(reqs[i]), HTTP_IN_MAX);
+		c->rd.req.base = c->rd.in.data;
 		/* the head alone decides the route (as parse_head does) */
-		llhttp_execute(&c->parser, c->in.data, c->in.len);
-		c->req.path = c->req.url;
-		if (!cgi_match(&c->req))
+		llhttp_execute(&c->rd.parser, c->rd.in.data, c->rd.in.len);
+		c->rd.req.path = c->rd.req.url;
+		route_decide(&c->route, &c->rd.req, false);
+		if (c->route.kind != R_CGI)
 			fail_msg("%s: not routed to the script", reqs[i]);
 		conn_free(c);
 	}

@@ -1,4 +1,4 @@
-/* static_resolve: every way a request path might try to leave HOME. */
+/* path_resolve: every way a request path might try to leave HOME. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "static.h"
+#include "path.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define S(lit) lit, sizeof(lit) - 1
@@ -154,7 +154,7 @@ static void test_resolve_table(void **state)
 		enum status s;
 
 		memset(out, 'X', sizeof(out));
-		s = static_resolve(c->path, c->n, out, sizeof(out));
+		s = path_resolve(c->path, c->n, out, sizeof(out));
 		if (s != c->want)
 			fail_msg("case %zu \"%.*s\": status %d, want %d", i, (int)c->n,
 				 c->path, s, c->want);
@@ -174,11 +174,11 @@ static void test_resolve_counted(void **state)
 	char out[64];
 
 	(void)state;
-	assert_int_equal(static_resolve("/a/../../etc", 5, out, sizeof(out)), S_OK);
+	assert_int_equal(path_resolve("/a/../../etc", 5, out, sizeof(out)), S_OK);
 	assert_string_equal(out, ".");
-	assert_int_equal(static_resolve("/abc?x=/../..", 4, out, sizeof(out)), S_OK);
+	assert_int_equal(path_resolve("/abc?x=/../..", 4, out, sizeof(out)), S_OK);
 	assert_string_equal(out, "abc");
-	assert_int_equal(static_resolve("/%2", 2, out, sizeof(out)), S_BAD_REQUEST);
+	assert_int_equal(path_resolve("/%2", 2, out, sizeof(out)), S_BAD_REQUEST);
 }
 
 /* The result must fit in out, NUL included; 404 when it does not (out is
@@ -188,15 +188,15 @@ static void test_resolve_out_size(void **state)
 	char out[16];
 
 	(void)state;
-	assert_int_equal(static_resolve(S("/abc"), out, 4), S_OK);
+	assert_int_equal(path_resolve(S("/abc"), out, 4), S_OK);
 	assert_string_equal(out, "abc");
-	assert_int_equal(static_resolve(S("/abcd"), out, 4), S_NOT_FOUND);
-	assert_int_equal(static_resolve(S("/a/b"), out, 4), S_OK);
+	assert_int_equal(path_resolve(S("/abcd"), out, 4), S_NOT_FOUND);
+	assert_int_equal(path_resolve(S("/a/b"), out, 4), S_OK);
 	assert_string_equal(out, "a/b");
-	assert_int_equal(static_resolve(S("/a/bc"), out, 4), S_NOT_FOUND);
-	assert_int_equal(static_resolve(S("/"), out, 2), S_OK);
+	assert_int_equal(path_resolve(S("/a/bc"), out, 4), S_NOT_FOUND);
+	assert_int_equal(path_resolve(S("/"), out, 2), S_OK);
 	assert_string_equal(out, ".");
-	assert_int_equal(static_resolve(S("/"), out, 1), S_NOT_FOUND);
+	assert_int_equal(path_resolve(S("/"), out, 1), S_NOT_FOUND);
 }
 
 static void test_resolve_long(void **state)
@@ -211,17 +211,17 @@ static void test_resolve_long(void **state)
 	for (i = 1; i < n; i++)
 		p[i] = (i % 100 == 0) ? '/' : 'a';
 	/* past the request-target limit: 414 (parse_head refuses it first) */
-	assert_int_equal(static_resolve(p, n, out, 8192), S_URI_TOO_LONG);
+	assert_int_equal(path_resolve(p, n, out, 8192), S_URI_TOO_LONG);
 	/* within it: decoded whole; too long for a file name on disk: 404 */
-	assert_int_equal(static_resolve(p, 8000, out, 8192), S_OK);
-	assert_int_equal(static_resolve(p, 8000, out, 4096), S_NOT_FOUND);
+	assert_int_equal(path_resolve(p, 8000, out, 8192), S_OK);
+	assert_int_equal(path_resolve(p, 8000, out, 4096), S_NOT_FOUND);
 	/* a few hundred bytes are fine */
-	assert_int_equal(static_resolve(p, 300, out, 8192), S_OK);
+	assert_int_equal(path_resolve(p, 300, out, 8192), S_OK);
 	assert_int_equal(strlen(out), 299);
 	/* "../" repeated a thousand times never rises */
 	for (i = 0; i + 3 <= 3000; i += 3)
 		memcpy(p + i, "/..", 3);
-	assert_int_equal(static_resolve(p, 3000, out, 8192), S_BAD_REQUEST);
+	assert_int_equal(path_resolve(p, 3000, out, 8192), S_BAD_REQUEST);
 	free(p);
 	free(out);
 }

@@ -1,0 +1,65 @@
+/* The event loop: an epoll set of watchers, timer queues, deferred frees.
+ * It knows nothing of HTTP; callers above it get their events through
+ * the function pointers they register (a watcher, a timer). */
+#ifndef LOOP_H
+#define LOOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Kinds of deadline; each has one fixed duration, so each queue stays
+ * sorted by simply appending (O(1) set, clear and expiry). */
+enum timer_kind { T_HEADER, T_IDLE, T_WRITE, T_LINGER, T_CGI, T__COUNT };
+
+struct timer {
+	struct timer *prev, *next;
+	int64_t deadline;
+	int kind;             /* -1 when not armed */
+	void (*on_expire)(struct timer *t);
+};
+
+/* Anything in the epoll set: the loop hands it its events. */
+struct watcher {
+	void (*on_event)(struct watcher *w, uint32_t events);
+};
+
+#define container_of(p, type, member) \
+	((type *)(void *)((char *)(p) - offsetof(type, member)))
+
+/* Duration of each kind of deadline (header, keep-alive idle, write,
+ * linger, cgi), in ms. */
+extern int loop_timeout_ms[T__COUNT];
+extern int64_t loop_now;         /* ms, monotonic, updated once per wakeup */
+/* Reads of client bytes so far: a clock that orders requests against the
+ * file checks made for them (fcache_get). */
+extern uint64_t loop_reads;
+extern bool loop_stopping;       /* the server is stopping (SIGTERM) */
+
+/* Create the epoll set and the timer queues. */
+int loop_init(void);
+/* Wait for events until the deadline (INT64_MAX: none) and hand them to
+ * their watchers; then loop_now is fresh. -1 on error (not EINTR). */
+int loop_wait(int64_t deadline);
+/* The earliest armed deadline, INT64_MAX when none. */
+int64_t loop_next_deadline(void);
+/* Run the handlers of the deadlines now past. */
+void loop_expire_timers(void);
+/* Free what loop_defer_free was given: no event of the batch is left. */
+void loop_free_dead(void);
+
+/* epoll wrapper: w->on_event is called with the events. */
+int loop_watch(int fd, struct watcher *w, uint32_t events);
+void loop_unwatch(int fd);
+/* Free p (malloc'ed) once the current batch of events is handled: events
+ * for its watchers may still be in the batch. Its watchers must have been
+ * passed to loop_watcher_dead first, so those events are ignored. */
+void loop_defer_free(void *p);
+void loop_watcher_dead(struct watcher *w);
+
+void loop_timer_set(struct timer *t, enum timer_kind kind);
+void loop_timer_clear(struct timer *t);
+/* Date header value for the current second. */
+const char *loop_date(void);
+
+#endif

@@ -1,0 +1,61 @@
+/* Writing one response: the head and body buffers by writev (sendmsg with
+ * MSG_MORE before a file piece), file pieces by sendfile. */
+#ifndef SEND_H
+#define SEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "http.h"
+
+struct sender {
+	struct buf out;           /* response head */
+	struct buf body;          /* generated response body (or a stream's piece) */
+	struct buf segs;          /* response body pieces (struct seg) */
+	size_t cur_seg, seg_done; /* progress through segs */
+	size_t out_sent;          /* bytes of out written */
+	long long bytes_sent;     /* body bytes, for the access log */
+	long long stream_left;    /* length a stream announced, or -1 */
+	bool stream_done;         /* ... and its end is in body */
+};
+
+/* Ready for a new response. */
+void send_reset(struct sender *tx);
+/* Idle: give the buffers back. */
+void send_release(struct sender *tx);
+/* Format resp's head into out (a plain 500 when it does not fit); no
+ * body pieces for a HEAD. */
+void send_head(struct sender *tx, struct response *resp, int minor);
+/* The body piece being written, NULL when none is left. */
+static inline const struct seg *send_cur_seg(const struct sender *tx)
+{
+	if (tx->cur_seg >= tx->segs.len / sizeof(struct seg))
+		return NULL;
+	return (const struct seg *)tx->segs.data + tx->cur_seg;
+}
+
+/* Head and every piece written? (Empty pieces are stepped over.) */
+static inline bool send_done(struct sender *tx)
+{
+	const struct seg *sg;
+
+	while ((sg = send_cur_seg(tx)) != NULL && sg->len == 0)
+		tx->cur_seg++;
+	return tx->out_sent == tx->out.len && !sg;
+}
+/* Write what wfd takes now (file pieces from fd; sock: wfd is a socket):
+ * bytes written, or -1 with errno. */
+ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock);
+/* Drop the body pieces written, for the next piece of a stream. */
+void send_body_reset(struct sender *tx);
+
+/* A stream's answer (resp->stream) follows, clen bytes long; -1:
+ * unknown, so chunked (HTTP/1.1) or ended by the close (1.0). */
+void send_stream_start(struct sender *tx, struct response *resp, long long clen,
+		       int minor);
+/* The stream's next piece into the body, framed (chunked when
+ * resp->chunked; no more than announced): what it has now, up to 64 KiB. */
+void send_stream_pull(struct sender *tx, struct response *resp);
+
+#endif

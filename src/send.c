@@ -1,0 +1,200 @@
+/* Writing one response: head and buffers by writev, files by sendfile. */
+#include "send.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "loop.h"
+
+#define SENDFILE_CHUNK (1 << 20)  /* keeps one big file from hogging the loop */
+#define IOV_MAX_USED 8
+#define STREAM_PENDING (64 * 1024) /* stream output buffered before backpressure */
+#define STREAM_READ (16 * 1024)   /* one read from a stream */
+
+void send_reset(struct sender *tx)
+{
+	tx->out.len = tx->body.len = tx->segs.len = 0;
+	tx->cur_seg = tx->seg_done = tx->out_sent = 0;
+	tx->bytes_sent = 0;
+	tx->stream_left = -1;
+	tx->stream_done = false;
+}
+
+void send_release(struct sender *tx)
+{
+	buf_free(&tx->out);
+	buf_free(&tx->body);
+	buf_free(&tx->segs);
+}
+
+void send_head(struct sender *tx, struct response *resp, int minor)
+{
+	tx->out.len = 0;
+	if (http_format_head(&tx->out, resp, minor, loop_date()) < 0) {
+		resp->close = true; /* a header too large for us: plain 500 */
+		tx->out.len = 0;
+		buf_puts(&tx->out, "HTTP/1.1 500 Internal Server Error\r\n"
+				   "Content-Length: 0\r\nConnection: close\r\n\r\n",
+			 1024);
+		resp->head_only = true;
+	}
+	if (resp->head_only)
+		tx->segs.len = 0;
+}
+
+void send_body_reset(struct sender *tx)
+{
+	tx->body.len = tx->segs.len = 0;
+	tx->cur_seg = tx->seg_done = 0;
+}
+
+/* Head and the buffer segments that follow, in one call; sendmsg with
+ * MSG_MORE when a file segment comes next, so the head shares its packet. */
+static ssize_t send_buffers(const struct sender *tx, int wfd, bool sock)
+{
+	struct iovec iov[IOV_MAX_USED];
+	struct msghdr mh = { .msg_iov = iov };
+	size_t i = tx->cur_seg, done = tx->seg_done;
+	const struct seg *sg = (const struct seg *)tx->segs.data;
+	size_t nseg = tx->segs.len / sizeof(*sg);
+	bool more = false;
+
+	if (tx->out_sent < tx->out.len) {
+		iov[0].iov_base = tx->out.data + tx->out_sent;
+		iov[0].iov_len = tx->out.len - tx->out_sent;
+		mh.msg_iovlen = 1;
+	}
+	for (; sg && i < nseg && mh.msg_iovlen < IOV_MAX_USED; i++, done = 0) {
+		if (sg[i].file) {
+			more = true;
+			break;
+		}
+		iov[mh.msg_iovlen].iov_base = tx->body.data + sg[i].off + done;
+		iov[mh.msg_iovlen++].iov_len = (size_t)(sg[i].len - (off_t)done);
+	}
+	/* writev is the lighter call; SIGPIPE is ignored (server.c). */
+	if (more && sock)
+		return sendmsg(wfd, &mh, MSG_NOSIGNAL | MSG_MORE);
+	return writev(wfd, iov, (int)mh.msg_iovlen);
+}
+
+/* n bytes went out: advance through the head, then the segments. */
+static void account(struct sender *tx, size_t n)
+{
+	size_t head = tx->out.len - tx->out_sent;
+	const struct seg *sg;
+
+	if (n <= head) {
+		tx->out_sent += n;
+		return;
+	}
+	tx->out_sent = tx->out.len;
+	n -= head;
+	tx->bytes_sent += (long long)n;
+	while (n && (sg = send_cur_seg(tx)) != NULL) {
+		size_t left = (size_t)sg->len - tx->seg_done;
+		size_t k = n < left ? n : left;
+
+		tx->seg_done += k;
+		n -= k;
+		if (tx->seg_done == (size_t)sg->len) {
+			tx->cur_seg++;
+			tx->seg_done = 0;
+		}
+	}
+}
+
+static ssize_t send_file(const struct sender *tx, const struct seg *sg, int wfd, int fd)
+{
+	off_t off = sg->off + (off_t)tx->seg_done;
+	off_t left = sg->len - (off_t)tx->seg_done;
+	ssize_t n = sendfile(wfd, fd, &off, left > SENDFILE_CHUNK
+			     ? SENDFILE_CHUNK : (size_t)left);
+
+	if (n == 0) {
+		errno = EIO; /* the file shrank under us */
+		return -1;
+	}
+	return n;
+}
+
+ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock)
+{
+	const struct seg *sg = send_cur_seg(tx);
+	ssize_t n;
+
+	if (sg && sg->file && tx->out_sent == tx->out.len)
+		n = send_file(tx, sg, wfd, fd);
+	else
+		n = send_buffers(tx, wfd, sock);
+	if (n > 0)
+		account(tx, (size_t)n);
+	return n;
+}
+
+/* --- a stream's body, framed as it comes --------------------------------- */
+
+static void stream_body(struct sender *tx, struct response *resp, const char *p, size_t n)
+{
+	if (resp->head_only)
+		return;
+	if (tx->stream_left >= 0) {
+		if ((long long)n > tx->stream_left)
+			n = (size_t)tx->stream_left; /* more than announced: dropped */
+		tx->stream_left -= (long long)n;
+	}
+	if (!n)
+		return;
+	if (resp->chunked)
+		buf_printf(&tx->body, SIZE_MAX, "%zx\r\n", n);
+	buf_append(&tx->body, p, n, SIZE_MAX);
+	if (resp->chunked)
+		buf_append(&tx->body, "\r\n", 2, SIZE_MAX);
+}
+
+static void stream_end(struct sender *tx, struct response *resp)
+{
+	if (resp->chunked)
+		buf_append(&tx->body, "0\r\n\r\n", 5, SIZE_MAX);
+	if (tx->stream_left > 0)
+		resp->close = true; /* fewer bytes than announced: only a
+				       * close can tell the client */
+	tx->stream_done = true;
+}
+
+void send_stream_start(struct sender *tx, struct response *resp, long long clen,
+		       int minor)
+{
+	tx->stream_left = clen;
+	tx->stream_done = false;
+	if (clen >= 0)
+		resp->clen = clen;
+	else if (minor == 1)
+		resp->chunked = !resp->head_only;
+	else
+		resp->unframed = resp->close = true; /* HTTP/1.0: the end is the close */
+}
+
+void send_stream_pull(struct sender *tx, struct response *resp)
+{
+	struct stream *s = resp->stream;
+	char tmp[STREAM_READ];
+
+	send_body_reset(tx);
+	while (!tx->stream_done && tx->body.len < STREAM_PENDING) {
+		size_t room = STREAM_PENDING - tx->body.len;
+		ssize_t n = s->ops->read(s, tmp, room < sizeof(tmp) ? room : sizeof(tmp));
+
+		if (n < 0)
+			break;
+		if (n == 0)
+			stream_end(tx, resp);
+		else
+			stream_body(tx, resp, tmp, (size_t)n);
+	}
+	if (tx->body.len)
+		http_add_seg(resp, false, 0, (off_t)tx->body.len);
+}
