@@ -73,6 +73,9 @@ enum hdr {
 	H_ACCEPT_ENCODING,
 	H_AUTHORIZATION,
 	H_EXPECT,
+	H_ORIGIN,               /* CORS */
+	H_AC_REQUEST_METHOD,
+	H_AC_REQUEST_HEADERS,
 	H__COUNT
 };
 
@@ -162,6 +165,11 @@ struct response {
 	bool unframed;           /* streamed to the close: no length at all */
 	bool head_only;          /* HEAD: headers as for GET, no body */
 	struct stream *stream;   /* the body comes from here (no segs) */
+	/* Header lines of rules and CORS: each replaces the server's line of
+	 * the same name; answers >= 400 get only the first extra_err bytes. */
+	const struct buf *extra;
+	size_t extra_err;
+	bool missing;            /* 404: nothing at all at that path */
 };
 
 /* Parser glue: one settings table, request filled through callbacks. */
@@ -201,7 +209,13 @@ const char *http_status_text(enum status s);
 enum status http_status_from_errno(int err);
 /* Small HTML error page into resp->body, with its Content-Type. */
 void http_error_body(struct response *resp);
-/* Format the status line and headers into out; -1 if it does not fit. */
+/* Is s[0..n) a token (RFC 9110 §5.6.2), as header names are? */
+bool http_token(const char *s, size_t n);
+/* The header line named name (any case) among lines[0..n) ("Name: value"
+ * lines ending in LF), or NULL. */
+const char *http_line_find(const char *lines, size_t n, const char *name, size_t nl);
+/* Format the status line and headers into out (resp->extra replacing the
+ * lines it names); -1 if it does not fit. */
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char *date);
 

@@ -14,12 +14,15 @@ enum route_kind {
 	R_API,     /* /api/calcul */
 	R_CGI,     /* a script under cgi-bin/ or with an interpreter */
 	R_STATIC,  /* a file or directory under HOME */
+	R_PREFLIGHT, /* a CORS preflight from an allowed origin: 204 */
 };
 
 struct route {
 	enum route_kind kind;
 	enum status path_st;      /* S_OK: rel holds the path under HOME */
 	struct buf rel;           /* the request path resolved (NUL-terminated) */
+	struct buf extra;         /* header lines of rules and CORS (resp->extra) */
+	size_t extra_err;         /* ... of which answers >= 400 get this much */
 };
 
 /* Who asks: for the A:/D: rules and the CGI environment. */

@@ -29,6 +29,9 @@ static const struct {
 	[H_ACCEPT_ENCODING] = NAME("Accept-Encoding"),
 	[H_AUTHORIZATION] = NAME("Authorization"),
 	[H_EXPECT] = NAME("Expect"),
+	[H_ORIGIN] = NAME("Origin"),
+	[H_AC_REQUEST_METHOD] = NAME("Access-Control-Request-Method"),
+	[H_AC_REQUEST_HEADERS] = NAME("Access-Control-Request-Headers"),
 };
 
 static struct request *req_of(llhttp_t *p)
@@ -618,16 +621,75 @@ static char *put_number(char *p, unsigned long long u)
 	return put(p, q, (size_t)(d + sizeof(d) - q));
 }
 
+bool http_token(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!is_tchar((unsigned char)s[i]))
+			return false;
+	return n > 0;
+}
+
+const char *http_line_find(const char *lines, size_t n, const char *name, size_t nl)
+{
+	const char *p = lines, *end = lines + n;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+
+		if ((size_t)(end - p) > nl && p[nl] == ':' && strncasecmp(p, name, nl) == 0)
+			return p;
+		if (!eol)
+			break;
+		p = eol + 1;
+	}
+	return NULL;
+}
+
+/* Is the line named name (up to its ':') replaced by one of x[0..xn)?
+ * Never a Vary line: they add up (Accept-Encoding and Origin both count). */
+static bool replaced(const char *x, size_t xn, const char *name, size_t nl)
+{
+	return xn && !(nl == 4 && strncasecmp(name, "Vary", 4) == 0) &&
+	       http_line_find(x, xn, name, nl);
+}
+
+#define REPLACED(x, xn, lit) replaced(x, xn, lit, sizeof(lit) - 1)
+
+/* Header lines of lines[0..n) not named in x[0..xn) (self: a line also
+ * named later in lines itself gives way to that one). */
+static char *put_lines(char *p, const char *lines, size_t n, const char *x, size_t xn,
+		       bool self)
+{
+	const char *l = lines, *end = lines + n;
+
+	while (l < end) {
+		const char *eol = memchr(l, '\n', (size_t)(end - l));
+		const char *colon = memchr(l, ':', (size_t)(end - l));
+		size_t len = eol ? (size_t)(eol - l) + 1 : (size_t)(end - l);
+		size_t nl = colon ? (size_t)(colon - l) : 0;
+
+		if (!replaced(x, xn, l, nl) &&
+		    !(self && replaced(l + len, (size_t)(end - l) - len, l, nl)))
+			p = put(p, l, len);
+		l += len;
+	}
+	return p;
+}
+
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char *date)
 {
 	const char *text = http_status_text(resp->status);
 	size_t tn = strlen(text), cn = resp->ctype ? strlen(resp->ctype) : 0;
 	size_t en = strlen(resp->etag), hn = resp->hdrs ? resp->hdrs->len : 0;
+	const char *x = resp->extra ? resp->extra->data : NULL;
+	size_t xn = !resp->extra ? 0 : resp->status >= 400 ? resp->extra_err : resp->extra->len;
 	unsigned code = (unsigned)resp->status % 1000;
 	char lm[HTTP_DATE_LEN], *p;
 
-	if (buf_reserve(out, HEAD_FIXED + tn + cn + en + hn, 64 * 1024) < 0)
+	if (buf_reserve(out, HEAD_FIXED + tn + cn + en + hn + xn, 64 * 1024) < 0)
 		return -1;
 	p = out->data + out->len;
 	/* Our version is 1.1 whatever the request's (RFC 9110 §6.2). */
@@ -640,7 +702,7 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 	p = PUT(p, "\r\nServer: httpd\r\nDate: ");
 	p = put(p, date, strnlen(date, HTTP_DATE_LEN - 1));
 	p = PUT(p, "\r\n");
-	if (resp->ctype) {
+	if (resp->ctype && !REPLACED(x, xn, "Content-Type")) {
 		p = PUT(p, "Content-Type: ");
 		p = put(p, resp->ctype, cn);
 		p = PUT(p, "\r\n");
@@ -653,19 +715,23 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 		p = put_number(p, resp->clen < 0 ? 0 : (unsigned long long)resp->clen);
 		p = PUT(p, "\r\n");
 	}
-	if (resp->mtime) {
+	if (resp->mtime && !REPLACED(x, xn, "Last-Modified")) {
 		util_http_date(resp->mtime, lm);
 		p = PUT(p, "Last-Modified: ");
 		p = put(p, lm, strnlen(lm, HTTP_DATE_LEN - 1));
 		p = PUT(p, "\r\n");
 	}
-	if (en) {
+	if (en && !REPLACED(x, xn, "ETag")) {
 		p = PUT(p, "ETag: ");
 		p = put(p, resp->etag, en);
 		p = PUT(p, "\r\n");
 	}
-	if (hn)
+	if (hn && !xn)
 		p = put(p, resp->hdrs->data, hn);
+	else if (hn)
+		p = put_lines(p, resp->hdrs->data, hn, x, xn, false);
+	if (xn)
+		p = put_lines(p, x, xn, NULL, 0, true);
 	if (resp->close)
 		p = PUT(p, "Connection: close\r\n");
 	else if (minor == 0)

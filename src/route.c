@@ -2,6 +2,8 @@
 #include "route.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +12,57 @@
 #include "config.h"
 #include "path.h"
 #include "static.h"
+#include "webapp.h"
+
+#define EXTRA_MAX (64 * 1024)
+
+/* Header lines for every answer and the CORS decision: a preflight from
+ * an allowed origin is answered here, whatever the path. */
+static void decide_webapp(struct route *rt, const struct request *req)
+{
+	const struct buf *always = webapp_always();
+
+	rt->extra.len = 0;
+	if (always)
+		buf_append(&rt->extra, always->data, always->len, EXTRA_MAX);
+	if (webapp_cors(req, &rt->extra, EXTRA_MAX) == CORS_PREFLIGHT)
+		rt->kind = R_PREFLIGHT;
+	rt->extra_err = rt->extra.len;
+}
+
+/* A GET/HEAD of a path that is not there and does not look like a file:
+ * the SPA entry answers (the same checks as any file; auth and ACLs were
+ * those of the path asked for), never cached without asking again. */
+static enum status spa_fallback(const struct request *req, const char *rel,
+				struct response *resp, enum status s)
+{
+	const char *spa = webapp_spa(req, rel);
+
+	if (!spa)
+		return s;
+	resp->hdrs->len = 0;
+	resp->why = NULL;
+	resp->missing = false;
+	s = static_serve_file(req, spa, resp);
+	if (s < S_BAD_REQUEST)
+		buf_puts(resp->hdrs, "Cache-Control: no-cache\r\n", EXTRA_MAX);
+	return s;
+}
+
+/* Header rules of the path asked for, after the lines for every answer. */
+static void add_rules(struct route *rt, const char *rel, struct response *resp)
+{
+	char path[PATH_REL_MAX + 2];
+
+	if (rt->path_st == S_OK) {
+		snprintf(path, sizeof(path), "/%s", strcmp(rel, ".") ? rel : "");
+		webapp_rules(path, &rt->extra, rt->extra_err, EXTRA_MAX);
+	}
+	if (rt->extra.len) {
+		resp->extra = &rt->extra;
+		resp->extra_err = rt->extra_err;
+	}
+}
 
 void route_decide(struct route *rt, const struct request *req, bool dump)
 {
@@ -33,6 +86,8 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
 		rt->kind = R_CGI;
 	else
 		rt->kind = R_STATIC;
+	if (webapp_active())
+		decide_webapp(rt, req);
 }
 
 enum status route_serve(struct route *rt, const struct request *req,
@@ -44,21 +99,35 @@ enum status route_serve(struct route *rt, const struct request *req,
 	enum status s;
 
 	s = config_check(req, rel, rt->path_st, cl->peer, resp, user);
+	if (s == S_UNAUTHORIZED && rt->kind == R_PREFLIGHT) {
+		resp->hdrs->len = 0; /* a preflight never carries credentials (Fetch) */
+		s = S_OK;
+	}
 	if (s != S_OK)
-		return s; /* refused by an A:/D: rule or Basic auth */
+		goto out; /* refused by an A:/D: rule or Basic auth */
 	cc = (struct cgi_client){ cl->addr, ntohs(cl->peer->sin6_port), *user, cl->fd };
 	switch (rt->kind) {
 	case R_API:
-		return api_serve(req, resp);
+		s = api_serve(req, resp);
+		break;
 	case R_CGI:
-		return cgi_start(req, rel, &cc, resp);
+		s = cgi_start(req, rel, &cc, resp);
+		break;
+	case R_PREFLIGHT:
+		s = S_NO_CONTENT;
+		break;
 	default:
 		s = static_serve(req, rel, rt->path_st, resp);
 		/* a directory without an index: busybox runs cgi-bin/index.cgi */
 		if (s == S_NOT_FOUND && resp->fd < 0 && rt->path_st == S_OK)
 			cgi_index(req, rel, &cc, resp, &s);
-		return s;
+		if (s == S_NOT_FOUND && resp->missing)
+			s = spa_fallback(req, rel, resp, s);
 	}
+out:
+	if (webapp_active())
+		add_rules(rt, rel, resp);
+	return s;
 }
 
 /* The body of an error answer: the configured page (E404:…) or ours. */
@@ -82,6 +151,12 @@ static void error_page(struct response *r)
 void route_error_body(const struct route *rt, const struct request *req, bool parsed,
 		      struct response *r)
 {
+	const struct buf *always;
+
+	if (rt->kind == R_NONE && !r->extra && (always = webapp_always())) {
+		r->extra = always; /* refused before a route: the lines for every answer */
+		r->extra_err = always->len;
+	}
 	if (r->status >= 400 && parsed && !r->ctype && route_is_api(rt, req))
 		api_error_body(r, r->status); /* the API speaks JSON, even for our limits */
 	else if (r->status >= 300 && r->status != S_NOT_MODIFIED && r->fd < 0 && !r->ctype)
@@ -98,9 +173,12 @@ void route_reset(struct route *rt)
 	rt->kind = R_NONE;
 	rt->path_st = S_OK;
 	rt->rel.len = 0;
+	rt->extra.len = 0;
+	rt->extra_err = 0;
 }
 
 void route_release(struct route *rt)
 {
 	buf_free(&rt->rel);
+	buf_free(&rt->extra);
 }
