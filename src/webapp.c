@@ -121,12 +121,13 @@ static int set_rule(struct webapp *w, char *v, char *err, size_t errsz)
 {
 	char field[FIELD_MAX], *pat = NULL;
 	struct hdrrule *r;
-	size_t nl;
+	size_t nl, wl = strcspn(v, " \t");
 	bool glob = false;
 
-	if (v[0] == '/' || v[0] == '*') {
+	/* a path first (a word without ':' before more), else the field */
+	if (v[0] == '/' || v[0] == '*' || (!memchr(v, ':', wl) && v[wl])) {
 		pat = v;
-		v += strcspn(v, " \t");
+		v += wl;
 		if (*v)
 			*v++ = '\0';
 		v += strspn(v, " \t");
