@@ -38,7 +38,9 @@ enum cors_kind {
 	CORS_PREFLIGHT, /* an allowed preflight: 204 with the lines in out */
 };
 
-/* The decision for r under c; the header lines it needs go to out (Vary:
+/* The decision for r under c. */
+enum cors_kind cors_kind(const struct cors *c, const struct cors_req *r);
+/* The same, and the header lines it needs go to out (Vary:
  * Origin also for CORS_NONE when the answer depends on the origin). */
 enum cors_kind cors_decide(const struct cors *c, const struct cors_req *r, struct buf *out,
 			   size_t max);

@@ -73,9 +73,6 @@ enum hdr {
 	H_ACCEPT_ENCODING,
 	H_AUTHORIZATION,
 	H_EXPECT,
-	H_ORIGIN,               /* CORS */
-	H_AC_REQUEST_METHOD,
-	H_AC_REQUEST_HEADERS,
 	H__COUNT
 };
 
@@ -98,7 +95,6 @@ struct request {
 	bool pipe_paused;        /* ... whose buffer is full: parsing waits */
 	struct buf *pipe;
 	uint64_t content_length; /* as announced (0 when chunked) */
-	bool bad_value;          /* header value with CR/LF/NUL (obs-fold, bare CR) */
 	uint32_t body_len;       /* body bytes seen (kept or not) */
 	uint32_t chunk_end;      /* where the CRLF after chunk data must be */
 	bool chunk_check;        /* ... and it is still to be checked */
@@ -148,9 +144,15 @@ struct stream {
 
 struct response {
 	enum status status;
+	/* hdrs begins with lines of header rules and CORS, which replace the
+	 * server's lines of the same name: the first xhdr_all bytes go with
+	 * every answer, up to xhdr_ok with answers below 400. (In holes of
+	 * the struct: struct conn stays within malloc's per-size cache.) */
+	uint32_t xhdr_all;
 	const char *ctype;       /* NULL: no body, no Content-Type */
 	struct buf *body;        /* generated body, or NULL */
 	int fd;                  /* file body when >= 0 */
+	uint32_t xhdr_ok;
 	void *cache;             /* the open-file cache entry fd belongs to */
 	off_t off, len;          /* file range (when segs is empty) */
 	struct buf *segs;        /* struct seg array (multipart); empty: the
@@ -164,35 +166,18 @@ struct response {
 	bool chunked;            /* streamed: Transfer-Encoding: chunked */
 	bool unframed;           /* streamed to the close: no length at all */
 	bool head_only;          /* HEAD: headers as for GET, no body */
-	struct stream *stream;   /* the body comes from here (no segs) */
-	/* Header lines of rules and CORS: each replaces the server's line of
-	 * the same name; answers >= 400 get only the first extra_err bytes. */
-	const struct buf *extra;
-	size_t extra_err;
 	bool missing;            /* 404: nothing at all at that path */
+	struct stream *stream;   /* the body comes from here (no segs) */
 };
-
-/* Parser glue: one settings table, request filled through callbacks. */
-void http_parser_init(llhttp_t *p, struct request *req);
-/* Reset the request for the next message of a keep-alive connection. */
-void http_request_reset(struct request *req);
-/* Checks llhttp leaves to us; S_OK when the head is acceptable, else the
- * status and *why. */
-enum status http_validate(const struct request *req, const char **why);
-/* Host's value is uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2). */
-bool http_host_valid(const char *h, size_t n);
-/* Can p[0..n), the first bytes after any empty lines, still begin a
- * request line? False as soon as the method part holds a byte that is not
- * a token character (a TLS record, binary) or the line starts with SP. */
-bool http_line_start_ok(const char *p, size_t n);
-/* Map an llhttp error on the head in line[0..n) to the status to answer. */
-enum status http_parse_error_status(llhttp_errno_t err, const char *line, size_t n);
 
 static inline const char *span_ptr(const struct request *r, struct span s)
 {
 	return r->base + s.off;
 }
 bool http_has_header(const struct request *req, enum hdr h);
+/* A header the parser does not keep (CORS's, read only when configured):
+ * the value of its first line in the head, OWS trimmed, or NULL. */
+const char *http_header_scan(const struct request *req, const char *name, size_t *len);
 bool http_header_is(const struct request *req, enum hdr h, const char *val);
 
 /* The end of a head in p[0..n): the offset just past its blank line (CRLF
@@ -209,13 +194,28 @@ const char *http_status_text(enum status s);
 enum status http_status_from_errno(int err);
 /* Small HTML error page into resp->body, with its Content-Type. */
 void http_error_body(struct response *resp);
+/* RFC 9110 §5.6.2 token characters (letters first: header names). */
+static inline bool http_tchar(unsigned char c)
+{
+	if (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9'))
+		return true;
+	switch (c) {
+	case '!': case '#': case '$': case '%': case '&': case '\'':
+	case '*': case '+': case '-': case '.': case '^': case '_':
+	case '`': case '|': case '~':
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Is s[0..n) a token (RFC 9110 §5.6.2), as header names are? */
 bool http_token(const char *s, size_t n);
 /* The header line named name (any case) among lines[0..n) ("Name: value"
  * lines ending in LF), or NULL. */
 const char *http_line_find(const char *lines, size_t n, const char *name, size_t nl);
-/* Format the status line and headers into out (resp->extra replacing the
- * lines it names); -1 if it does not fit. */
+/* Format the status line and headers into out (the rules' lines at the
+ * start of hdrs replacing the lines they name); -1 if it does not fit. */
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char *date);
 

@@ -17,12 +17,16 @@ enum route_kind {
 	R_PREFLIGHT, /* a CORS preflight from an allowed origin: 204 */
 };
 
+/* Most paths fit in the connection itself: no allocation (and struct
+ * conn stays within malloc's per-size cache, 1032 bytes). */
+#define ROUTE_REL_INLINE 24
+
 struct route {
 	enum route_kind kind;
-	enum status path_st;      /* S_OK: rel holds the path under HOME */
-	struct buf rel;           /* the request path resolved (NUL-terminated) */
-	struct buf extra;         /* header lines of rules and CORS (resp->extra) */
-	size_t extra_err;         /* ... of which answers >= 400 get this much */
+	enum status path_st;      /* S_OK: rel is the path under HOME */
+	const char *rel;          /* the request path resolved: small or long */
+	char *long_rel;           /* PATH_REL_MAX bytes, for longer paths */
+	char small[ROUTE_REL_INLINE];
 };
 
 /* Who asks: for the A:/D: rules and the CGI environment. */

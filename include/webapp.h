@@ -33,7 +33,7 @@ int webapp_option(const char *line, char *err, size_t errsz);
 
 /* Anything configured at all? */
 bool webapp_active(void);
-/* The CORS decision for req; its lines into out. */
+/* The CORS decision for req; with out, its lines into out. */
 enum cors_kind webapp_cors(const struct request *req, struct buf *out, size_t max);
 /* Header lines for every answer ("set Name: value"), or NULL. */
 const struct buf *webapp_always(void);

@@ -36,30 +36,36 @@ bool cors_list_ok(const char *s, size_t n)
 	return tok > 0;
 }
 
-enum cors_kind cors_decide(const struct cors *c, const struct cors_req *r, struct buf *out,
-			   size_t max)
+enum cors_kind cors_kind(const struct cors *c, const struct cors_req *r)
 {
-	bool preflight = r->method == HTTP_OPTIONS && r->origin && r->has_acrm;
 	bool ok;
-	int rc = 0;
 
 	if (!c || (!c->any && !c->norigins))
 		return CORS_OFF;
-	/* The answer depends on Origin unless it is "*" for all: caches
-	 * must know (Fetch §3.2.6), also when we add nothing. */
-	if (!c->any || c->credentials)
-		rc |= buf_puts(out, "Vary: Origin\r\n", max);
-	if (!r->origin && c->any && !c->credentials && !preflight) {
-		rc |= buf_puts(out, "Access-Control-Allow-Origin: *\r\n", max);
-		return rc ? CORS_NONE : CORS_SIMPLE;
-	}
-	if (!r->origin)
-		return CORS_NONE;
+	if (!r->origin) /* "*" may go on every answer; a listed origin not */
+		return c->any && !c->credentials ? CORS_SIMPLE : CORS_NONE;
 	/* never "*" with credentials: a listed origin or nothing */
 	ok = c->credentials ? !c->any && allowed(c, r->origin, r->origin_len)
 			    : c->any || allowed(c, r->origin, r->origin_len);
 	if (!ok)
 		return CORS_NONE;
+	return r->method == HTTP_OPTIONS && r->has_acrm ? CORS_PREFLIGHT : CORS_SIMPLE;
+}
+
+enum cors_kind cors_decide(const struct cors *c, const struct cors_req *r, struct buf *out,
+			   size_t max)
+{
+	enum cors_kind k = cors_kind(c, r);
+	int rc = 0;
+
+	if (k == CORS_OFF)
+		return k;
+	/* The answer depends on Origin unless it is "*" for all: caches
+	 * must know (Fetch §3.2.6), also when we add nothing. */
+	if (!c->any || c->credentials)
+		rc |= buf_puts(out, "Vary: Origin\r\n", max);
+	if (k == CORS_NONE)
+		return k;
 	if (c->any && !c->credentials)
 		rc |= buf_puts(out, "Access-Control-Allow-Origin: *\r\n", max);
 	else
@@ -67,18 +73,19 @@ enum cors_kind cors_decide(const struct cors *c, const struct cors_req *r, struc
 				 (int)r->origin_len, r->origin);
 	if (c->credentials)
 		rc |= buf_puts(out, "Access-Control-Allow-Credentials: true\r\n", max);
-	if (!preflight)
-		return rc ? CORS_NONE : CORS_SIMPLE;
-	rc |= buf_printf(out, max, "Access-Control-Allow-Methods: %s\r\n",
-			 c->methods ? c->methods : CORS_METHODS_DEFAULT);
-	if (c->headers)
-		rc |= buf_printf(out, max, "Access-Control-Allow-Headers: %s\r\n", c->headers);
-	else if (r->acrh && cors_list_ok(r->acrh, r->acrh_len))
-		rc |= buf_printf(out, max, "Access-Control-Allow-Headers: %.*s\r\n",
-				 (int)r->acrh_len, r->acrh);
-	rc |= buf_printf(out, max, "Access-Control-Max-Age: %ld\r\n",
-			 c->max_age < 0 ? (long)CORS_MAX_AGE_DEFAULT : c->max_age);
-	return rc ? CORS_NONE : CORS_PREFLIGHT;
+	if (k == CORS_PREFLIGHT) {
+		rc |= buf_printf(out, max, "Access-Control-Allow-Methods: %s\r\n",
+				 c->methods ? c->methods : CORS_METHODS_DEFAULT);
+		if (c->headers)
+			rc |= buf_printf(out, max, "Access-Control-Allow-Headers: %s\r\n",
+					 c->headers);
+		else if (r->acrh && cors_list_ok(r->acrh, r->acrh_len))
+			rc |= buf_printf(out, max, "Access-Control-Allow-Headers: %.*s\r\n",
+					 (int)r->acrh_len, r->acrh);
+		rc |= buf_printf(out, max, "Access-Control-Max-Age: %ld\r\n",
+				 c->max_age < 0 ? (long)CORS_MAX_AGE_DEFAULT : c->max_age);
+	}
+	return rc ? CORS_NONE : k; /* out of room: as if not allowed */
 }
 
 /* scheme "://" host [ ":" port ], lower case, nothing after. */

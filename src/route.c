@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,20 +15,77 @@
 #include "static.h"
 #include "webapp.h"
 
-#define EXTRA_MAX (64 * 1024)
+#define HDRS_MAX (64 * 1024)
 
-/* Header lines for every answer and the CORS decision: a preflight from
- * an allowed origin is answered here, whatever the path. */
-static void decide_webapp(struct route *rt, const struct request *req)
+void route_decide(struct route *rt, const struct request *req, bool dump)
+{
+	const char *path = span_ptr(req, req->path);
+	size_t room = (size_t)req->path.len + 2; /* resolving never lengthens */
+	char *out;
+
+	if (dump) {
+		rt->kind = R_DUMP;
+		return;
+	}
+	if (room > PATH_REL_MAX)
+		room = PATH_REL_MAX;
+	rt->rel = "";
+	if (room <= sizeof(rt->small)) {
+		out = rt->small;
+	} else if (rt->long_rel || (rt->long_rel = malloc(PATH_REL_MAX)) != NULL) {
+		out = rt->long_rel;
+	} else {
+		out = NULL;
+		rt->path_st = S_SERVICE_UNAVAILABLE; /* out of memory */
+	}
+	if (out && (rt->path_st = path_resolve(path, req->path.len, out, room)) == S_OK)
+		rt->rel = out;
+	if (req->method == HTTP_OPTIONS && webapp_active() &&
+	    webapp_cors(req, NULL, 0) == CORS_PREFLIGHT)
+		rt->kind = R_PREFLIGHT; /* from an allowed origin, whatever the path */
+	else if (api_match(req))
+		rt->kind = R_API;
+	else if (rt->path_st == S_OK && cgi_match(req, rt->rel))
+		rt->kind = R_CGI;
+	else
+		rt->kind = R_STATIC;
+}
+
+/* Put n bytes of header lines at offset at of hdrs: how many went in (0
+ * when there is no room: the answer goes without them). */
+static uint32_t insert_lines(struct buf *hdrs, size_t at, const char *p, size_t n)
+{
+	if (!n || buf_reserve(hdrs, n, HDRS_MAX) < 0)
+		return 0;
+	memmove(hdrs->data + at + n, hdrs->data + at, hdrs->len - at);
+	memcpy(hdrs->data + at, p, n);
+	hdrs->len += n;
+	return (uint32_t)n;
+}
+
+/* Lines for every answer and CORS's, first in hdrs (the handler's come
+ * after them). */
+static void webapp_first(const struct request *req, struct response *resp)
 {
 	const struct buf *always = webapp_always();
 
-	rt->extra.len = 0;
 	if (always)
-		buf_append(&rt->extra, always->data, always->len, EXTRA_MAX);
-	if (webapp_cors(req, &rt->extra, EXTRA_MAX) == CORS_PREFLIGHT)
-		rt->kind = R_PREFLIGHT;
-	rt->extra_err = rt->extra.len;
+		buf_append(resp->hdrs, always->data, always->len, HDRS_MAX);
+	webapp_cors(req, resp->hdrs, HDRS_MAX);
+	resp->xhdr_all = resp->xhdr_ok = (uint32_t)resp->hdrs->len;
+}
+
+/* The rules of the path asked for, after those lines: for answers < 400. */
+static void webapp_rules_of(const char *rel, struct response *resp)
+{
+	static struct buf rules; /* reused: no allocation per request */
+	char path[PATH_REL_MAX + 2];
+
+	rules.len = 0;
+	snprintf(path, sizeof(path), "/%s", strcmp(rel, ".") ? rel : "");
+	webapp_rules(path, &rules, 0, HDRS_MAX);
+	resp->xhdr_ok = resp->xhdr_all + insert_lines(resp->hdrs, resp->xhdr_all, rules.data,
+						      rules.len);
 }
 
 /* A GET/HEAD of a path that is not there and does not look like a file:
@@ -40,67 +98,29 @@ static enum status spa_fallback(const struct request *req, const char *rel,
 
 	if (!spa)
 		return s;
-	resp->hdrs->len = 0;
+	resp->hdrs->len = resp->xhdr_all;
 	resp->why = NULL;
 	resp->missing = false;
 	s = static_serve_file(req, spa, resp);
 	if (s < S_BAD_REQUEST)
-		buf_puts(resp->hdrs, "Cache-Control: no-cache\r\n", EXTRA_MAX);
+		buf_puts(resp->hdrs, "Cache-Control: no-cache\r\n", HDRS_MAX);
 	return s;
-}
-
-/* Header rules of the path asked for, after the lines for every answer. */
-static void add_rules(struct route *rt, const char *rel, struct response *resp)
-{
-	char path[PATH_REL_MAX + 2];
-
-	if (rt->path_st == S_OK) {
-		snprintf(path, sizeof(path), "/%s", strcmp(rel, ".") ? rel : "");
-		webapp_rules(path, &rt->extra, rt->extra_err, EXTRA_MAX);
-	}
-	if (rt->extra.len) {
-		resp->extra = &rt->extra;
-		resp->extra_err = rt->extra_err;
-	}
-}
-
-void route_decide(struct route *rt, const struct request *req, bool dump)
-{
-	const char *path = span_ptr(req, req->path);
-	size_t room = (size_t)req->path.len + 2; /* resolving never lengthens */
-
-	if (dump) {
-		rt->kind = R_DUMP;
-		return;
-	}
-	if (room > PATH_REL_MAX)
-		room = PATH_REL_MAX;
-	rt->rel.len = 0;
-	if (buf_reserve(&rt->rel, room, PATH_REL_MAX) < 0)
-		rt->path_st = S_URI_TOO_LONG;
-	else
-		rt->path_st = path_resolve(path, req->path.len, rt->rel.data, room);
-	if (api_match(req))
-		rt->kind = R_API;
-	else if (rt->path_st == S_OK && cgi_match(req, rt->rel.data))
-		rt->kind = R_CGI;
-	else
-		rt->kind = R_STATIC;
-	if (webapp_active())
-		decide_webapp(rt, req);
 }
 
 enum status route_serve(struct route *rt, const struct request *req,
 			const struct route_client *cl, struct response *resp,
 			const char **user)
 {
-	const char *rel = rt->path_st == S_OK ? rt->rel.data : "";
+	const char *rel = rt->rel;
+	bool web = webapp_active();
 	struct cgi_client cc;
 	enum status s;
 
+	if (web)
+		webapp_first(req, resp);
 	s = config_check(req, rel, rt->path_st, cl->peer, resp, user);
 	if (s == S_UNAUTHORIZED && rt->kind == R_PREFLIGHT) {
-		resp->hdrs->len = 0; /* a preflight never carries credentials (Fetch) */
+		resp->hdrs->len = resp->xhdr_all; /* a preflight never carries credentials */
 		s = S_OK;
 	}
 	if (s != S_OK)
@@ -121,12 +141,12 @@ enum status route_serve(struct route *rt, const struct request *req,
 		/* a directory without an index: busybox runs cgi-bin/index.cgi */
 		if (s == S_NOT_FOUND && resp->fd < 0 && rt->path_st == S_OK)
 			cgi_index(req, rel, &cc, resp, &s);
-		if (s == S_NOT_FOUND && resp->missing)
+		if (s == S_NOT_FOUND && resp->missing && web)
 			s = spa_fallback(req, rel, resp, s);
 	}
 out:
-	if (webapp_active())
-		add_rules(rt, rel, resp);
+	if (web && rt->path_st == S_OK)
+		webapp_rules_of(rel, resp);
 	return s;
 }
 
@@ -153,9 +173,9 @@ void route_error_body(const struct route *rt, const struct request *req, bool pa
 {
 	const struct buf *always;
 
-	if (rt->kind == R_NONE && !r->extra && (always = webapp_always())) {
-		r->extra = always; /* refused before a route: the lines for every answer */
-		r->extra_err = always->len;
+	if (rt->kind == R_NONE && !r->xhdr_all && (always = webapp_always())) {
+		/* refused before a route: the lines for every answer */
+		r->xhdr_all = r->xhdr_ok = insert_lines(r->hdrs, 0, always->data, always->len);
 	}
 	if (r->status >= 400 && parsed && !r->ctype && route_is_api(rt, req))
 		api_error_body(r, r->status); /* the API speaks JSON, even for our limits */
@@ -172,13 +192,11 @@ void route_reset(struct route *rt)
 {
 	rt->kind = R_NONE;
 	rt->path_st = S_OK;
-	rt->rel.len = 0;
-	rt->extra.len = 0;
-	rt->extra_err = 0;
+	rt->rel = "";
 }
 
 void route_release(struct route *rt)
 {
-	buf_free(&rt->rel);
-	buf_free(&rt->extra);
+	free(rt->long_rel);
+	rt->long_rel = NULL;
 }

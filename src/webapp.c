@@ -303,20 +303,17 @@ bool webapp_active(void)
 
 enum cors_kind webapp_cors(const struct request *req, struct buf *out, size_t max)
 {
+	size_t n;
 	struct cors_req r = { .method = req->method };
 
-	if (!cur)
-		return CORS_OFF;
-	if (http_has_header(req, H_ORIGIN)) {
-		r.origin = span_ptr(req, req->hdr[H_ORIGIN]);
-		r.origin_len = req->hdr[H_ORIGIN].len;
-	}
-	r.has_acrm = http_has_header(req, H_AC_REQUEST_METHOD);
-	if (http_has_header(req, H_AC_REQUEST_HEADERS)) {
-		r.acrh = span_ptr(req, req->hdr[H_AC_REQUEST_HEADERS]);
-		r.acrh_len = req->hdr[H_AC_REQUEST_HEADERS].len;
-	}
-	return cors_decide(&cur->cors, &r, out, max);
+	if (!cur || (!cur->cors.any && !cur->cors.norigins))
+		return CORS_OFF; /* no scan of the head for nothing */
+	r.origin = http_header_scan(req, "Origin", &r.origin_len);
+	r.has_acrm = r.origin && req->method == HTTP_OPTIONS &&
+		     http_header_scan(req, "Access-Control-Request-Method", &n);
+	if (r.has_acrm)
+		r.acrh = http_header_scan(req, "Access-Control-Request-Headers", &r.acrh_len);
+	return out ? cors_decide(&cur->cors, &r, out, max) : cors_kind(&cur->cors, &r);
 }
 
 const struct buf *webapp_always(void)

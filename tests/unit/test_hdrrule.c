@@ -162,24 +162,25 @@ static void test_apply(void **state)
 	buf_free(&b);
 }
 
-/* The head: extra lines replace the server's of the same name (Vary adds
- * up), and errors get only the first extra_err bytes. */
+/* The head: the rules' lines at the start of hdrs replace the server's
+ * of the same name (Vary adds up), and errors get only the first xhdr_all
+ * bytes of them. */
 static void test_head_hook(void **state)
 {
-	struct buf out = { 0 }, hdrs = { 0 }, extra = { 0 };
+	struct buf out = { 0 }, hdrs = { 0 };
 	struct response r = { 0 };
 	char *head;
 
 	(void)state;
-	buf_puts(&hdrs, "Vary: Accept-Encoding\r\nAccept-Ranges: bytes\r\n", 1024);
-	buf_puts(&extra, "X-Always: 1\r\nVary: Origin\r\n", 1024);
-	r.extra_err = extra.len;
-	buf_puts(&extra, "Cache-Control: immutable\r\nAccept-Ranges: none\r\n"
+	buf_puts(&hdrs, "X-Always: 1\r\nVary: Origin\r\n", 1024);
+	r.xhdr_all = (uint32_t)hdrs.len;
+	buf_puts(&hdrs, "Cache-Control: immutable\r\nAccept-Ranges: none\r\n"
 		 "Content-Type: text/x-mine\r\nX-Always: 2\r\n", 1024);
+	r.xhdr_ok = (uint32_t)hdrs.len;
+	buf_puts(&hdrs, "Vary: Accept-Encoding\r\nAccept-Ranges: bytes\r\n", 1024);
 	r.status = S_OK;
 	r.ctype = "text/plain";
 	r.hdrs = &hdrs;
-	r.extra = &extra;
 	snprintf(r.etag, sizeof(r.etag), "\"e\"");
 	assert_int_equal(http_format_head(&out, &r, 1, "D"), 0);
 	buf_append(&out, "", 1, 1024);
@@ -201,12 +202,19 @@ static void test_head_hook(void **state)
 	buf_append(&out, "", 1, 1024);
 	head = out.data;
 	assert_null(strstr(head, "Cache-Control"));
+	assert_null(strstr(head, "X-Always: 2"));
 	assert_non_null(strstr(head, "X-Always: 1\r\n"));
 	assert_non_null(strstr(head, "Accept-Ranges: bytes\r\n"));
 	assert_non_null(strstr(head, "Content-Type: text/plain\r\n"));
+	/* no rules at all: the lines as they are */
+	out.len = 0;
+	r.status = S_OK;
+	r.xhdr_all = r.xhdr_ok = 0;
+	assert_int_equal(http_format_head(&out, &r, 1, "D"), 0);
+	buf_append(&out, "", 1, 1024);
+	assert_non_null(strstr(out.data, "X-Always: 1\r\nVary: Origin\r\nCache-Control"));
 	buf_free(&out);
 	buf_free(&hdrs);
-	buf_free(&extra);
 }
 
 int main(void)
