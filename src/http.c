@@ -209,7 +209,7 @@ static bool replaced(const char *x, size_t xn, const char *name, size_t nl)
 	       http_line_find(x, xn, name, nl);
 }
 
-#define REPLACED(x, xn, lit) replaced(x, xn, lit, sizeof(lit) - 1)
+#define REPLACED(x, xn, lit) ((xn) && replaced(x, xn, lit, sizeof(lit) - 1))
 
 /* Header lines of lines[0..n) not named in x[0..xn) (self: a line also
  * named later in lines itself gives way to that one). */
@@ -239,7 +239,7 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 	size_t tn = strlen(text), cn = resp->ctype ? strlen(resp->ctype) : 0;
 	size_t en = strlen(resp->etag), hn = resp->hdrs ? resp->hdrs->len : 0;
 	const char *x = hn ? resp->hdrs->data : NULL;
-	size_t xn = resp->status >= 400 ? resp->xhdr_all : resp->xhdr_ok;
+	size_t xn = !resp->xhdr_ok ? 0 : resp->status >= 400 ? resp->xhdr_all : resp->xhdr_ok;
 	unsigned code = (unsigned)resp->status % 1000;
 	char lm[HTTP_DATE_LEN], *p;
 

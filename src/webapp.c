@@ -26,6 +26,7 @@ struct webapp {
 };
 
 static struct webapp *cur;
+static bool active;            /* cur holds anything: checked per request */
 static char *options[OPT_MAX];
 static size_t noptions;
 
@@ -98,6 +99,8 @@ void webapp_commit(struct webapp *w)
 {
 	webapp_free(cur);
 	cur = w;
+	active = w && (w->spa || w->nrules || w->always.len || w->cors.any ||
+		       w->cors.norigins);
 }
 
 /* The value: blanks trimmed, a comment ('#' after a blank) dropped; -1
@@ -297,8 +300,7 @@ int webapp_option(const char *line, char *err, size_t errsz)
 
 bool webapp_active(void)
 {
-	return cur && (cur->spa || cur->nrules || cur->always.len || cur->cors.any ||
-		       cur->cors.norigins);
+	return active;
 }
 
 enum cors_kind webapp_cors(const struct request *req, struct buf *out, size_t max)
