@@ -24,6 +24,10 @@
 #include "util.h"
 #include "webapp.h"
 
+#ifndef HTTPD_VERSION
+#define HTTPD_VERSION "1.0"
+#endif
+
 struct options {
 	bool inetd, foreground;
 	const char *port, *home, *conf, *user, *realm;
@@ -52,7 +56,9 @@ static void usage(FILE *f)
 	      "\t--cgi-timeout SEC, --cgi-max N (CGI scripts at once)\n"
 	      "\t--workers N (processes sharing the port; default 1)\n"
 	      "\t--spa FILE, --header 'Name: value', --cors ORIGIN, --cors-credentials,\n"
-	      "\t--cors-methods LIST, --cors-headers LIST, --cors-max-age SEC (web apps)\n",
+	      "\t--cors-methods LIST, --cors-headers LIST, --cors-max-age SEC (web apps)\n"
+	      "\t--help, --version\n\n"
+	      "See httpd(8) and httpd.conf(5).\n",
 	      f);
 }
 
@@ -77,7 +83,7 @@ static int parse_num(const char *s, long lo, long hi, long *out)
 }
 
 enum { O_HEADER = 256, O_IDLE, O_WRITE, O_MAXCONN, O_GRACE, O_LIST, O_CGI_TIMEOUT,
-       O_CGI_MAX, O_WORKERS,
+       O_CGI_MAX, O_WORKERS, O_HELP, O_VERSION,
        O_WEBAPP }; /* web-app options: O_WEBAPP + their index in webapp_opts */
 
 /* Web-app options are their config lines ("--spa F" is "spa F"). */
@@ -88,7 +94,8 @@ static const char *const webapp_opts[] = {
 
 static const struct option longopts[] = {
 	{ "dump", no_argument, NULL, 'D' },
-	{ "help", no_argument, NULL, '?' },
+	{ "help", no_argument, NULL, O_HELP },
+	{ "version", no_argument, NULL, O_VERSION },
 	{ "header-timeout", required_argument, NULL, O_HEADER },
 	{ "idle-timeout", required_argument, NULL, O_IDLE },
 	{ "write-timeout", required_argument, NULL, O_WRITE },
@@ -232,6 +239,14 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 		case 'd': *status = print_decoded(optarg); return 1;
 		case 'e': *status = print_encoded(optarg); return 1;
 		case 'm': *status = print_md5(optarg); return 1;
+		case O_HELP: /* asked for: stdout, success (a mistake: stderr, 1) */
+			usage(stdout);
+			*status = fflush(stdout) ? 1 : 0;
+			return 1;
+		case O_VERSION:
+			puts("httpd " HTTPD_VERSION);
+			*status = fflush(stdout) ? 1 : 0;
+			return 1;
 		case O_LIST: static_listing = true; break;
 		case O_HEADER: case O_IDLE: case O_WRITE: case O_GRACE: {
 			int *dst = c == O_GRACE ? &server_cfg.grace_ms
