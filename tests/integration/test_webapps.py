@@ -136,6 +136,43 @@ class SpaScriptTest(Base):
         self.assertNotIn(b"SCRIPT-SOURCE", body)
 
 
+class SpaAclTest(Base):
+    conf_text = "A:10.9.9.9\nD:*\nspa /index.html\n"
+
+    def test_address_rules_apply(self):
+        st, _, body = self.ask("/users/42")
+        self.assertEqual(st, 403)
+        self.assertNotIn(INDEX, body)
+
+
+class CgiTest(Base):
+    """A script's answer (its head comes later, from the stream) gets the
+    rules' and CORS's lines too, replacing the script's own."""
+    conf_text = f"""*.sh:/bin/sh
+set /run.sh X-Frame-Options: DENY
+cors {ORIGIN}
+"""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        with open(os.path.join(cls.home, "run.sh"), "w") as f:
+            f.write("printf 'Content-Type: text/plain\\r\\nX-Frame-Options: SAMEORIGIN\\r\\n"
+                    "Content-Length: 16\\r\\n"
+                    "\\r\\nfrom the script\\n'\n")
+
+    def test_script_headers_replaced(self):
+        st, head, body = self.ask("/run.sh", f"Origin: {ORIGIN}")
+        self.assertEqual((st, body), (200, b"from the script\n"))
+        self.assertEqual(field(head, "X-Frame-Options"), ["DENY"])
+        self.assertEqual(field(head, "Access-Control-Allow-Origin"), [ORIGIN])
+        # a preflight is ours: the script does not run for it
+        st, head, _ = self.ask("/run.sh", f"Origin: {ORIGIN}",
+                               "Access-Control-Request-Method: POST", method="OPTIONS")
+        self.assertEqual(st, 204)
+        self.assertEqual(field(head, "Access-Control-Allow-Methods"), ["GET, HEAD, POST"])
+
+
 class NoSpaTest(Base):
     def test_off_by_default(self):
         self.assertEqual(self.ask("/users/42")[0], 404)

@@ -150,12 +150,39 @@ static void test_lists(void **state)
 	assert_false(cors_list_ok("a\r\nb", 4));
 }
 
+/* CORS request headers are read from the head only when asked for: the
+ * first line of that name, any case, OWS trimmed, never from the body. */
+static void test_header_scan(void **state)
+{
+	static const char head[] = "GET /Origin: x HTTP/1.1\r\nHost: h\r\n"
+				   "origin: \t https://a.example \r\nOrigin: second\r\n"
+				   "X-Origin: no\r\nEmpty:\r\n\r\nTrailer-Like: body\r\n";
+	struct request r = { 0 };
+	const char *v;
+	size_t n = 0;
+
+	(void)state;
+	r.base = head;
+	r.head_end = (uint32_t)(strstr(head, "\r\n\r\n") + 4 - head);
+	v = http_header_scan(&r, "Origin", &n);
+	assert_non_null(v);
+	assert_int_equal(n, strlen("https://a.example"));
+	assert_memory_equal(v, "https://a.example", n);
+	v = http_header_scan(&r, "Empty", &n);
+	assert_non_null(v);
+	assert_int_equal(n, 0);
+	assert_null(http_header_scan(&r, "Trailer-Like", &n));
+	assert_null(http_header_scan(&r, "Access-Control-Request-Method", &n));
+	assert_null(http_header_scan(&r, "GET /Origin", &n));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decide),
 		cmocka_unit_test(test_origins),
 		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_header_scan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
