@@ -30,9 +30,12 @@ static bool active;            /* cur holds anything: checked per request */
 static char *options[OPT_MAX];
 static size_t noptions;
 
+enum keyword { K_SPA, K_SET, K_CORS, K_CREDENTIALS, K_METHODS, K_HEADERS, K_MAX_AGE };
+
 static const char *const keywords[] = {
-	"spa", "set", "cors", "cors-credentials", "cors-methods", "cors-headers",
-	"cors-max-age",
+	[K_SPA] = "spa", [K_SET] = "set", [K_CORS] = "cors",
+	[K_CREDENTIALS] = "cors-credentials", [K_METHODS] = "cors-methods",
+	[K_HEADERS] = "cors-headers", [K_MAX_AGE] = "cors-max-age",
 };
 
 /* The keyword at line (after blanks): its index, and *rest past it. */
@@ -214,38 +217,38 @@ int webapp_parse(struct webapp *w, const char *line, char *err, size_t errsz)
 		return -1;
 	}
 	for (end = v; *end; end++)
-		if ((unsigned char)*end < 0x20 && *end != '\t') {
+		if (((unsigned char)*end < 0x20 && *end != '\t') || *end == 0x7f) {
 			snprintf(err, errsz, "control character in line");
 			return -1;
 		}
-	if (k != 3 && !v[0]) {
+	if (k != K_CREDENTIALS && !v[0]) {
 		snprintf(err, errsz, "'%s' needs a value", k >= 0 ? keywords[k] : "?");
 		return -1;
 	}
 	switch (k) {
-	case 0:
+	case K_SPA:
 		rc = set_spa(w, v, err, errsz);
 		break;
-	case 1:
+	case K_SET:
 		rc = set_rule(w, v, err, errsz);
 		break;
-	case 2:
+	case K_CORS:
 		rc = add_origins(&w->cors, v, err, errsz);
 		break;
-	case 3:
+	case K_CREDENTIALS:
 		if (v[0]) {
 			snprintf(err, errsz, "cors-credentials takes no value");
 			return -1;
 		}
 		w->cors.credentials = true;
 		return 0;
-	case 4:
+	case K_METHODS:
 		rc = set_list(&w->cors.methods, v, err, errsz);
 		break;
-	case 5:
+	case K_HEADERS:
 		rc = set_list(&w->cors.headers, v, err, errsz);
 		break;
-	case 6:
+	case K_MAX_AGE:
 		age = strtol(v, &end, 10);
 		if (end == v || *end || age < 0 || age > 86400) {
 			snprintf(err, errsz, "expected seconds (0-86400), got '%.20s'", v);
