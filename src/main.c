@@ -200,12 +200,11 @@ static int print_md5(const char *pass)
 /* A web-app option as its config line, checked now: 0, or -1 (said why). */
 static int webapp_arg(const char *kw, const char *val)
 {
-	char line[2048], err[256];
+	char line[2048], err[256] = "value too long";
+	int n = snprintf(line, sizeof(line), "%s %s", kw, val ? val : "");
 
-	if (snprintf(line, sizeof(line), "%s %s", kw, val ? val : "") >= (int)sizeof(line) ||
-	    webapp_option(line, err, sizeof(err)) < 0) {
-		fprintf(stderr, "httpd: --%s: %s\n", strcmp(kw, "set") ? kw : "header",
-			line[sizeof(line) - 2] ? "value too long" : err);
+	if (n < 0 || n >= (int)sizeof(line) || webapp_option(line, err, sizeof(err)) < 0) {
+		fprintf(stderr, "httpd: --%s: %s\n", strcmp(kw, "set") ? kw : "header", err);
 		return -1;
 	}
 	return 0;
