@@ -173,8 +173,8 @@ void route_error_body(const struct route *rt, const struct request *req, bool pa
 {
 	const struct buf *always;
 
-	if (rt->kind == R_NONE && !r->xhdr_all && (always = webapp_always())) {
-		/* refused before a route: the lines for every answer */
+	if (rt->kind != R_DUMP && !r->xhdr_all && (always = webapp_always())) {
+		/* refused before the route served it: the lines for every answer */
 		r->xhdr_all = r->xhdr_ok = insert_lines(r->hdrs, 0, always->data, always->len);
 	}
 	if (r->status >= 400 && parsed && !r->ctype && route_is_api(rt, req))

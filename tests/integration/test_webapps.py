@@ -222,6 +222,13 @@ set /plain.txt    Content-Security-Policy: default-src 'none'
             data = recv_all(s).decode("latin-1")
         self.assertTrue(data.startswith("HTTP/1.1 400"))
         self.assertIn("\r\nX-Content-Type-Options: nosniff\r\n", data)
+        # refused after the route was decided, before it served (413)
+        with connect(self.server) as s:
+            s.sendall(b"POST /plain.txt HTTP/1.1\r\nHost: x\r\n"
+                      b"Content-Length: 9999999\r\n\r\n")
+            data = recv_all(s).decode("latin-1")
+        self.assertTrue(data.startswith("HTTP/1.1 413"), data[:40])
+        self.assertIn("\r\nX-Content-Type-Options: nosniff\r\n", data)
 
     def test_errors_do_not_get_path_rules(self):
         st, head, _ = self.ask("/assets/missing.js")
