@@ -362,6 +362,30 @@ class ConfigErrorTest(unittest.TestCase):
                 self.assertIn(msg, err)
 
 
+class BusyboxRefusesTest(unittest.TestCase):
+    """Each web-app line is a config error to busybox httpd: none of ours
+    was a working busybox line, so no busybox file changes meaning."""
+
+    def test_busybox_refuses_our_lines(self):
+        from test_busybox import BUSYBOX, BusyboxServer
+        self.assertIsNotNone(BUSYBOX, "busybox not installed (make deps installs it)")
+        lines = ["spa /index.html", "set /assets/ Cache-Control: public",
+                 "set X-Content-Type-Options: nosniff", "cors https://app.example",
+                 "cors-credentials", "cors-methods GET, POST", "cors-headers X-A",
+                 "cors-max-age 60"]
+        with tempfile.TemporaryDirectory() as d:
+            conf = os.path.join(d, "h.conf")
+            with open(conf, "w") as f:
+                f.write("\n".join(lines) + "\n")
+            with BusyboxServer(d, "-c", conf) as s:
+                ask(s, "/")  # it has read the file by now
+                err = s.stderr()
+            for line in lines:
+                with self.subTest(line=line):
+                    squeezed = line.replace(" ", "")
+                    self.assertIn(f"config error '{squeezed}'", err)
+
+
 class ReloadTest(unittest.TestCase):
     def test_reload_applies_and_keeps_on_error(self):
         with tempfile.TemporaryDirectory() as d:
