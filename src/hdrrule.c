@@ -10,10 +10,12 @@
 #include "path.h"
 
 /* Fields the server writes itself: a rule changing them would break the
- * framing of the answer (or lie about its encoding). */
+ * framing of the answer (or lie about its encoding); Server and Date are
+ * written before any rule is looked at. */
 static const char *const owned[] = {
 	"Connection", "Content-Encoding", "Content-Length", "Content-Range", "Date",
-	"Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
+	"Keep-Alive", "Proxy-Connection", "Server", "TE", "Trailer", "Transfer-Encoding",
+	"Upgrade",
 };
 
 int hdrrule_field(const char *in, char *out, size_t outsz, size_t *namelen, char *err,

@@ -37,6 +37,7 @@ static const struct {
 	{ "transfer-encoding: chunked", NULL },
 	{ "Connection: close", NULL },
 	{ "Date: today", NULL },
+	{ "server: nginx", NULL },
 	{ "Content-Encoding: gzip", NULL },
 	{ "Content-Type: text/plain", "Content-Type: text/plain" }, /* may be overridden */
 };
