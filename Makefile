@@ -128,7 +128,7 @@ valgrind: $(BIN)
 lint: deps-lint layers
 	tests/lint.sh
 
-# Every src/ module includes only modules below it (README "Layers:").
+# Every src/ module includes only modules below it (docs/architecture.md, "Layers:").
 layers:
 	tests/layers.sh
 
