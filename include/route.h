@@ -14,6 +14,7 @@ enum route_kind {
 	R_API,     /* /api/calcul */
 	R_CGI,     /* a script under cgi-bin/ or with an interpreter */
 	R_STATIC,  /* a file or directory under HOME */
+	R_PREFLIGHT, /* a CORS preflight from an allowed origin: 204 */
 };
 
 /* Most paths fit in the connection itself: no allocation (and struct

@@ -22,6 +22,7 @@
 #include "server.h"
 #include "static.h"
 #include "util.h"
+#include "webapp.h"
 
 #ifndef HTTPD_VERSION
 #define HTTPD_VERSION "1.0"
@@ -54,6 +55,8 @@ static void usage(FILE *f)
 	      "\t--max-conns N, --grace SEC, --list (directory listings)\n"
 	      "\t--cgi-timeout SEC, --cgi-max N (CGI scripts at once)\n"
 	      "\t--workers N (processes sharing the port; default 1)\n"
+	      "\t--spa FILE, --header 'Name: value', --cors ORIGIN, --cors-credentials,\n"
+	      "\t--cors-methods LIST, --cors-headers LIST, --cors-max-age SEC (web apps)\n"
 	      "\t--help, --version\n\n"
 	      "See httpd(8) and httpd.conf(5).\n",
 	      f);
@@ -80,7 +83,14 @@ static int parse_num(const char *s, long lo, long hi, long *out)
 }
 
 enum { O_HEADER = 256, O_IDLE, O_WRITE, O_MAXCONN, O_GRACE, O_LIST, O_CGI_TIMEOUT,
-       O_CGI_MAX, O_WORKERS, O_HELP, O_VERSION };
+       O_CGI_MAX, O_WORKERS, O_HELP, O_VERSION,
+       O_WEBAPP }; /* web-app options: O_WEBAPP + their index in webapp_opts */
+
+/* Web-app options are their config lines ("--spa F" is "spa F"). */
+static const char *const webapp_opts[] = {
+	"spa", "set", "cors", "cors-credentials", "cors-methods", "cors-headers",
+	"cors-max-age",
+};
 
 static const struct option longopts[] = {
 	{ "dump", no_argument, NULL, 'D' },
@@ -95,6 +105,13 @@ static const struct option longopts[] = {
 	{ "cgi-timeout", required_argument, NULL, O_CGI_TIMEOUT },
 	{ "cgi-max", required_argument, NULL, O_CGI_MAX },
 	{ "workers", required_argument, NULL, O_WORKERS },
+	{ "spa", required_argument, NULL, O_WEBAPP },
+	{ "header", required_argument, NULL, O_WEBAPP + 1 },
+	{ "cors", required_argument, NULL, O_WEBAPP + 2 },
+	{ "cors-credentials", no_argument, NULL, O_WEBAPP + 3 },
+	{ "cors-methods", required_argument, NULL, O_WEBAPP + 4 },
+	{ "cors-headers", required_argument, NULL, O_WEBAPP + 5 },
+	{ "cors-max-age", required_argument, NULL, O_WEBAPP + 6 },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -180,6 +197,19 @@ static int print_md5(const char *pass)
 	return fflush(stdout) ? 1 : 0;
 }
 
+/* A web-app option as its config line, checked now: 0, or -1 (said why). */
+static int webapp_arg(const char *kw, const char *val)
+{
+	char line[2048], err[256] = "value too long";
+	int n = snprintf(line, sizeof(line), "%s %s", kw, val ? val : "");
+
+	if (n < 0 || n >= (int)sizeof(line) || webapp_option(line, err, sizeof(err)) < 0) {
+		fprintf(stderr, "httpd: --%s: %s\n", strcmp(kw, "set") ? kw : "header", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* -1 on a bad option (usage printed); 0 to go on; 1.. to exit with it. */
 static int parse_args(int argc, char **argv, struct options *o, int *status)
 {
@@ -245,6 +275,9 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 			server_cfg.max_conns = (int)v;
 			break;
 		default:
+			if (c >= O_WEBAPP && c < O_WEBAPP + 7 &&
+			    webapp_arg(webapp_opts[c - O_WEBAPP], optarg) == 0)
+				break;
 			usage(stderr);
 			*status = 1;
 			return 1;

@@ -78,6 +78,7 @@ screenshot)
 	timeout 180 node "$here/calcul.test.mjs"
 	rc=$?
 	HTTPD="$HTTPD" timeout 180 node "$here/listing.test.mjs" || rc=1
+	HTTPD="$HTTPD" timeout 180 node "$here/webapp.test.mjs" || rc=1
 	exit $rc
 	;;
 esac
