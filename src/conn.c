@@ -24,6 +24,7 @@ static struct conn *all;
 static struct conn *ready, *ready_tail; /* to run in conn_flush */
 static int nconns;
 void (*conn_closed_hook)(void);
+const struct conn_watch *conn_watch;
 
 static void conn_event(struct watcher *w, uint32_t events);
 static void conn_timeout(struct timer *t);
@@ -90,6 +91,8 @@ static void stream_stop(struct conn *c)
 
 static void release(struct conn *c)
 {
+	if (conn_watch)
+		conn_watch->close(&c->watch_rec);
 	stream_stop(c);
 	drop_file(c);
 	release_buffers(c);
@@ -129,6 +132,8 @@ struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa)
 		all->prev = c;
 	all = c;
 	nconns++;
+	if (conn_watch)
+		conn_watch->open(&c->watch_rec, c->peer_str);
 	loop_timer_set(&c->timer, T_HEADER);
 	log_debug("%s: connected", c->peer_str);
 	enqueue(c);
@@ -219,6 +224,8 @@ static void respond(struct conn *c, enum status s)
 	}
 	if (r->head_only)
 		c->tx.segs.len = 0;
+	if (conn_watch)
+		conn_watch->answer(&c->watch_rec, c->tx.out.data, c->tx.out.len);
 	c->state = C_SEND;
 }
 
@@ -315,13 +322,14 @@ static enum parse parse_head(struct conn *c)
 	default:
 		return refuse_why(c, st, why);
 	}
+	if (conn_watch)
+		conn_watch->head(&c->watch_rec, r);
 	route_decide(&c->route, r, dump_mode);
 	/* A CGI body with a length streams to the script, which starts now;
 	 * a chunked one is gathered first (its length is CONTENT_LENGTH). */
 	cgi = c->route.kind == R_CGI;
 	r->to_pipe = cgi && r->has_body && !(c->rd.parser.flags & F_CHUNKED);
-	r->keep_body = c->route.kind == R_DUMP || c->route.kind == R_API ||
-		       (cgi && !r->to_pipe);
+	r->keep_body = route_keeps_body(&c->route) || (cgi && !r->to_pipe);
 	if (r->to_pipe && (st = serve(c)) != S_OK)
 		return refuse_why(c, st, c->resp.why);
 	if ((st = request_check_length(&c->rd, &why)) != S_OK)
@@ -385,6 +393,8 @@ static ssize_t fill(struct conn *c)
 		return n < 0 ? -2 : 0;
 	}
 	c->last_read = ++loop_reads;
+	if (conn_watch)
+		conn_watch->read(&c->watch_rec, c->rd.in.data + c->rd.in.len, (size_t)n);
 	/* The head deadline runs from its first byte; a body read gets a
 	 * fresh one for each piece. */
 	if (c->rd.head_parsed || c->rd.in.len == 0)
@@ -431,6 +441,8 @@ static void stream_head(struct conn *c, long long clen)
 		stream_fail(c, S_BAD_GATEWAY);
 		return;
 	}
+	if (conn_watch)
+		conn_watch->answer(&c->watch_rec, c->tx.out.data, c->tx.out.len);
 	c->streaming = true;
 	c->state = C_SEND;
 	loop_timer_set(&c->timer, T_WRITE);
@@ -506,6 +518,12 @@ static void finish(struct conn *c)
 			  http_status_text(c->resp.status),
 			  c->resp.why ? c->resp.why : "-");
 	stream_stop(c);
+	if (conn_watch) { /* bytes after the request begin the next one */
+		bool rest = !c->resp.close && c->rd.in.data && c->rd.in.len > c->rd.pos;
+
+		conn_watch->done(&c->watch_rec, rest ? c->rd.in.data + c->rd.pos : "",
+				 rest ? c->rd.in.len - c->rd.pos : 0);
+	}
 	log_access(c->peer_str, c->user, &c->rd.req, c->rd.in.len, c->resp.status,
 		   c->tx.bytes_sent);
 	drop_file(c);
@@ -538,6 +556,8 @@ static enum step next_request(struct conn *c)
 		return STEP_AGAIN;
 	}
 	conn_next(c);
+	if (c->rd.in.len == 0 && loop_stopping)
+		return STEP_CLOSE; /* a stream that began before the stop ended */
 	if (c->rd.in.len == 0) {
 		release_buffers(c);
 		loop_timer_set(&c->timer, T_IDLE);

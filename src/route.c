@@ -7,16 +7,32 @@
 
 #include "api.h"
 #include "cgi.h"
+#include "chat.h"
 #include "config.h"
+#include "echo.h"
+#include "inspect.h"
 #include "path.h"
 #include "static.h"
+
+/* Routes of features turned on by an option: they answer in -D mode too. */
+static enum route_kind feature(const struct request *req)
+{
+	if (inspect_enabled && inspect_match(req))
+		return R_INSPECT;
+	if (inspect_enabled && echo_match(req))
+		return R_ECHO;
+	if (chat_enabled && chat_match(req))
+		return R_CHAT;
+	return R_NONE;
+}
 
 void route_decide(struct route *rt, const struct request *req, bool dump)
 {
 	const char *path = span_ptr(req, req->path);
 	size_t room = (size_t)req->path.len + 2; /* resolving never lengthens */
+	enum route_kind f = inspect_enabled || chat_enabled ? feature(req) : R_NONE;
 
-	if (dump) {
+	if (dump && f == R_NONE) {
 		rt->kind = R_DUMP;
 		return;
 	}
@@ -27,7 +43,9 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
 		rt->path_st = S_URI_TOO_LONG;
 	else
 		rt->path_st = path_resolve(path, req->path.len, rt->rel.data, room);
-	if (api_match(req))
+	if (f != R_NONE)
+		rt->kind = f;
+	else if (api_match(req))
 		rt->kind = R_API;
 	else if (rt->path_st == S_OK && cgi_match(req, rt->rel.data))
 		rt->kind = R_CGI;
@@ -52,6 +70,12 @@ enum status route_serve(struct route *rt, const struct request *req,
 		return api_serve(req, resp);
 	case R_CGI:
 		return cgi_start(req, rel, &cc, resp);
+	case R_INSPECT:
+		return inspect_serve(req, resp);
+	case R_ECHO:
+		return echo_serve(req, cl->addr, cc.port, resp);
+	case R_CHAT:
+		return chat_serve(req, cl->peer, resp);
 	default:
 		s = static_serve(req, rel, rt->path_st, resp);
 		/* a directory without an index: busybox runs cgi-bin/index.cgi */
@@ -90,7 +114,14 @@ void route_error_body(const struct route *rt, const struct request *req, bool pa
 
 bool route_is_api(const struct route *rt, const struct request *req)
 {
-	return rt->kind == R_API || (rt->kind == R_NONE && api_match(req));
+	return rt->kind == R_API || rt->kind == R_ECHO || rt->kind == R_CHAT ||
+	       (rt->kind == R_NONE && api_match(req));
+}
+
+bool route_keeps_body(const struct route *rt)
+{
+	return rt->kind == R_DUMP || rt->kind == R_API || rt->kind == R_ECHO ||
+	       rt->kind == R_CHAT;
 }
 
 void route_reset(struct route *rt)
