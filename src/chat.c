@@ -132,7 +132,9 @@ static const char *json(const char *body, size_t n, char *name, char *text)
 	json_t *jn = json_object_get(o, "name"), *jt = json_object_get(o, "text");
 	const char *why = NULL;
 
-	if (!json_is_object(o))
+	if (!o)
+		why = "invalid JSON";
+	else if (!json_is_object(o))
 		why = "send a JSON object {\"name\":…,\"text\":…}";
 	else if ((jn && !json_is_string(jn)) || (jt && !json_is_string(jt)))
 		why = "name and text are strings";
