@@ -149,7 +149,7 @@ static void publish(struct rec *r, unsigned long long len, long long sent)
 	if (r->hidden || !channel || (!len && !r->head.len))
 		return;
 	if (r->head.len > 12)
-		status = atoi(r->head.data + 9);
+		status = (int)strtol(r->head.data + 9, NULL, 10);
 	o = json_pack("{s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:b,s:o,s:i}",
 		      "conn", (json_int_t)r->conn, "peer", r->peer,
 		      "n", (json_int_t)++r->nreq, "accepted", (json_int_t)r->accepted,

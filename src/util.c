@@ -331,7 +331,9 @@ int util_base64(struct buf *out, const unsigned char *p, size_t n, size_t max)
 	if (i < n) {
 		q[0] = b64[p[i] >> 2];
 		q[1] = b64[(p[i] & 3) << 4 | (i + 1 < n ? p[i + 1] >> 4 : 0)];
-		q[2] = i + 1 < n ? b64[(p[i + 1] & 15) << 2] : '=';
+		q[2] = '=';
+		if (i + 1 < n)
+			q[2] = b64[(p[i + 1] & 15) << 2];
 		q[3] = '=';
 		buf_append(out, q, 4, max);
 	}
