@@ -1,6 +1,6 @@
 // The netcat lesson in headless Chromium (a server with --inspect --chat):
 // two pages chat both ways; the inspector shows a request sent by curl with
-// its CR LF visible; a hostile header is shown as text and never runs.
+// its CR LF visible (as styled \r\n); a hostile header is shown as text and never runs.
 // Prints "browser: N passed, N failed".
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -57,10 +57,11 @@ async function main() {
 			await c.waitFor();
 			const pres = c.locator('pre');
 			const req = await pres.nth(0).textContent();
-			assert.match(req, /^GET \/lesson\/from-curl\?x=1 HTTP\/1\.1␍␊\nHost: /);
-			assert.match(req, /␍␊\nX-Lesson: 1␍␊\n␍␊\n$/);
-			assert.equal(await pres.nth(0).locator('span.ctl').first().textContent(), '␍');
-			assert.match(await pres.nth(1).textContent(), /^HTTP\/1\.1 404 Not Found␍␊\n/);
+			assert.match(req, /^GET \/lesson\/from-curl\?x=1 HTTP\/1\.1\\r\\n\nHost: /);
+			assert.match(req, /\\r\\n\nX-Lesson: 1\\r\\n\n\\r\\n\n$/);
+			assert.deepEqual(await pres.nth(0).locator('span.ctl').evaluateAll(
+				(s) => s.slice(0, 2).map((e) => e.textContent)), ['\\r', '\\n']);
+			assert.match(await pres.nth(1).textContent(), /^HTTP\/1\.1 404 Not Found\\r\\n\n/);
 			assert.match(await c.locator('.times').textContent(), /first byte \+[0-9.]+ ms after accept/);
 			// the inspector's own page and stream are not listed
 			assert.equal(await card(page, '/_inspect').count(), 0);
@@ -81,7 +82,7 @@ async function main() {
 			curl('-H', `X-Evil: ${evil}`, `${BASE}/hostile`);
 			const c = card(page, 'GET /hostile');
 			await c.waitFor();
-			assert.ok((await c.locator('pre').first().textContent()).includes(`X-Evil: ${evil}␍␊`));
+			assert.ok((await c.locator('pre').first().textContent()).includes(`X-Evil: ${evil}\\r\\n`));
 			assert.equal(await page.evaluate(() => window.pwned), undefined);
 			assert.equal(await page.locator('#conns img, #conns script').count(), 0);
 			assert.deepEqual(errors, []);

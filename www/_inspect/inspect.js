@@ -25,9 +25,10 @@ function bytes(b64) {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-// Bytes as text: printable ASCII and valid UTF-8 as they are, CR as ␍, LF
-// as ␊ and a line break, TAB as ␉, any other byte as \xHH; control marks
-// styled apart so they cannot be mistaken for the bytes themselves.
+// Bytes as text: printable ASCII and valid UTF-8 as they are, CR as \r, LF
+// as \n and a line break, TAB as \t, any other byte as \xHH; these marks
+// are styled apart so they cannot be mistaken for the bytes themselves
+// (and need no special glyph in the font).
 function textView(a) {
 	const pre = el('pre');
 	let run = '';
@@ -35,9 +36,9 @@ function textView(a) {
 	const mark = (t) => { flush(); pre.appendChild(el('span', 'ctl', t)); };
 	for (let i = 0; i < a.length; i++) {
 		const c = a[i];
-		if (c === 13) mark('␍');
-		else if (c === 10) { mark('␊'); run += '\n'; }
-		else if (c === 9) mark('␉');
+		if (c === 13) mark('\\r');
+		else if (c === 10) { mark('\\n'); run += '\n'; }
+		else if (c === 9) mark('\\t');
 		else if (c >= 0x20 && c < 0x7f) run += String.fromCharCode(c);
 		else {
 			let n = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
