@@ -567,6 +567,19 @@ static enum step next_request(struct conn *c)
 	return STEP_AGAIN;
 }
 
+/* A stream with nothing to send until its wake (an event stream, most of
+ * its life) holds only the request's buffer (for the access log): 10,000
+ * idle listeners must fit. */
+static void stream_idle(struct conn *c)
+{
+	c->tx.out_sent = 0;
+	buf_free(&c->tx.out);
+	buf_free(&c->tx.body);
+	buf_free(&c->tx.segs);
+	buf_free(&c->hdrs);
+	route_release(&c->route);
+}
+
 static enum step do_send(struct conn *c)
 {
 	for (;;) {
@@ -576,8 +589,10 @@ static enum step do_send(struct conn *c)
 			if (!c->streaming || c->tx.stream_done)
 				return next_request(c);
 			send_stream_pull(&c->tx, &c->resp); /* a stream's next piece */
-			if (send_done(&c->tx) && !c->tx.stream_done)
+			if (send_done(&c->tx) && !c->tx.stream_done) {
+				stream_idle(c);
 				return STEP_WAIT;
+			}
 			continue;
 		}
 		if (!c->can_write)
