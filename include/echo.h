@@ -4,6 +4,7 @@
 #ifndef ECHO_H
 #define ECHO_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "http.h"
@@ -13,5 +14,8 @@
 bool echo_match(const struct request *req);
 enum status echo_serve(const struct request *req, const char *addr, unsigned port,
 		       struct response *resp);
+
+/* Bytes as a JSON string of their base64 (for bytes that are not text). */
+json_t *echo_base64(const char *p, size_t n);
 
 #endif

@@ -48,7 +48,7 @@ static json_t *str(const char *s, size_t n)
 	return j;
 }
 
-static json_t *b64(const char *p, size_t n)
+json_t *echo_base64(const char *p, size_t n)
 {
 	struct buf b = { 0 };
 	json_t *j;
@@ -132,7 +132,7 @@ enum status echo_serve(const struct request *req, const char *addr, unsigned por
 	else if (utf8_valid(body, req->body.len))
 		json_object_set_new(o, "body", json_stringn(body, req->body.len));
 	else
-		json_object_set_new(o, "body_base64", b64(body, req->body.len));
+		json_object_set_new(o, "body_base64", echo_base64(body, req->body.len));
 	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!text)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "echo.h"
 #include "events.h"
 
 #define PREFIX "/_inspect"
@@ -127,17 +128,6 @@ static void add_raw(struct rec *r, const char *p, size_t n)
 	r->raw_total += n;
 }
 
-static json_t *b64(const char *p, size_t n)
-{
-	struct buf b = { 0 };
-	json_t *s;
-
-	util_base64(&b, (const unsigned char *)p, n, n / 3 * 4 + 8);
-	s = json_stringn(b.data ? b.data : "", b.len);
-	buf_free(&b);
-	return s;
-}
-
 /* The request of r (its first len bytes), as one event. */
 static void publish(struct rec *r, unsigned long long len, long long sent)
 {
@@ -155,8 +145,8 @@ static void publish(struct rec *r, unsigned long long len, long long sent)
 		      "n", (json_int_t)++r->nreq, "accepted", (json_int_t)r->accepted,
 		      "first", (json_int_t)r->t_first, "head", (json_int_t)r->t_head,
 		      "answer", (json_int_t)r->t_answer, "sent", (json_int_t)sent,
-		      "raw", b64(r->raw.data, kept), "raw_len", (json_int_t)len,
-		      "cut", kept < len, "response", b64(r->head.data, r->head.len),
+		      "raw", echo_base64(r->raw.data, kept), "raw_len", (json_int_t)len,
+		      "cut", kept < len, "response", echo_base64(r->head.data, r->head.len),
 		      "status", status);
 	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (text)

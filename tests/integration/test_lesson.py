@@ -11,7 +11,7 @@ import tempfile
 import time
 import unittest
 
-from harness import Reader, Server, connect, curl, parse_responses, raw, recv_all
+from harness import SLOW, Reader, Server, connect, curl, parse_responses, raw, recv_all
 
 WWW = os.path.join(os.path.dirname(__file__), "..", "..", "www")
 
@@ -35,7 +35,7 @@ class SSE:
             self.read_head()
 
     def read_head(self, timeout=10):
-        end = time.monotonic() + timeout
+        end = time.monotonic() + timeout * SLOW
         while b"\r\n\r\n" not in self.raw and time.monotonic() < end:
             if not self._recv(end):
                 break
@@ -96,7 +96,7 @@ class SSE:
 
     def wait(self, pred, timeout=10):
         """Read until pred(events) is true; returns the events."""
-        end = time.monotonic() + timeout
+        end = time.monotonic() + timeout * SLOW
         while not pred(self.events()) and not self.eof and time.monotonic() < end:
             self._recv(end)
         return self.events()
@@ -386,7 +386,7 @@ class Broadcast(unittest.TestCase):
                 for x in ls:
                     x.sock.setblocking(False)
                     sel.register(x.sock, selectors.EVENT_READ, x)
-                done, end = set(), time.monotonic() + 60
+                done, end = set(), time.monotonic() + 60 * SLOW
                 while len(done) < n and time.monotonic() < end:
                     for key, _ in sel.select(1):
                         x = key.data
@@ -438,7 +438,8 @@ class Broadcast(unittest.TestCase):
                 ids = [int(e["id"]) for e in of_type(evs, "request")]
                 self.assertEqual(ids, list(range(1, total + 1)))
             # 1,200 events of 5 KB went by (6 MB): the ring keeps 256
-            self.assertLess(rss1 - rss0, 4096, (rss0, rss1))
+            if not sanitized(s):  # ASan's quarantine and valgrind keep freed memory
+                self.assertLess(rss1 - rss0, 4096, (rss0, rss1))
             # the last event: the close of the connection that sent them
             evs = stalled.wait(lambda e: e and e[-1].get("id") == str(total + 1), timeout=30)
             drops = of_type(evs, "dropped")
@@ -451,6 +452,11 @@ class Broadcast(unittest.TestCase):
                              + after, list(range(1, total + 2)))
             for x in [stalled] + others:
                 x.close()
+
+
+def sanitized(server):
+    with open(f"/proc/{server.proc.pid}/maps") as f:
+        return "libasan" in f.read() or bool(os.environ.get("HTTPD_SLOW"))
 
 
 def rss_kb(server):
