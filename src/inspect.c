@@ -109,11 +109,13 @@ enum status inspect_serve(const struct request *req, struct response *resp)
 
 /* --- the connection's watch callbacks ------------------------------------ */
 
+/* Between requests a record holds no buffer (idle keep-alive connections
+ * stay small with --inspect too). */
 static void clear_request(struct rec *r)
 {
-	r->raw.len = 0;
+	buf_free(&r->raw);
 	r->raw_total = 0;
-	r->head.len = 0;
+	buf_free(&r->head);
 	r->t_first = r->t_head = r->t_answer = 0;
 	r->hidden = false;
 }
