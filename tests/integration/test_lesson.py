@@ -332,6 +332,28 @@ class Chat(unittest.TestCase):
             self.assertEqual(r429[1]["retry-after"], "1")
             self.assertIn("too many", json.loads(r429[2])["error"])
 
+    def test_head_and_http10(self):
+        """HEAD: the stream's head and nothing more (not a stream that never
+        ends); HTTP/1.0: the events unframed, ended by the close."""
+        with Server(self.home, "--chat") as s:
+            with connect(s) as c:
+                c.sendall(b"HEAD /api/chat HTTP/1.1\r\nHost: t\r\n\r\n"
+                          b"GET /api/chat HTTP/1.0\r\n\r\n")
+                rd = Reader(c)
+                st, hdrs, _ = rd.response(head=True)
+                self.assertEqual((st, hdrs["content-type"]), (200, "text/event-stream"))
+                self.assertNotIn("transfer-encoding", hdrs)
+                st, hdrs, _ = rd.response(head=True)
+                self.assertEqual(st, 200)
+                self.assertNotIn("transfer-encoding", hdrs)
+                self.assertEqual(post(s, b"text=to+1.0")[0], 200)
+                end = time.monotonic() + 10 * SLOW
+                while b"to 1.0" not in rd.buf and time.monotonic() < end:
+                    rd._more()
+                self.assertIn(b"retry: 3000\n\nid: 1\nevent: message\ndata: {", rd.buf)
+                s.stop()
+                self.assertTrue(rd.closed(5 * SLOW))
+
     def test_off_without_chat(self):
         with Server(self.home) as s:
             self.assertEqual(echo_raw(s, b"GET /api/chat HTTP/1.0\r\n\r\n")[0], 404)
