@@ -13,6 +13,8 @@ WORKDIR /src
 COPY Makefile ./
 COPY include/ include/
 COPY src/ src/
+# the inspector's page (--inspect) is built into the binary
+COPY www/_inspect/ www/_inspect/
 # static-pie keeps ASLR for the whole binary; relro/now make the GOT read-only.
 # getpwnam/getaddrinfo link warnings are expected: -u takes numeric ids here and
 # addresses are numeric, so no NSS module is ever loaded.

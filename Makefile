@@ -27,7 +27,9 @@ LDFLAGS  ?= -pie -Wl,-z,relro,-z,now
 LDLIBS   += -ljansson -lcrypt
 
 SRCS     := $(wildcard src/*.c)
-OBJS     := $(SRCS:%.c=$(BUILD)/%.o)
+# The inspector's page (--inspect), embedded: src/embed.sh makes a C file.
+ASSETS   := www/_inspect/index.html www/_inspect/inspect.js www/_inspect/inspect.css
+OBJS     := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/assets.o
 LIB_OBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 LL_OBJS  := $(BUILD)/llhttp/api.o $(BUILD)/llhttp/http.o $(BUILD)/llhttp/llhttp.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -47,6 +49,13 @@ $(BIN): $(OBJS) $(LL_OBJS)
 
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(BASEFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/assets.c: $(ASSETS) src/embed.sh
+	@mkdir -p $(dir $@)
+	sh src/embed.sh $(ASSETS) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/assets.o: $(BUILD)/gen/assets.c
 	$(CC) $(CPPFLAGS) $(BASEFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
 
 # Third-party code: built with our flags, but its warnings are not ours.
@@ -153,10 +162,15 @@ build/fuzz/llhttp/%.o: $(LLHTTP_SRC)/%.c
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -w -c -o $@ $<
 
-build/fuzz/%: tests/fuzz/%.c $(SRCS) $(FUZZ_LL)
+build/fuzz/%: tests/fuzz/%.c $(SRCS) $(FUZZ_LL) build/fuzz/gen/assets.c
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -Wall -Wextra -Werror \
-		-o $@ $< $(filter-out src/main.c,$(SRCS)) $(FUZZ_LL) $(LDLIBS)
+		-o $@ $< $(filter-out src/main.c,$(SRCS)) build/fuzz/gen/assets.c \
+		$(FUZZ_LL) $(LDLIBS)
+
+build/fuzz/gen/assets.c: $(ASSETS) src/embed.sh
+	@mkdir -p $(dir $@)
+	sh src/embed.sh $(ASSETS) >$@
 
 fuzz: deps-fuzz $(FUZZ_BINS)
 	@set -e; for f in $(FUZZ_BINS); do n=$${f##*/fuzz_}; \

@@ -46,7 +46,25 @@ struct conn {
 	char peer_str[UTIL_PEER_LEN];
 	const char *user;         /* authenticated user, for the log */
 	bool streaming;           /* head out, body pulled from resp.stream */
+	void *watch_rec;          /* the watcher's record (conn_watch) */
 };
+
+/* Watching connections from above (the inspector, --inspect), without
+ * this layer knowing who watches: NULL when off, one branch per event.
+ * Each callback gets the slot where the watcher keeps its record. */
+struct conn_watch {
+	void (*open)(void **rec, const char *peer);
+	/* bytes as read from the client */
+	void (*read)(void **rec, const char *p, size_t n);
+	/* a request's head is parsed (not called for one refused before) */
+	void (*head)(void **rec, const struct request *req);
+	/* the head of its answer, as it goes out */
+	void (*answer)(void **rec, const char *head, size_t n);
+	/* the answer is sent; rest: bytes already read after the request */
+	void (*done)(void **rec, const char *rest, size_t n);
+	void (*close)(void **rec);
+};
+extern const struct conn_watch *conn_watch;
 
 /* Take a connected socket (or an inetd pair of fds) into the loop. */
 struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa);

@@ -29,6 +29,7 @@ enum status {
 	S_URI_TOO_LONG = 414,
 	S_UNSUPPORTED_MEDIA_TYPE = 415,
 	S_RANGE_NOT_SATISFIABLE = 416,
+	S_TOO_MANY_REQUESTS = 429,
 	S_HEADERS_TOO_LARGE = 431,
 	S_INTERNAL_SERVER_ERROR = 500,
 	S_NOT_IMPLEMENTED = 501,
@@ -179,6 +180,14 @@ bool http_has_header(const struct request *req, enum hdr h);
  * the value of its first line in the head, OWS trimmed, or NULL. */
 const char *http_header_scan(const struct request *req, const char *name, size_t *len);
 bool http_header_is(const struct request *req, enum hdr h, const char *val);
+
+/* The header lines of a parsed head, in order and case as received: *pos
+ * starts at 0; false after the last. name and value are spans (the value
+ * without surrounding whitespace). */
+bool http_header_next(const struct request *req, size_t *pos, struct span *name,
+		      struct span *value);
+/* The first header named name (any case); false when absent. */
+bool http_header_find(const struct request *req, const char *name, struct span *value);
 
 /* The end of a head in p[0..n): the offset just past its blank line (CRLF
  * or bare LF line ends), 0 when it is not complete. */

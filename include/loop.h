@@ -10,7 +10,9 @@
 
 /* Kinds of deadline; each has one fixed duration, so each queue stays
  * sorted by simply appending (O(1) set, clear and expiry). */
-enum timer_kind { T_HEADER, T_IDLE, T_WRITE, T_LINGER, T_CGI, T__COUNT };
+enum timer_kind { T_HEADER, T_IDLE, T_WRITE, T_LINGER, T_CGI,
+		  T_EVENTS, /* server-sent events: the keep-alive comment */
+		  T__COUNT };
 
 struct timer {
 	struct timer *prev, *next;

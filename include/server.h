@@ -31,6 +31,9 @@ int server_adopt(int rfd, int wfd);
 /* Called on SIGHUP (configuration reload) and SIGCHLD (reaping). */
 extern void (*server_hup_hook)(void);
 extern void (*server_child_hook)(void);
+/* Called when the server starts stopping (SIGTERM/SIGINT), before the
+ * idle connections are closed: long answers (event streams) end here. */
+extern void (*server_stop_hook)(void);
 /* Run the loop until SIGTERM/SIGINT and the grace period; exit status. */
 int server_run(void);
 

@@ -50,6 +50,8 @@ size_t util_utf8_len(const unsigned char *p, size_t n);
  * v4-mapped, and as text ("-" when it has none: a pipe). */
 #define UTIL_PEER_LEN 48
 void util_peer(const struct sockaddr *sa, struct sockaddr_in6 *peer, char str[UTIL_PEER_LEN]);
+/* Standard base64 (RFC 4648 §4, padded) of p[0..n) appended to out. */
+int util_base64(struct buf *out, const unsigned char *p, size_t n, size_t max);
 /* Monotonic clock in milliseconds. */
 int64_t util_now_ms(void);
 

@@ -24,6 +24,47 @@ static struct conn *all;
 static struct conn *ready, *ready_tail; /* to run in conn_flush */
 static int nconns;
 void (*conn_closed_hook)(void);
+const struct conn_watch *conn_watch;
+
+enum watch_event { W_OPEN, W_READ, W_HEAD, W_ANSWER, W_DONE, W_CLOSE };
+
+/* Out of line and cold: with --inspect off, each event costs the hot path
+ * one predictable branch and nothing of its code. */
+__attribute__((cold, noinline))
+static void report_event(struct conn *c, enum watch_event e, size_t n)
+{
+	const struct conn_watch *w = conn_watch;
+	bool rest;
+
+	switch (e) {
+	case W_OPEN:
+		w->open(&c->watch_rec, c->peer_str);
+		break;
+	case W_READ: /* the n bytes just read, at the end of the input */
+		w->read(&c->watch_rec, c->rd.in.data + c->rd.in.len, n);
+		break;
+	case W_HEAD:
+		w->head(&c->watch_rec, &c->rd.req);
+		break;
+	case W_ANSWER:
+		w->answer(&c->watch_rec, c->tx.out.data, c->tx.out.len);
+		break;
+	case W_DONE: /* bytes after the request begin the next one */
+		rest = !c->resp.close && c->rd.in.data && c->rd.in.len > c->rd.pos;
+		w->done(&c->watch_rec, rest ? c->rd.in.data + c->rd.pos : "",
+			rest ? c->rd.in.len - c->rd.pos : 0);
+		break;
+	default:
+		w->close(&c->watch_rec);
+		break;
+	}
+}
+
+static inline void report(struct conn *c, enum watch_event e, size_t n)
+{
+	if (__builtin_expect(conn_watch != NULL, 0))
+		report_event(c, e, n);
+}
 
 static void conn_event(struct watcher *w, uint32_t events);
 static void conn_timeout(struct timer *t);
@@ -90,6 +131,7 @@ static void stream_stop(struct conn *c)
 
 static void release(struct conn *c)
 {
+	report(c, W_CLOSE, 0);
 	stream_stop(c);
 	drop_file(c);
 	release_buffers(c);
@@ -129,6 +171,7 @@ struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa)
 		all->prev = c;
 	all = c;
 	nconns++;
+	report(c, W_OPEN, 0);
 	loop_timer_set(&c->timer, T_HEADER);
 	log_debug("%s: connected", c->peer_str);
 	enqueue(c);
@@ -191,6 +234,7 @@ static void respond(struct conn *c, enum status s)
 		route_error_body(&c->route, &c->rd.req, c->rd.head_parsed, r);
 	http_plan_body(r);
 	send_head(&c->tx, r, c->rd.req.minor);
+	report(c, W_ANSWER, 0);
 	c->state = C_SEND;
 }
 
@@ -287,13 +331,13 @@ static enum parse parse_head(struct conn *c)
 	default:
 		return refuse_why(c, st, why);
 	}
+	report(c, W_HEAD, 0);
 	route_decide(&c->route, r, dump_mode);
 	/* A CGI body with a length streams to the script, which starts now;
 	 * a chunked one is gathered first (its length is CONTENT_LENGTH). */
 	cgi = c->route.kind == R_CGI;
 	r->to_pipe = cgi && r->has_body && !(c->rd.parser.flags & F_CHUNKED);
-	r->keep_body = c->route.kind == R_DUMP || c->route.kind == R_API ||
-		       (cgi && !r->to_pipe);
+	r->keep_body = route_keeps_body(&c->route) || (cgi && !r->to_pipe);
 	if (r->to_pipe && (st = serve(c)) != S_OK)
 		return refuse_why(c, st, c->resp.why);
 	if ((st = request_check_length(&c->rd, &why)) != S_OK)
@@ -357,6 +401,7 @@ static ssize_t fill(struct conn *c)
 		return n < 0 ? -2 : 0;
 	}
 	c->last_read = ++loop_reads;
+	report(c, W_READ, (size_t)n);
 	/* The head deadline runs from its first byte; a body read gets a
 	 * fresh one for each piece. */
 	if (c->rd.head_parsed || c->rd.in.len == 0)
@@ -403,6 +448,7 @@ static void stream_head(struct conn *c, long long clen)
 		stream_fail(c, S_BAD_GATEWAY);
 		return;
 	}
+	report(c, W_ANSWER, 0);
 	c->streaming = true;
 	c->state = C_SEND;
 	loop_timer_set(&c->timer, T_WRITE);
@@ -478,6 +524,7 @@ static void finish(struct conn *c)
 			  http_status_text(c->resp.status),
 			  c->resp.why ? c->resp.why : "-");
 	stream_stop(c);
+	report(c, W_DONE, 0);
 	log_access(c->peer_str, c->user, &c->rd.req, c->rd.in.len, c->resp.status,
 		   c->tx.bytes_sent);
 	drop_file(c);
@@ -510,6 +557,8 @@ static enum step next_request(struct conn *c)
 		return STEP_AGAIN;
 	}
 	conn_next(c);
+	if (c->rd.in.len == 0 && loop_stopping)
+		return STEP_CLOSE; /* a stream that began before the stop ended */
 	if (c->rd.in.len == 0) {
 		release_buffers(c);
 		loop_timer_set(&c->timer, T_IDLE);
@@ -517,6 +566,18 @@ static enum step next_request(struct conn *c)
 		loop_timer_set(&c->timer, T_HEADER);
 	}
 	return STEP_AGAIN;
+}
+
+/* A stream with nothing to send until its wake (an event stream, most of
+ * its life) holds only the request's buffer (for the access log): 10,000
+ * idle listeners must fit. */
+static void stream_idle(struct conn *c)
+{
+	c->tx.out_sent = 0;
+	buf_free(&c->tx.out);
+	buf_free(&c->tx.body);
+	buf_free(&c->tx.segs);
+	buf_free(&c->hdrs);
 }
 
 static enum step do_send(struct conn *c)
@@ -528,8 +589,10 @@ static enum step do_send(struct conn *c)
 			if (!c->streaming || c->tx.stream_done)
 				return next_request(c);
 			send_stream_pull(&c->tx, &c->resp); /* a stream's next piece */
-			if (send_done(&c->tx) && !c->tx.stream_done)
+			if (send_done(&c->tx) && !c->tx.stream_done) {
+				stream_idle(c);
 				return STEP_WAIT;
+			}
 			continue;
 		}
 		if (!c->can_write)

@@ -117,6 +117,53 @@ void http_error_body(struct response *resp)
 		   resp->status, text, resp->status, text);
 }
 
+bool http_header_next(const struct request *req, size_t *pos, struct span *name,
+		      struct span *value)
+{
+	const char *b = req->base, *nl, *colon;
+	size_t end = req->head_end, p = *pos, vs, ve;
+
+	if (!b || p >= end)
+		return false;
+	if (p == 0) { /* past the request line */
+		nl = memchr(b, '\n', end);
+		if (!nl)
+			return false;
+		p = (size_t)(nl - b) + 1;
+	}
+	nl = p < end ? memchr(b + p, '\n', end - p) : NULL;
+	if (!nl)
+		return false;
+	ve = (size_t)(nl - b);
+	if (ve > p && b[ve - 1] == '\r')
+		ve--;
+	colon = ve > p ? memchr(b + p, ':', ve - p) : NULL;
+	if (!colon) { /* the blank line */
+		*pos = end;
+		return false;
+	}
+	*name = (struct span){ (uint32_t)p, (uint32_t)((size_t)(colon - b) - p) };
+	vs = (size_t)(colon - b) + 1;
+	while (vs < ve && (b[vs] == ' ' || b[vs] == '\t'))
+		vs++;
+	while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t'))
+		ve--;
+	*value = (struct span){ (uint32_t)vs, (uint32_t)(ve - vs) };
+	*pos = (size_t)(nl - b) + 1;
+	return true;
+}
+
+bool http_header_find(const struct request *req, const char *name, struct span *value)
+{
+	struct span n;
+	size_t pos = 0;
+
+	while (http_header_next(req, &pos, &n, value))
+		if (util_ieq(span_ptr(req, n), n.len, name))
+			return true;
+	return false;
+}
+
 size_t http_head_end(const char *p, size_t n)
 {
 	size_t i;

@@ -15,8 +15,12 @@
 #include <unistd.h>
 
 #include "cgi.h"
+#include "chat.h"
 #include "config.h"
+#include "conn.h"
 #include "dump.h"
+#include "events.h"
+#include "inspect.h"
 #include "log.h"
 #include "path.h"
 #include "server.h"
@@ -55,6 +59,7 @@ static void usage(FILE *f)
 	      "\t--max-conns N, --grace SEC, --list (directory listings)\n"
 	      "\t--cgi-timeout SEC, --cgi-max N (CGI scripts at once)\n"
 	      "\t--workers N (processes sharing the port; default 1)\n"
+	      "\t--inspect (/_inspect: requests live; /api/echo), --chat (/api/chat)\n"
 	      "\t--spa FILE, --header 'Name: value', --cors ORIGIN, --cors-credentials,\n"
 	      "\t--cors-methods LIST, --cors-headers LIST, --cors-max-age SEC (web apps)\n"
 	      "\t--help, --version\n\n"
@@ -83,7 +88,7 @@ static int parse_num(const char *s, long lo, long hi, long *out)
 }
 
 enum { O_HEADER = 256, O_IDLE, O_WRITE, O_MAXCONN, O_GRACE, O_LIST, O_CGI_TIMEOUT,
-       O_CGI_MAX, O_WORKERS, O_HELP, O_VERSION,
+       O_CGI_MAX, O_WORKERS, O_HELP, O_VERSION, O_INSPECT, O_CHAT,
        O_WEBAPP }; /* web-app options: O_WEBAPP + their index in webapp_opts */
 
 /* Web-app options are their config lines ("--spa F" is "spa F"). */
@@ -112,6 +117,8 @@ static const struct option longopts[] = {
 	{ "cors-methods", required_argument, NULL, O_WEBAPP + 4 },
 	{ "cors-headers", required_argument, NULL, O_WEBAPP + 5 },
 	{ "cors-max-age", required_argument, NULL, O_WEBAPP + 6 },
+	{ "inspect", no_argument, NULL, O_INSPECT },
+	{ "chat", no_argument, NULL, O_CHAT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -247,6 +254,8 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 			*status = fflush(stdout) ? 1 : 0;
 			return 1;
 		case O_LIST: static_listing = true; break;
+		case O_INSPECT: inspect_enabled = true; break;
+		case O_CHAT: chat_enabled = true; break;
 		case O_HEADER: case O_IDLE: case O_WRITE: case O_GRACE: {
 			int *dst = c == O_GRACE ? &server_cfg.grace_ms
 				 : &loop_timeout_ms[c == O_HEADER ? T_HEADER
@@ -282,6 +291,11 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 			*status = 1;
 			return 1;
 		}
+	}
+	if ((inspect_enabled || chat_enabled) && server_cfg.workers > 1) {
+		fputs("httpd: --inspect and --chat need one process (--workers 1)\n", stderr);
+		*status = 1;
+		return 1;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "httpd: unexpected argument '%s'\n", argv[optind]);
@@ -407,6 +421,26 @@ static void raise_fd_limit(void)
 		server_cfg.max_conns = rl.rlim_cur > 64 ? (int)(rl.rlim_cur - 32) : 16;
 }
 
+/* --inspect, --chat: their event channels; the inspector watches every
+ * connection. */
+static const struct conn_watch inspect_watch = {
+	inspect_open, inspect_read, inspect_head, inspect_answer, inspect_done,
+	inspect_close,
+};
+
+static int start_features(void)
+{
+	if (!inspect_enabled && !chat_enabled)
+		return 0;
+	if (events_init() < 0 || (inspect_enabled && inspect_init() < 0) ||
+	    (chat_enabled && chat_init() < 0))
+		return -1;
+	if (inspect_enabled)
+		conn_watch = &inspect_watch;
+	server_stop_hook = events_shutdown;
+	return 0;
+}
+
 /* HOME, and what hangs from it: the file cache. */
 static int use_home(const char *home)
 {
@@ -440,7 +474,7 @@ int main(int argc, char **argv)
 	}
 	if (!o.inetd && (status = server_fork_workers()) >= 0)
 		return status; /* the supervisor, once every worker has ended */
-	if (server_init() < 0) {
+	if (server_init() < 0 || start_features() < 0) {
 		log_error("cannot set up the event loop: %s", strerror(errno));
 		return 1;
 	}

@@ -10,20 +10,38 @@
 
 #include "api.h"
 #include "cgi.h"
+#include "chat.h"
 #include "config.h"
+#include "echo.h"
+#include "inspect.h"
 #include "path.h"
 #include "static.h"
 #include "webapp.h"
 
 #define HDRS_MAX (64 * 1024)
 
+/* Routes of features turned on by an option: they answer in -D mode too.
+ * Out of line: off, they cost the hot path one branch. */
+__attribute__((cold, noinline)) static enum route_kind feature(const struct request *req)
+{
+	if (inspect_enabled && inspect_match(req))
+		return R_INSPECT;
+	if (inspect_enabled && echo_match(req))
+		return R_ECHO;
+	if (chat_enabled && chat_match(req))
+		return R_CHAT;
+	return R_NONE;
+}
+
 void route_decide(struct route *rt, const struct request *req, bool dump)
 {
 	const char *path = span_ptr(req, req->path);
 	size_t room = (size_t)req->path.len + 2; /* resolving never lengthens */
 	char *out;
+	enum route_kind f = __builtin_expect(inspect_enabled || chat_enabled, 0) ? feature(req)
+									   : R_NONE;
 
-	if (dump) {
+	if (dump && f == R_NONE) {
 		rt->kind = R_DUMP;
 		return;
 	}
@@ -40,7 +58,9 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
 	}
 	if (out && (rt->path_st = path_resolve(path, req->path.len, out, room)) == S_OK)
 		rt->rel = out;
-	if (req->method == HTTP_OPTIONS && webapp_active() &&
+	if (f != R_NONE)
+		rt->kind = f;
+	else if (req->method == HTTP_OPTIONS && webapp_active() &&
 	    webapp_cors(req, NULL, 0) == CORS_PREFLIGHT)
 		rt->kind = R_PREFLIGHT; /* from an allowed origin, whatever the path */
 	else if (api_match(req))
@@ -136,6 +156,15 @@ enum status route_serve(struct route *rt, const struct request *req,
 	case R_PREFLIGHT:
 		s = S_NO_CONTENT;
 		break;
+	case R_INSPECT:
+		s = inspect_serve(req, resp);
+		break;
+	case R_ECHO:
+		s = echo_serve(req, cl->addr, cc.port, resp);
+		break;
+	case R_CHAT:
+		s = chat_serve(req, cl->peer, resp);
+		break;
 	default:
 		s = static_serve(req, rel, rt->path_st, resp);
 		/* a directory without an index: busybox runs cgi-bin/index.cgi */
@@ -185,7 +214,14 @@ void route_error_body(const struct route *rt, const struct request *req, bool pa
 
 bool route_is_api(const struct route *rt, const struct request *req)
 {
-	return rt->kind == R_API || (rt->kind == R_NONE && api_match(req));
+	return rt->kind == R_API || rt->kind == R_ECHO || rt->kind == R_CHAT ||
+	       (rt->kind == R_NONE && api_match(req));
+}
+
+bool route_keeps_body(const struct route *rt)
+{
+	return rt->kind == R_DUMP || rt->kind == R_API || rt->kind == R_ECHO ||
+	       rt->kind == R_CHAT;
 }
 
 void route_reset(struct route *rt)

@@ -41,6 +41,7 @@ static int sigfd = -1;
 static bool accepting;
 void (*server_hup_hook)(void);
 void (*server_child_hook)(void);
+void (*server_stop_hook)(void);
 static void on_signal(struct watcher *w, uint32_t events);
 static struct watcher sig_watcher = { on_signal };
 static int64_t accept_retry_at;
@@ -263,6 +264,8 @@ static void on_signal(struct watcher *w, uint32_t events)
 			close(listeners[i].fd);
 		}
 		nlisten = 0;
+		if (server_stop_hook)
+			server_stop_hook();
 		conn_stop_all();
 	}
 }

@@ -311,3 +311,31 @@ void util_peer(const struct sockaddr *sa, struct sockaddr_in6 *peer, char str[UT
 		memcpy(str, "-", 2);
 	}
 }
+
+int util_base64(struct buf *out, const unsigned char *p, size_t n, size_t max)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+	char q[4];
+
+	if (buf_reserve(out, (n + 2) / 3 * 4, max) < 0)
+		return -1;
+	for (i = 0; i + 2 < n; i += 3) {
+		q[0] = b64[p[i] >> 2];
+		q[1] = b64[(p[i] & 3) << 4 | p[i + 1] >> 4];
+		q[2] = b64[(p[i + 1] & 15) << 2 | p[i + 2] >> 6];
+		q[3] = b64[p[i + 2] & 63];
+		buf_append(out, q, 4, max);
+	}
+	if (i < n) {
+		q[0] = b64[p[i] >> 2];
+		q[1] = b64[(p[i] & 3) << 4 | (i + 1 < n ? p[i + 1] >> 4 : 0)];
+		q[2] = '=';
+		if (i + 1 < n)
+			q[2] = b64[(p[i + 1] & 15) << 2];
+		q[3] = '=';
+		buf_append(out, q, 4, max);
+	}
+	return 0;
+}
