@@ -44,8 +44,12 @@ struct conn {
 	struct buf hdrs;          /* extra response header lines */
 	struct sockaddr_in6 peer; /* IPv4 peers as v4-mapped addresses */
 	char peer_str[UTIL_PEER_LEN];
+	struct sockaddr_in6 client; /* the peer, or whom a trusted proxy forwards for */
+	char client_str[UTIL_PEER_LEN];
+	bool proxy_pending;       /* --proxy-protocol: its header not read yet */
 	const char *user;         /* authenticated user, for the log */
 	bool streaming;           /* head out, body pulled from resp.stream */
+	int64_t t0;               /* util_now_us() when the head was complete */
 };
 
 /* Take a connected socket (or an inetd pair of fds) into the loop. */

@@ -14,6 +14,8 @@ enum route_kind {
 	R_API,     /* /api/calcul */
 	R_CGI,     /* a script under cgi-bin/ or with an interpreter */
 	R_STATIC,  /* a file or directory under HOME */
+	R_HEALTH,  /* --health: /healthz, /readyz (no A:/D:, no auth) */
+	R_METRICS, /* --metrics: /metrics (A:/D: and auth apply) */
 };
 
 struct route {

@@ -52,5 +52,10 @@ size_t util_utf8_len(const unsigned char *p, size_t n);
 void util_peer(const struct sockaddr *sa, struct sockaddr_in6 *peer, char str[UTIL_PEER_LEN]);
 /* Monotonic clock in milliseconds. */
 int64_t util_now_ms(void);
+/* Monotonic microseconds (request durations). */
+int64_t util_now_us(void);
+/* s[0..n) as the contents of a JSON string (quotes, backslashes and
+ * controls escaped; invalid UTF-8 becomes U+FFFD), b at most max bytes. */
+void util_json_escape(struct buf *b, const char *s, size_t n, size_t max);
 
 #endif

@@ -10,7 +10,10 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "client.h"
 #include "log.h"
+#include "metrics.h"
+#include "proxyproto.h"
 #include "route.h"
 #include "send.h"
 #include "static.h"
@@ -56,6 +59,8 @@ static void reset_request(struct conn *c)
 	c->hdrs.len = 0;
 	c->user = NULL;
 	c->streaming = false;
+	c->t0 = 0;
+	client_resolve(NULL, &c->peer, c->peer_str, &c->client, c->client_str);
 }
 
 struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
@@ -70,6 +75,7 @@ struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
 	c->timer.on_expire = conn_timeout;
 	c->w.on_event = conn_event;
 	util_peer(sa, &c->peer, c->peer_str);
+	c->proxy_pending = client_proxy_protocol;
 	request_init(&c->rd);
 	reset_request(c);
 	return c;
@@ -201,7 +207,7 @@ static void respond(struct conn *c, enum status s)
 
 	r->status = s;
 	r->head_only = c->rd.head_parsed && c->rd.req.method == HTTP_HEAD;
-	if (!c->rd.req.keep_alive || loop_stopping || c->closing)
+	if (!c->rd.req.keep_alive || loop_stopping || loop_draining || c->closing)
 		r->close = true;
 	if (dump_mode && s != S_OK && !c->rd.msg_done)
 		dump_echo(c, c->rd.in.len);
@@ -257,7 +263,7 @@ static void stream_begin(struct conn *c)
 /* The handler of the route (not the dump): a stream is started here. */
 static enum status serve(struct conn *c)
 {
-	struct route_client cl = { &c->peer, c->peer_str, c->fd };
+	struct route_client cl = { &c->client, c->client_str, c->fd };
 	enum status s = route_serve(&c->route, &c->rd.req, &cl, &c->resp, &c->user);
 
 	if (s == S_OK)
@@ -315,6 +321,8 @@ static enum parse parse_head(struct conn *c)
 	default:
 		return refuse_why(c, st, why);
 	}
+	c->t0 = util_now_us();
+	client_resolve(r, &c->peer, c->peer_str, &c->client, c->client_str);
 	route_decide(&c->route, r, dump_mode);
 	/* A CGI body with a length streams to the script, which starts now;
 	 * a chunked one is gathered first (its length is CONTENT_LENGTH). */
@@ -422,7 +430,7 @@ static void stream_head(struct conn *c, long long clen)
 	struct response *r = &c->resp;
 
 	r->head_only = c->rd.req.method == HTTP_HEAD;
-	if (!c->rd.req.keep_alive || loop_stopping || c->closing)
+	if (!c->rd.req.keep_alive || loop_stopping || loop_draining || c->closing)
 		r->close = true;
 	send_stream_start(&c->tx, r, clen, c->rd.req.minor);
 	c->tx.out.len = 0;
@@ -471,12 +479,40 @@ static void stream_wake(void *ctx, enum status fail)
 	conn_run(c);
 }
 
+/* --proxy-protocol: the header before the first request names the peer.
+ * -1: not a valid one (close); 0: more bytes needed; 1: taken. */
+static int proxy_header(struct conn *c)
+{
+	struct sockaddr_in6 src;
+	size_t used;
+	bool has_src;
+
+	switch (proxyproto_parse(c->rd.in.data, c->rd.in.len, &src, &has_src, &used)) {
+	case PP_BAD:
+		log_debug("%s: no valid PROXY protocol header", c->peer_str);
+		return -1;
+	case PP_MORE:
+		return 0;
+	default:
+		break;
+	}
+	if (has_src)
+		util_peer((const struct sockaddr *)&src, &c->peer, c->peer_str);
+	memmove(c->rd.in.data, c->rd.in.data + used, c->rd.in.len - used);
+	c->rd.in.len -= used;
+	c->proxy_pending = false;
+	client_resolve(NULL, &c->peer, c->peer_str, &c->client, c->client_str);
+	return 1;
+}
+
 static enum step do_recv(struct conn *c)
 {
 	for (;;) {
 		ssize_t n;
 
-		if (conn_parse(c)) {
+		if (c->proxy_pending && c->rd.in.len && proxy_header(c) < 0)
+			return STEP_CLOSE;
+		if (!c->proxy_pending && conn_parse(c)) {
 			if (c->state == C_SEND)
 				loop_timer_set(&c->timer, T_WRITE);
 			else
@@ -501,13 +537,19 @@ static enum step do_recv(struct conn *c)
 
 static void finish(struct conn *c)
 {
+	int64_t us = c->t0 ? util_now_us() - c->t0 : 0;
+
 	if (c->resp.status >= 400)
 		log_debug("%s: %d %s: %s", c->peer_str, c->resp.status,
 			  http_status_text(c->resp.status),
 			  c->resp.why ? c->resp.why : "-");
 	stream_stop(c);
-	log_access(c->peer_str, c->user, &c->rd.req, c->rd.in.len, c->resp.status,
-		   c->tx.bytes_sent);
+	/* probes every few hundred ms would drown the log */
+	if (c->route.kind != R_HEALTH || log_level >= 2)
+		log_access(c->client_str, c->user, &c->rd.req, c->rd.in.len, c->resp.status,
+			   c->tx.bytes_sent, us);
+	metrics_answer(c->rd.head_parsed ? c->rd.req.method : -1, c->resp.status,
+		       c->tx.bytes_sent, us);
 	drop_file(c);
 }
 

@@ -15,8 +15,12 @@
 #include <unistd.h>
 
 #include "cgi.h"
+#include "client.h"
 #include "config.h"
 #include "dump.h"
+#include "health.h"
+#include "metrics.h"
+#include "probe.h"
 #include "log.h"
 #include "path.h"
 #include "server.h"
@@ -49,9 +53,15 @@ static void usage(FILE *f)
 	      "\t--header-timeout SEC, --idle-timeout SEC, --write-timeout SEC,\n"
 	      "\t--max-conns N, --grace SEC, --list (directory listings)\n"
 	      "\t--cgi-timeout SEC, --cgi-max N (CGI scripts at once)\n"
-	      "\t--workers N (processes sharing the port; default 1)\n",
+	      "\t--workers N (processes sharing the port; default 1)\n"
+	      "\t--health (/healthz, /readyz), --metrics (/metrics),\n"
+	      "\t--drain SEC (on SIGTERM/SIGQUIT: serve SEC s unready first),\n"
+	      "\t--trust-proxy CIDR, --proxy-protocol, --log-format clf|json\n"
+	      "or httpd --probe URL (exit 0 when GET URL answers 2xx)\n",
 	      f);
 }
+
+#define PROBE_TIMEOUT_MS 5000
 
 static int bad(const char *what, const char *val)
 {
@@ -74,7 +84,8 @@ static int parse_num(const char *s, long lo, long hi, long *out)
 }
 
 enum { O_HEADER = 256, O_IDLE, O_WRITE, O_MAXCONN, O_GRACE, O_LIST, O_CGI_TIMEOUT,
-       O_CGI_MAX, O_WORKERS };
+       O_CGI_MAX, O_WORKERS,
+       O_HEALTH, O_METRICS, O_DRAIN, O_PROBE, O_TRUST_PROXY, O_PROXY_PROTOCOL, O_LOG_FORMAT };
 
 static const struct option longopts[] = {
 	{ "dump", no_argument, NULL, 'D' },
@@ -88,6 +99,13 @@ static const struct option longopts[] = {
 	{ "cgi-timeout", required_argument, NULL, O_CGI_TIMEOUT },
 	{ "cgi-max", required_argument, NULL, O_CGI_MAX },
 	{ "workers", required_argument, NULL, O_WORKERS },
+	{ "health", no_argument, NULL, O_HEALTH },
+	{ "metrics", no_argument, NULL, O_METRICS },
+	{ "drain", required_argument, NULL, O_DRAIN },
+	{ "probe", required_argument, NULL, O_PROBE },
+	{ "trust-proxy", required_argument, NULL, O_TRUST_PROXY },
+	{ "proxy-protocol", no_argument, NULL, O_PROXY_PROTOCOL },
+	{ "log-format", required_argument, NULL, O_LOG_FORMAT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -223,6 +241,23 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 			if (parse_num(optarg, 1, 100000, &v) < 0)
 				return *status = bad("script count", optarg), 1;
 			cgi_max = (int)v;
+			break;
+		case O_HEALTH: health_enabled = true; break;
+		case O_METRICS: metrics_enabled = true; break;
+		case O_DRAIN:
+			if (strcmp(optarg, "0") != 0 && parse_secs(optarg, &server_cfg.drain_ms) < 0)
+				return *status = bad("drain time", optarg), 1;
+			break;
+		case O_PROBE: *status = probe_run(optarg, PROBE_TIMEOUT_MS); return 1;
+		case O_TRUST_PROXY:
+			if (client_trust(optarg) < 0)
+				return *status = bad("network", optarg), 1;
+			break;
+		case O_PROXY_PROTOCOL: client_proxy_protocol = true; break;
+		case O_LOG_FORMAT:
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "clf") != 0)
+				return *status = bad("log format", optarg), 1;
+			log_json = optarg[0] == 'j';
 			break;
 		case O_MAXCONN:
 			if (parse_num(optarg, 1, 10000000, &v) < 0)

@@ -8,6 +8,8 @@
 #include "api.h"
 #include "cgi.h"
 #include "config.h"
+#include "health.h"
+#include "metrics.h"
 #include "path.h"
 #include "static.h"
 
@@ -27,7 +29,11 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
 		rt->path_st = S_URI_TOO_LONG;
 	else
 		rt->path_st = path_resolve(path, req->path.len, rt->rel.data, room);
-	if (api_match(req))
+	if (health_match(req))
+		rt->kind = R_HEALTH;
+	else if (metrics_match(req))
+		rt->kind = R_METRICS;
+	else if (api_match(req))
 		rt->kind = R_API;
 	else if (rt->path_st == S_OK && cgi_match(req, rt->rel.data))
 		rt->kind = R_CGI;
@@ -43,6 +49,8 @@ enum status route_serve(struct route *rt, const struct request *req,
 	struct cgi_client cc;
 	enum status s;
 
+	if (rt->kind == R_HEALTH)
+		return health_serve(req, resp); /* probes need no credentials */
 	s = config_check(req, rel, rt->path_st, cl->peer, resp, user);
 	if (s != S_OK)
 		return s; /* refused by an A:/D: rule or Basic auth */
@@ -50,6 +58,8 @@ enum status route_serve(struct route *rt, const struct request *req,
 	switch (rt->kind) {
 	case R_API:
 		return api_serve(req, resp);
+	case R_METRICS:
+		return metrics_serve(req, resp);
 	case R_CGI:
 		return cgi_start(req, rel, &cc, resp);
 	default:
