@@ -30,6 +30,8 @@
 struct options {
 	bool inetd, foreground;
 	const char *port, *home, *conf, *user, *realm;
+	const char *probe;        /* --probe URL: a client, not a server */
+	int probe_ms;
 };
 
 static void usage(FILE *f)
@@ -57,11 +59,9 @@ static void usage(FILE *f)
 	      "\t--health (/healthz, /readyz), --metrics (/metrics),\n"
 	      "\t--drain SEC (on SIGTERM/SIGQUIT: serve SEC s unready first),\n"
 	      "\t--trust-proxy CIDR, --proxy-protocol, --log-format clf|json\n"
-	      "or httpd --probe URL (exit 0 when GET URL answers 2xx)\n",
+	      "or httpd --probe URL [--probe-timeout SEC] (exit 0 when GET URL answers 2xx)\n",
 	      f);
 }
-
-#define PROBE_TIMEOUT_MS 5000
 
 static int bad(const char *what, const char *val)
 {
@@ -85,7 +85,8 @@ static int parse_num(const char *s, long lo, long hi, long *out)
 
 enum { O_HEADER = 256, O_IDLE, O_WRITE, O_MAXCONN, O_GRACE, O_LIST, O_CGI_TIMEOUT,
        O_CGI_MAX, O_WORKERS,
-       O_HEALTH, O_METRICS, O_DRAIN, O_PROBE, O_TRUST_PROXY, O_PROXY_PROTOCOL, O_LOG_FORMAT };
+       O_HEALTH, O_METRICS, O_DRAIN, O_PROBE, O_TRUST_PROXY, O_PROXY_PROTOCOL, O_LOG_FORMAT,
+       O_PROBE_TIMEOUT };
 
 static const struct option longopts[] = {
 	{ "dump", no_argument, NULL, 'D' },
@@ -106,6 +107,7 @@ static const struct option longopts[] = {
 	{ "trust-proxy", required_argument, NULL, O_TRUST_PROXY },
 	{ "proxy-protocol", no_argument, NULL, O_PROXY_PROTOCOL },
 	{ "log-format", required_argument, NULL, O_LOG_FORMAT },
+	{ "probe-timeout", required_argument, NULL, O_PROBE_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -248,7 +250,11 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 			if (strcmp(optarg, "0") != 0 && parse_secs(optarg, &server_cfg.drain_ms) < 0)
 				return *status = bad("drain time", optarg), 1;
 			break;
-		case O_PROBE: *status = probe_run(optarg, PROBE_TIMEOUT_MS); return 1;
+		case O_PROBE: o->probe = optarg; break;
+		case O_PROBE_TIMEOUT:
+			if (parse_secs(optarg, &o->probe_ms) < 0)
+				return *status = bad("timeout", optarg), 1;
+			break;
 		case O_TRUST_PROXY:
 			if (client_trust(optarg) < 0)
 				return *status = bad("network", optarg), 1;
@@ -274,6 +280,10 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 		fprintf(stderr, "httpd: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		*status = 1;
+		return 1;
+	}
+	if (o->probe) {
+		*status = probe_run(o->probe, o->probe_ms);
 		return 1;
 	}
 	return 0;
@@ -402,7 +412,7 @@ static int use_home(const char *home)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .port = "80", .home = "." };
+	struct options o = { .port = "80", .home = ".", .probe_ms = 5000 };
 	int status = 0;
 
 	if (parse_args(argc, argv, &o, &status))
