@@ -379,7 +379,7 @@ class JsonLog(Base):
     def test_lines_parse_and_hostile_bytes_are_escaped(self):
         with Server(self.home, "-v", "--log-format", "json") as s:
             status_of(s, "/index.html", "-e", "http://ref.example/", "-A", "agent/1")
-            hostile = b'GET /x%22y?a="b\\c HTTP/1.1\r\nHost: x\r\nUser-Agent: "q\\ \x01\x7f\xff\xc3\xa9\r\n' \
+            hostile = b'GET /x%22y?a="b\\c HTTP/1.1\r\nHost: x\r\nUser-Agent: "q\\ \t\xff\xc3\xa9\r\n' \
                 b"Connection: close\r\n\r\n"
             raw(s, hostile)
             raw(s, b"GARBAGE\x01\r\n\r\n")
@@ -398,8 +398,8 @@ class JsonLog(Base):
             self.assertRegex(first["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
             h = objs[1]
             self.assertEqual(h["target"], '/x%22y?a="b\\c')
-            self.assertEqual(h["user_agent"], '"q\\ \x01\x7f\ufffd\u00e9')
-            self.assertIn('\\u0001', lines[1])
+            self.assertEqual(h["user_agent"], '"q\\ \t\ufffd\u00e9')  # bad UTF-8: U+FFFD
+            self.assertIn('\\u0009', lines[1])
             self.assertEqual((objs[2]["method"], objs[2]["target"], objs[2]["status"]),
                              (None, None, 400))
 
