@@ -98,6 +98,10 @@ bench-instr:
 cluster: $(BIN)
 	HTTPD=$(abspath $(BIN)) $(PYTHON) tests/cluster/run.py
 
+# deploy/ against the Kubernetes schemas (npm kubernetes-models) and our rules.
+deploy-check:
+	tests/deploy/run.sh
+
 # Fault and load scenarios against the real binary (slowloris, slow readers,
 # resets, fd exhaustion, 10,000 idle connections, long keep-alive).
 robustness: $(BIN)
