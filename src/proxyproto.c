@@ -29,21 +29,27 @@ static const char *v1_field(const char *p, const char *end, char *out, size_t os
 static enum proxyproto_result parse_v1(const char *p, size_t n, struct sockaddr_in6 *src,
 				       bool *has_src, size_t *used)
 {
-	const char *crlf = memchr(p, '\r', n < V1_MAX ? n : V1_MAX);
+	size_t lim = n < V1_MAX ? n : V1_MAX, i;
 	char proto[8], saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN], sport[8], dport[8];
 	const char *q = p + 6, *end;
 	unsigned port, dummy;
 	const char *e;
 	uint8_t a[16];
 
-	if (!crlf)
-		return n < V1_MAX && !memchr(p, '\n', n) ? PP_MORE : PP_BAD;
-	if ((size_t)(crlf - p) + 1 >= n)
-		return PP_MORE;
-	if (crlf[1] != '\n')
+	/* printable ASCII up to CRLF: a NUL cannot end a field early */
+	for (i = 0; i < lim && p[i] != '\r'; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			return PP_BAD;
+	if (i == lim)
+		return n < V1_MAX ? PP_MORE : PP_BAD;
+	if (i + 2 > V1_MAX)
 		return PP_BAD;
-	*used = (size_t)(crlf - p) + 2;
-	end = crlf;
+	if (i + 1 == n)
+		return PP_MORE;
+	if (p[i + 1] != '\n')
+		return PP_BAD;
+	*used = i + 2;
+	end = p + i;
 	if (!(q = v1_field(q, end, proto, sizeof(proto))))
 		return PP_BAD;
 	if (strcmp(proto, "UNKNOWN") == 0) {
