@@ -702,7 +702,7 @@ static void conn_timeout(struct timer *t)
 {
 	struct conn *c = container_of(t, struct conn, timer);
 
-	if (c->state == C_RECV && c->rd.in.len > 0 && !loop_stopping) {
+	if (c->state == C_RECV && c->rd.in.len > 0 && !loop_stopping && !c->proxy_pending) {
 		refuse_why(c, S_REQUEST_TIMEOUT, "request head not complete in time");
 		loop_timer_set(&c->timer, T_WRITE);
 		conn_run(c);

@@ -139,6 +139,15 @@ class Drain(Base):
     def test_sigquit_drains(self):
         self.drain_run(signal.SIGQUIT)
 
+    def test_workers_drain(self):
+        with Server(self.home, "--health", "--drain", "30", "--workers", "2") as s:
+            s.proc.send_signal(signal.SIGQUIT)  # to the supervisor: passed on
+            # whichever worker answers, it drains: ten new connections in a row
+            self.assertTrue(wait_until(
+                lambda: all(status_of(s, "/readyz") == 503 for _ in range(10)), 10 * SLOW))
+            s.proc.send_signal(signal.SIGTERM)
+            self.assertEqual(s.proc.wait(10 * SLOW), 0)
+
     def test_drain_ends_by_itself(self):
         with Server(self.home, "--health", "--drain", "0.5") as s:
             s.proc.send_signal(signal.SIGTERM)
