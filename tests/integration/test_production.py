@@ -269,11 +269,20 @@ class Metrics(Base):
             self.assertEqual(metric(body, 'httpd_request_duration_seconds_bucket{le="+Inf"}'), 5)
             # 5 + this one + the harness's readiness check
             self.assertEqual(metric(body, "httpd_connections_accepted_total"), 7)
-            self.assertEqual(metric(body, "httpd_connections_open"), 1)
             self.assertGreater(metric(body, "httpd_response_bytes_total"), 3 * 11)
             self.assertEqual(metric(body, "httpd_cgi_running"), 0)
             self.assertAlmostEqual(metric(body, "httpd_start_time_seconds"), time.time(), delta=60)
             self.assertIn(b"httpd_build_info{", body)
+
+    def test_connections_open(self):
+        with Server(self.home, "--metrics") as s:
+            def open_now():
+                return metric(get(s, "/metrics")[2], "httpd_connections_open")
+            # closes are seen as they come: only the asking connection is left
+            self.assertTrue(wait_until(lambda: open_now() == 1, 10 * SLOW))
+            with connect(s):
+                self.assertTrue(wait_until(lambda: open_now() == 2, 10 * SLOW))
+            self.assertTrue(wait_until(lambda: open_now() == 1, 10 * SLOW))
 
     def test_off_and_rules(self):
         with Server(self.home) as s:
