@@ -8,7 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOG_LINE_MAX 16384
+#define LOG_LINE_MAX (16 * 1024)  /* one access log line */
+#define LOG_REQUEST_MAX 2048      /* of the request line in it */
 
 int log_level;
 bool log_json;
@@ -86,10 +87,10 @@ static void field(struct buf *b, const struct request *req, enum hdr h)
 {
 	buf_puts(b, " \"", LOG_LINE_MAX);
 	if (req && http_has_header(req, h) && req->hdr[h].len)
-		log_escape(b, span_ptr(req, req->hdr[h]), req->hdr[h].len, 16384);
+		log_escape(b, span_ptr(req, req->hdr[h]), req->hdr[h].len, LOG_LINE_MAX);
 	else
-		buf_puts(b, "-", 16384);
-	buf_puts(b, "\"", 16384);
+		buf_puts(b, "-", LOG_LINE_MAX);
+	buf_puts(b, "\"", LOG_LINE_MAX);
 }
 
 /* A JSON string value, or null when absent. */
@@ -101,7 +102,7 @@ static void json_field(struct buf *b, const char *name, const char *s, size_t n,
 		return;
 	}
 	buf_puts(b, "\"", LOG_LINE_MAX);
-	util_json_escape(b, s, n > 2048 ? 2048 : n, LOG_LINE_MAX);
+	util_json_escape(b, s, n > LOG_REQUEST_MAX ? LOG_REQUEST_MAX : n, LOG_LINE_MAX);
 	buf_puts(b, "\"", LOG_LINE_MAX);
 }
 
@@ -165,7 +166,7 @@ static void clf_line(struct buf *b, const char *peer, const char *user,
 	}
 	buf_printf(b, LOG_LINE_MAX, "%s - %s [%s] \"", peer, user ? user : "-", stamp);
 	if (n)
-		log_escape(b, line, n > 2048 ? 2048 : n, LOG_LINE_MAX);
+		log_escape(b, line, n > LOG_REQUEST_MAX ? LOG_REQUEST_MAX : n, LOG_LINE_MAX);
 	else
 		buf_puts(b, "-", LOG_LINE_MAX);
 	buf_printf(b, LOG_LINE_MAX, "\" %d %lld", status, bytes);
