@@ -28,5 +28,9 @@ bool client_forwarded(const struct request *req, const struct in6_addr *peer,
  * proxy forwards for; out_str as util_peer writes it. */
 void client_resolve(const struct request *req, const struct sockaddr_in6 *peer,
 		    const char *peer_str, struct sockaddr_in6 *out, char *out_str);
+/* --proxy-protocol: take the PROXY header off the start of in; the peer
+ * becomes its source when it names one. -1: not a valid header (close);
+ * 0: more bytes needed; 1: taken. */
+int client_proxy_take(struct buf *in, struct sockaddr_in6 *peer, char *peer_str);
 
 #endif

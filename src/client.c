@@ -6,6 +6,8 @@
 #include <strings.h>
 
 #include "acl.h"
+#include "log.h"
+#include "proxyproto.h"
 
 bool client_proxy_protocol;
 static struct acl_net trusted[CLIENT_TRUST_MAX];
@@ -146,4 +148,26 @@ void client_resolve(const struct request *req, const struct sockaddr_in6 *peer,
 		return;
 	}
 	util_peer((const struct sockaddr *)&fw, out, out_str);
+}
+
+int client_proxy_take(struct buf *in, struct sockaddr_in6 *peer, char *peer_str)
+{
+	struct sockaddr_in6 src;
+	size_t used;
+	bool has_src;
+
+	switch (proxyproto_parse(in->data, in->len, &src, &has_src, &used)) {
+	case PP_BAD:
+		log_debug("%s: no valid PROXY protocol header", peer_str);
+		return -1;
+	case PP_MORE:
+		return 0;
+	default:
+		break;
+	}
+	if (has_src)
+		util_peer((const struct sockaddr *)&src, peer, peer_str);
+	memmove(in->data, in->data + used, in->len - used);
+	in->len -= used;
+	return 1;
 }

@@ -13,7 +13,6 @@
 #include "client.h"
 #include "log.h"
 #include "metrics.h"
-#include "proxyproto.h"
 #include "route.h"
 #include "send.h"
 #include "static.h"
@@ -451,39 +450,19 @@ static void stream_wake(void *ctx, enum status fail)
 	conn_run(c);
 }
 
-/* --proxy-protocol: the header before the first request names the peer.
- * -1: not a valid one (close); 0: more bytes needed; 1: taken. */
-static int proxy_header(struct conn *c)
-{
-	struct sockaddr_in6 src;
-	size_t used;
-	bool has_src;
-
-	switch (proxyproto_parse(c->rd.in.data, c->rd.in.len, &src, &has_src, &used)) {
-	case PP_BAD:
-		log_debug("%s: no valid PROXY protocol header", c->peer_str);
-		return -1;
-	case PP_MORE:
-		return 0;
-	default:
-		break;
-	}
-	if (has_src)
-		util_peer((const struct sockaddr *)&src, &c->peer, c->peer_str);
-	memmove(c->rd.in.data, c->rd.in.data + used, c->rd.in.len - used);
-	c->rd.in.len -= used;
-	c->proxy_pending = false;
-	client_resolve(NULL, &c->peer, c->peer_str, &c->client, c->client_str);
-	return 1;
-}
-
 static enum step do_recv(struct conn *c)
 {
 	for (;;) {
 		ssize_t n;
 
-		if (c->proxy_pending && c->rd.in.len && proxy_header(c) < 0)
-			return STEP_CLOSE;
+		if (c->proxy_pending && c->rd.in.len) { /* --proxy-protocol */
+			int r = client_proxy_take(&c->rd.in, &c->peer, c->peer_str);
+
+			if (r < 0)
+				return STEP_CLOSE;
+			c->proxy_pending = r == 0;
+			client_resolve(NULL, &c->peer, c->peer_str, &c->client, c->client_str);
+		}
 		if (!c->proxy_pending && conn_parse(c)) {
 			if (c->state == C_SEND)
 				loop_timer_set(&c->timer, T_WRITE);
