@@ -24,10 +24,15 @@ void client_trust_clear(void);
  * peer is not trusted or no usable address is given. */
 bool client_forwarded(const struct request *req, const struct in6_addr *peer,
 		      struct in6_addr *out);
-/* The client of req (NULL: none parsed yet): peer, or whom a trusted
- * proxy forwards for; out_str as util_peer writes it. */
-void client_resolve(const struct request *req, const struct sockaddr_in6 *peer,
-		    const char *peer_str, struct sockaddr_in6 *out, char *out_str);
+/* The connection's own peer, kept while its peer fields name a client. */
+struct client_orig;
+/* After a request head: when a trusted proxy forwards req for someone,
+ * peer and peer_str (util_peer's text) become that client, the port kept,
+ * and *orig (allocated once, free() it with the connection) keeps the
+ * real peer; otherwise they are the real peer again. Nothing to do when
+ * no network is trusted. */
+void client_apply(const struct request *req, struct sockaddr_in6 *peer, char *peer_str,
+		  struct client_orig **orig);
 /* --proxy-protocol: take the PROXY header off the start of in; the peer
  * becomes its source when it names one. -1: not a valid header (close);
  * 0: more bytes needed; 1: taken. */

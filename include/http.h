@@ -73,10 +73,6 @@ enum hdr {
 	H_ACCEPT_ENCODING,
 	H_AUTHORIZATION,
 	H_EXPECT,
-	/* --trust-proxy: the last line of each counts (a proxy appends its own) */
-	H_FORWARDED,
-	H_X_FORWARDED_FOR,
-	H_X_REAL_IP,
 	H__COUNT
 };
 

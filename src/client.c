@@ -2,6 +2,7 @@
 #include "client.h"
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -120,34 +121,78 @@ static bool walk(const char *v, size_t n, bool fwd, struct in6_addr *out)
 	return found;
 }
 
+/* The value of the last line of header name in req's head (a proxy
+ * appends its line after the client's); the head is whole and valid. */
+static bool last_header(const struct request *req, const char *name, const char **v,
+			size_t *n)
+{
+	const char *p = req->base + req->method_s.off, *end = req->base + req->head_end;
+	size_t len = strlen(name);
+	bool found = false;
+
+	p = memchr(p, '\n', (size_t)(end - p)); /* past the request line */
+	while (p && ++p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *q;
+
+		if (!eol)
+			break;
+		if ((size_t)(eol - p) > len && p[len] == ':' && strncasecmp(p, name, len) == 0) {
+			for (q = p + len + 1; q < eol && ows(*q); q++)
+				;
+			*v = q;
+			for (q = eol; q > *v && (ows(q[-1]) || q[-1] == '\r'); q--)
+				;
+			*n = (size_t)(q - *v);
+			found = true;
+		}
+		p = eol;
+	}
+	return found;
+}
+
 bool client_forwarded(const struct request *req, const struct in6_addr *peer,
 		      struct in6_addr *out)
 {
-	static const enum hdr order[] = { H_FORWARDED, H_X_FORWARDED_FOR, H_X_REAL_IP };
-	size_t i;
+	static const char *const order[] = { "Forwarded", "X-Forwarded-For", "X-Real-IP" };
+	const char *v = NULL;
+	size_t i, n = 0;
 
-	if (!ntrusted || !is_trusted(peer))
+	if (!ntrusted || !is_trusted(peer) || !req->head_end)
 		return false;
-	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		struct span s = req->hdr[order[i]];
-
-		if (http_has_header(req, order[i]))
-			return walk(span_ptr(req, s), s.len, order[i] == H_FORWARDED, out);
-	}
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (last_header(req, order[i], &v, &n))
+			return walk(v, n, i == 0, out);
 	return false;
 }
 
-void client_resolve(const struct request *req, const struct sockaddr_in6 *peer,
-		    const char *peer_str, struct sockaddr_in6 *out, char *out_str)
-{
-	struct sockaddr_in6 fw = *peer;
+struct client_orig {
+	struct sockaddr_in6 peer;
+	char str[UTIL_PEER_LEN];
+};
 
-	if (!req || !client_forwarded(req, &peer->sin6_addr, &fw.sin6_addr)) {
-		*out = *peer;
-		memmove(out_str, peer_str, strlen(peer_str) + 1);
+void client_apply(const struct request *req, struct sockaddr_in6 *peer, char *peer_str,
+		  struct client_orig **orig)
+{
+	struct sockaddr_in6 fw;
+
+	if (!ntrusted)
 		return;
+	if (*orig) { /* the previous request was forwarded: back to the real peer */
+		*peer = (*orig)->peer;
+		memcpy(peer_str, (*orig)->str, UTIL_PEER_LEN);
 	}
-	util_peer((const struct sockaddr *)&fw, out, out_str);
+	fw = *peer;
+	if (!client_forwarded(req, &peer->sin6_addr, &fw.sin6_addr))
+		return;
+	if (!*orig) {
+		*orig = malloc(sizeof(**orig));
+		if (!*orig)
+			return; /* no memory: the peer stands */
+	}
+	(*orig)->peer = *peer;
+	memcpy((*orig)->str, peer_str, UTIL_PEER_LEN);
+	util_peer((const struct sockaddr *)&fw, peer, peer_str);
 }
 
 int client_proxy_take(struct buf *in, struct sockaddr_in6 *peer, char *peer_str)

@@ -59,7 +59,6 @@ static void reset_request(struct conn *c)
 	c->user = NULL;
 	c->streaming = false;
 	c->t0 = 0;
-	client_resolve(NULL, &c->peer, c->peer_str, &c->client, c->client_str);
 }
 
 struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
@@ -98,6 +97,8 @@ static void release(struct conn *c)
 	stream_stop(c);
 	drop_file(c);
 	release_buffers(c);
+	free(c->orig);
+	c->orig = NULL;
 }
 
 void conn_free(struct conn *c)
@@ -234,7 +235,7 @@ static void stream_begin(struct conn *c)
 /* The handler of the route (not the dump): a stream is started here. */
 static enum status serve(struct conn *c)
 {
-	struct route_client cl = { &c->client, c->client_str, c->fd };
+	struct route_client cl = { &c->peer, c->peer_str, c->fd };
 	enum status s = route_serve(&c->route, &c->rd.req, &cl, &c->resp, &c->user);
 
 	if (s == S_OK)
@@ -292,8 +293,9 @@ static enum parse parse_head(struct conn *c)
 	default:
 		return refuse_why(c, st, why);
 	}
-	c->t0 = util_now_us();
-	client_resolve(r, &c->peer, c->peer_str, &c->client, c->client_str);
+	if (metrics_enabled || log_json)
+		c->t0 = util_now_us();
+	client_apply(r, &c->peer, c->peer_str, &c->orig);
 	route_decide(&c->route, r, dump_mode);
 	/* A CGI body with a length streams to the script, which starts now;
 	 * a chunked one is gathered first (its length is CONTENT_LENGTH). */
@@ -461,7 +463,6 @@ static enum step do_recv(struct conn *c)
 			if (r < 0)
 				return STEP_CLOSE;
 			c->proxy_pending = r == 0;
-			client_resolve(NULL, &c->peer, c->peer_str, &c->client, c->client_str);
 		}
 		if (!c->proxy_pending && conn_parse(c)) {
 			if (c->state == C_SEND)
@@ -497,10 +498,11 @@ static void finish(struct conn *c)
 	stream_stop(c);
 	/* probes every few hundred ms would drown the log */
 	if (c->route.kind != R_HEALTH || log_level >= 2)
-		log_access(c->client_str, c->user, &c->rd.req, c->rd.in.len, c->resp.status,
+		log_access(c->peer_str, c->user, &c->rd.req, c->rd.in.len, c->resp.status,
 			   c->tx.bytes_sent, us);
-	metrics_answer(c->rd.head_parsed ? c->rd.req.method : -1, c->resp.status,
-		       c->tx.bytes_sent, us);
+	if (metrics_enabled)
+		metrics_answer(c->rd.head_parsed ? c->rd.req.method : -1, c->resp.status,
+			       c->tx.bytes_sent, us);
 	drop_file(c);
 }
 
@@ -527,6 +529,7 @@ static enum step next_request(struct conn *c)
 		shutdown(c->wfd, SHUT_WR);
 		release_buffers(c);
 		c->state = C_LINGER;
+		c->lingered = 0; /* was t0 */
 		loop_timer_set(&c->timer, T_LINGER);
 		return STEP_AGAIN;
 	}

@@ -29,9 +29,6 @@ static const struct {
 	[H_ACCEPT_ENCODING] = NAME("Accept-Encoding"),
 	[H_AUTHORIZATION] = NAME("Authorization"),
 	[H_EXPECT] = NAME("Expect"),
-	[H_FORWARDED] = NAME("Forwarded"),
-	[H_X_FORWARDED_FOR] = NAME("X-Forwarded-For"),
-	[H_X_REAL_IP] = NAME("X-Real-IP"),
 };
 
 static struct request *req_of(llhttp_t *p)
@@ -114,9 +111,9 @@ static int on_header_field_complete(llhttp_t *p)
 			continue;
 		if (i == H_HOST && r->hdr[i].off)
 			return fail(p, S_BAD_REQUEST, "duplicate Host");
-		if (!r->hdr[i].off || i >= H_FORWARDED) {
+		if (!r->hdr[i].off) {
 			/* Present even when its value turns out empty. */
-			r->hdr[i] = (struct span){ r->field.off, 0 };
+			r->hdr[i].off = r->field.off;
 			r->cur = i;
 		}
 		break;
