@@ -9,8 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dump.h"
 #include "client.h"
+#include "dump.h"
 #include "log.h"
 #include "metrics.h"
 #include "route.h"
