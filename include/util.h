@@ -2,6 +2,10 @@
 #ifndef UTIL_H
 #define UTIL_H
 
+#ifndef HTTPD_VERSION
+#define HTTPD_VERSION "1.0"    /* --version, /metrics */
+#endif
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -59,7 +59,9 @@ static void usage(FILE *f)
 	      "\t--health (/healthz, /readyz), --metrics (/metrics),\n"
 	      "\t--drain SEC (on SIGTERM/SIGQUIT: serve SEC s unready first),\n"
 	      "\t--trust-proxy CIDR, --proxy-protocol, --log-format clf|json\n"
-	      "or httpd --probe URL [--probe-timeout SEC] (exit 0 when GET URL answers 2xx)\n",
+	      "\t--help, --version\n"
+	      "or httpd --probe URL [--probe-timeout SEC] (exit 0 when GET URL answers 2xx)\n\n"
+	      "See httpd(8) and httpd.conf(5).\n",
 	      f);
 }
 
@@ -84,13 +86,14 @@ static int parse_num(const char *s, long lo, long hi, long *out)
 }
 
 enum { O_HEADER = 256, O_IDLE, O_WRITE, O_MAXCONN, O_GRACE, O_LIST, O_CGI_TIMEOUT,
-       O_CGI_MAX, O_WORKERS,
+       O_CGI_MAX, O_WORKERS, O_HELP, O_VERSION,
        O_HEALTH, O_METRICS, O_DRAIN, O_PROBE, O_TRUST_PROXY, O_PROXY_PROTOCOL, O_LOG_FORMAT,
        O_PROBE_TIMEOUT };
 
 static const struct option longopts[] = {
 	{ "dump", no_argument, NULL, 'D' },
-	{ "help", no_argument, NULL, '?' },
+	{ "help", no_argument, NULL, O_HELP },
+	{ "version", no_argument, NULL, O_VERSION },
 	{ "header-timeout", required_argument, NULL, O_HEADER },
 	{ "idle-timeout", required_argument, NULL, O_IDLE },
 	{ "write-timeout", required_argument, NULL, O_WRITE },
@@ -221,6 +224,14 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 		case 'd': *status = print_decoded(optarg); return 1;
 		case 'e': *status = print_encoded(optarg); return 1;
 		case 'm': *status = print_md5(optarg); return 1;
+		case O_HELP: /* asked for: stdout, success (a mistake: stderr, 1) */
+			usage(stdout);
+			*status = fflush(stdout) ? 1 : 0;
+			return 1;
+		case O_VERSION:
+			puts("httpd " HTTPD_VERSION);
+			*status = fflush(stdout) ? 1 : 0;
+			return 1;
 		case O_LIST: static_listing = true; break;
 		case O_HEADER: case O_IDLE: case O_WRITE: case O_GRACE: {
 			int *dst = c == O_GRACE ? &server_cfg.grace_ms

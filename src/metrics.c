@@ -7,9 +7,6 @@
 #include "cgi.h"
 
 #define METRICS_OUT_MAX (16 * 1024)
-#ifndef HTTPD_VERSION
-#define HTTPD_VERSION "dev"
-#endif
 
 enum { M_GET, M_HEAD, M_POST, M_OPTIONS, M_OTHER, M__COUNT };
 static const char *const method_names[M__COUNT] = { "GET", "HEAD", "POST", "OPTIONS",
