@@ -391,6 +391,16 @@ class RealClient(Base):
             self.assertTrue(wait_until(lambda: log_lines(s, "192.0.2.44 - - [")))
 
 
+class Documented(unittest.TestCase):
+    def test_help_and_man_page_name_every_option(self):
+        r = subprocess.run([HTTPD, "--help"], capture_output=True, timeout=10)
+        man = open(os.path.join(os.path.dirname(__file__), "..", "..", "man", "httpd.8")).read()
+        for opt in ("--health", "--drain", "--probe", "--probe-timeout", "--metrics",
+                    "--trust-proxy", "--proxy-protocol", "--log-format"):
+            self.assertIn(opt.encode(), r.stdout, opt)
+            self.assertIn("Fl -" + opt[2:], man, opt)
+
+
 class JsonLog(Base):
     def test_lines_parse_and_hostile_bytes_are_escaped(self):
         with Server(self.home, "-v", "--log-format", "json") as s:
