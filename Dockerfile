@@ -34,6 +34,10 @@ COPY --from=build /out/www/ /www/
 # nobody:nogroup, numeric because the image has no /etc/passwd.
 USER 65534:65534
 EXPOSE 8080
-# Arguments given to `docker run` replace CMD, as busybox httpd options.
+# The binary is its own health check client (a scratch image has no wget):
+# exit 0 when /healthz answers 2xx. Arguments given to `docker run` replace
+# CMD, as busybox httpd options: keep --health (and -p 8080) for the check.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["/httpd", "--probe", "http://127.0.0.1:8080/healthz"]
 ENTRYPOINT ["/httpd"]
-CMD ["-f", "-v", "-p", "8080", "-h", "/www"]
+CMD ["-f", "-v", "-p", "8080", "-h", "/www", "--health"]

@@ -40,7 +40,8 @@ PYTHON   ?= python3
 
 .PHONY: all run test check unit integration browser docker-test asan clean deps \
         deps-build deps-lint deps-fuzz help fuzz fuzz-smoke screenshot bench bench-instr \
-        robustness valgrind lint layers install uninstall install-test fresh-check
+        robustness valgrind lint layers install uninstall install-test fresh-check \
+        cluster deploy-check
 
 all: $(BIN)
 
@@ -82,7 +83,7 @@ run: deps-build
 test: deps
 	$(MAKE) --no-print-directory check
 
-check: $(BIN) unit integration robustness browser docker-test
+check: $(BIN) unit integration robustness browser docker-test cluster deploy-check
 
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail
@@ -123,6 +124,14 @@ bench:
 bench-instr:
 	bench/instructions.sh
 
+# The rolling update behind haproxy: zero failed requests with --drain (~12 s).
+cluster: $(BIN)
+	HTTPD=$(abspath $(BIN)) $(PYTHON) tests/cluster/run.py
+
+# deploy/ against the Kubernetes schemas (npm kubernetes-models) and our rules.
+deploy-check:
+	tests/deploy/run.sh
+
 # Fault and load scenarios against the real binary (slowloris, slow readers,
 # resets, fd exhaustion, 10,000 idle connections, long keep-alive).
 robustness: $(BIN)
@@ -132,8 +141,7 @@ robustness: $(BIN)
 valgrind: $(BIN)
 	HTTPD=$(abspath $(BIN)) tests/robustness/valgrind.sh
 
-# cppcheck and clang-tidy on our code, mandoc on the man pages, and the
-# layering check.
+# cppcheck and clang-tidy on our code, mandoc on the man pages, the layering check.
 lint: deps-lint layers
 	tests/lint.sh
 
@@ -217,7 +225,8 @@ PKGS_NODE  := $(if $(shell command -v npm),,nodejs npm)
 PKGS_BUILD := gcc make libc6-dev node-llhttp libjansson-dev libcrypt-dev
 PKGS_LINT  := cppcheck clang-tidy mandoc
 PKGS_TEST  := $(PKGS_BUILD) $(PKGS_LINT) libcmocka-dev curl python3 busybox socat \
-              iproute2 chromium valgrind clang libclang-rt-14-dev $(PKGS_NODE)
+              iproute2 chromium valgrind clang libclang-rt-14-dev haproxy prometheus \
+              $(PKGS_NODE)
 define apt_install
 	@missing=$$(for p in $(1); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' \
@@ -246,6 +255,8 @@ help:
 	@echo "make run        install what is missing, build, serve www/ on :$(PORT)"
 	@echo "make test       install what is missing, run every test"
 	@echo "make unit | integration | browser | docker-test | asan | robustness"
+	@echo "make cluster    rolling update of 3 replicas behind haproxy (zero losses)"
+	@echo "make deploy-check  validate deploy/ against the Kubernetes schemas"
 	@echo "make valgrind | fuzz | fuzz-smoke | lint | layers | bench | bench-instr | screenshot"
 	@echo "make install | uninstall   PREFIX=$(PREFIX) DESTDIR=  (binary, man pages)"
 	@echo "make install-test | fresh-check (both README commands on a fresh Debian 12)"

@@ -35,18 +35,24 @@ struct conn {
 	bool rdhup;               /* the peer shut its side (EOF is pending) */
 	bool eof;                 /* a read saw the end (or an error) */
 	bool closing;             /* close after the current answer */
-	size_t lingered;          /* bytes drained in C_LINGER */
+	bool streaming;           /* head out, body pulled from resp.stream */
+	bool proxy_pending;       /* --proxy-protocol: its header not read yet */
+	union {                   /* one or the other: struct conn stays 1 KiB */
+		int64_t t0;       /* util_now_us() at the complete head (0: not timed) */
+		size_t lingered;  /* bytes drained in C_LINGER, after the answer */
+	};
 	uint64_t last_read;       /* loop_reads at the last read with bytes */
 	struct reader rd;         /* the request: bytes, parser, framing */
 	struct route route;       /* where it goes */
 	struct response resp;
 	struct sender tx;         /* the response going out */
 	struct buf hdrs;          /* extra response header lines */
-	struct sockaddr_in6 peer; /* IPv4 peers as v4-mapped addresses */
+	struct sockaddr_in6 peer; /* IPv4 peers as v4-mapped addresses; the client */
 	char peer_str[UTIL_PEER_LEN];
 	const char *user;         /* authenticated user, for the log */
-	bool streaming;           /* head out, body pulled from resp.stream */
 	void *watch_rec;          /* the watcher's record (conn_watch) */
+	/* while peer holds whom a trusted proxy forwards for: the real one */
+	struct client_orig *orig;
 };
 
 /* Watching connections from above (the inspector, --inspect), without

@@ -37,6 +37,7 @@ extern int64_t loop_now;         /* ms, monotonic, updated once per wakeup */
  * file checks made for them (fcache_get). */
 extern uint64_t loop_reads;
 extern bool loop_stopping;       /* the server is stopping (SIGTERM) */
+extern bool loop_draining;       /* --drain: still serving, every answer closes */
 
 /* Create the epoll set and the timer queues. */
 int loop_init(void);

@@ -18,6 +18,8 @@ enum route_kind {
 	R_INSPECT, /* --inspect: /_inspect, its page and events (also with -D) */
 	R_ECHO,    /* --inspect: /api/echo (also with -D) */
 	R_CHAT,    /* --chat: /api/chat (also with -D) */
+	R_HEALTH,  /* --health: /healthz, /readyz (no A:/D:, no auth) */
+	R_METRICS, /* --metrics: /metrics (A:/D: and auth apply) */
 };
 
 /* Most paths fit in the connection itself: no allocation (and struct

@@ -10,6 +10,7 @@
 
 struct server_cfg {
 	int grace_ms;             /* SIGTERM: time left to responses in flight */
+	int drain_ms;             /* --drain: serving on (unready) before that */
 	int max_conns;
 	int workers;              /* processes sharing the listening sockets */
 };

@@ -9,8 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "dump.h"
 #include "log.h"
+#include "metrics.h"
 #include "route.h"
 #include "send.h"
 #include "static.h"
@@ -97,6 +99,7 @@ static void reset_request(struct conn *c)
 	c->hdrs.len = 0;
 	c->user = NULL;
 	c->streaming = false;
+	c->t0 = 0;
 }
 
 struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
@@ -111,6 +114,7 @@ struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
 	c->timer.on_expire = conn_timeout;
 	c->w.on_event = conn_event;
 	util_peer(sa, &c->peer, c->peer_str);
+	c->proxy_pending = client_proxy_protocol;
 	request_init(&c->rd);
 	reset_request(c);
 	return c;
@@ -135,6 +139,8 @@ static void release(struct conn *c)
 	stream_stop(c);
 	drop_file(c);
 	release_buffers(c);
+	free(c->orig);
+	c->orig = NULL;
 }
 
 void conn_free(struct conn *c)
@@ -226,7 +232,7 @@ static void respond(struct conn *c, enum status s)
 
 	r->status = s;
 	r->head_only = c->rd.head_parsed && c->rd.req.method == HTTP_HEAD;
-	if (!c->rd.req.keep_alive || loop_stopping || c->closing)
+	if (!c->rd.req.keep_alive || loop_stopping || loop_draining || c->closing)
 		r->close = true;
 	if (dump_mode && s != S_OK && !c->rd.msg_done)
 		dump_echo(r, &c->rd, c->rd.in.len);
@@ -331,6 +337,9 @@ static enum parse parse_head(struct conn *c)
 	default:
 		return refuse_why(c, st, why);
 	}
+	if (metrics_enabled || log_json)
+		c->t0 = util_now_us();
+	client_apply(r, &c->peer, c->peer_str, &c->orig);
 	report(c, W_HEAD, 0);
 	route_decide(&c->route, r, dump_mode);
 	/* A CGI body with a length streams to the script, which starts now;
@@ -439,7 +448,7 @@ static void stream_head(struct conn *c, long long clen)
 	struct response *r = &c->resp;
 
 	r->head_only = c->rd.req.method == HTTP_HEAD;
-	if (!c->rd.req.keep_alive || loop_stopping || c->closing)
+	if (!c->rd.req.keep_alive || loop_stopping || loop_draining || c->closing)
 		r->close = true;
 	send_stream_start(&c->tx, r, clen, c->rd.req.minor);
 	c->tx.out.len = 0;
@@ -494,7 +503,14 @@ static enum step do_recv(struct conn *c)
 	for (;;) {
 		ssize_t n;
 
-		if (conn_parse(c)) {
+		if (c->proxy_pending && c->rd.in.len) { /* --proxy-protocol */
+			int r = client_proxy_take(&c->rd.in, &c->peer, c->peer_str);
+
+			if (r < 0)
+				return STEP_CLOSE;
+			c->proxy_pending = r == 0;
+		}
+		if (!c->proxy_pending && conn_parse(c)) {
 			if (c->state == C_SEND)
 				loop_timer_set(&c->timer, T_WRITE);
 			else
@@ -519,14 +535,21 @@ static enum step do_recv(struct conn *c)
 
 static void finish(struct conn *c)
 {
+	int64_t us = c->t0 ? util_now_us() - c->t0 : 0;
+
 	if (c->resp.status >= 400)
 		log_debug("%s: %d %s: %s", c->peer_str, c->resp.status,
 			  http_status_text(c->resp.status),
 			  c->resp.why ? c->resp.why : "-");
 	stream_stop(c);
 	report(c, W_DONE, 0);
-	log_access(c->peer_str, c->user, &c->rd.req, c->rd.in.len, c->resp.status,
-		   c->tx.bytes_sent);
+	/* probes every few hundred ms would drown the log */
+	if (c->route.kind != R_HEALTH || log_level >= 2)
+		log_access(c->peer_str, c->user, &c->rd.req, c->rd.in.len, c->resp.status,
+			   c->tx.bytes_sent, us);
+	if (metrics_enabled)
+		metrics_answer(c->rd.head_parsed ? c->rd.req.method : -1, c->resp.status,
+			       c->tx.bytes_sent, us);
 	drop_file(c);
 }
 
@@ -553,6 +576,7 @@ static enum step next_request(struct conn *c)
 		shutdown(c->wfd, SHUT_WR);
 		release_buffers(c);
 		c->state = C_LINGER;
+		c->lingered = 0; /* was t0 */
 		loop_timer_set(&c->timer, T_LINGER);
 		return STEP_AGAIN;
 	}
@@ -695,7 +719,7 @@ static void conn_timeout(struct timer *t)
 {
 	struct conn *c = container_of(t, struct conn, timer);
 
-	if (c->state == C_RECV && c->rd.in.len > 0 && !loop_stopping) {
+	if (c->state == C_RECV && c->rd.in.len > 0 && !loop_stopping && !c->proxy_pending) {
 		refuse_why(c, S_REQUEST_TIMEOUT, "request head not complete in time");
 		loop_timer_set(&c->timer, T_WRITE);
 		conn_run(c);

@@ -21,6 +21,7 @@ int loop_timeout_ms[T__COUNT] = {
 int64_t loop_now;
 uint64_t loop_reads;
 bool loop_stopping;
+bool loop_draining;
 
 static int epfd = -1;
 static struct timer queues[T__COUNT]; /* circular lists, head sentinels */

@@ -16,11 +16,15 @@
 
 #include "cgi.h"
 #include "chat.h"
+#include "client.h"
 #include "config.h"
 #include "conn.h"
 #include "dump.h"
 #include "events.h"
 #include "inspect.h"
+#include "health.h"
+#include "metrics.h"
+#include "probe.h"
 #include "log.h"
 #include "path.h"
 #include "server.h"
@@ -28,13 +32,11 @@
 #include "util.h"
 #include "webapp.h"
 
-#ifndef HTTPD_VERSION
-#define HTTPD_VERSION "1.0"
-#endif
-
 struct options {
 	bool inetd, foreground;
 	const char *port, *home, *conf, *user, *realm;
+	const char *probe;        /* --probe URL: a client, not a server */
+	int probe_ms;
 };
 
 static void usage(FILE *f)
@@ -62,7 +64,11 @@ static void usage(FILE *f)
 	      "\t--inspect (/_inspect: requests live; /api/echo), --chat (/api/chat)\n"
 	      "\t--spa FILE, --header 'Name: value', --cors ORIGIN, --cors-credentials,\n"
 	      "\t--cors-methods LIST, --cors-headers LIST, --cors-max-age SEC (web apps)\n"
-	      "\t--help, --version\n\n"
+	      "\t--health (/healthz, /readyz), --metrics (/metrics),\n"
+	      "\t--drain SEC (on SIGTERM/SIGQUIT: serve SEC s unready first),\n"
+	      "\t--trust-proxy CIDR, --proxy-protocol, --log-format clf|json\n"
+	      "\t--help, --version\n"
+	      "or httpd --probe URL [--probe-timeout SEC] (exit 0 when GET URL answers 2xx)\n\n"
 	      "See httpd(8) and httpd.conf(5).\n",
 	      f);
 }
@@ -89,6 +95,8 @@ static int parse_num(const char *s, long lo, long hi, long *out)
 
 enum { O_HEADER = 256, O_IDLE, O_WRITE, O_MAXCONN, O_GRACE, O_LIST, O_CGI_TIMEOUT,
        O_CGI_MAX, O_WORKERS, O_HELP, O_VERSION, O_INSPECT, O_CHAT,
+       O_HEALTH, O_METRICS, O_DRAIN, O_PROBE, O_TRUST_PROXY, O_PROXY_PROTOCOL, O_LOG_FORMAT,
+       O_PROBE_TIMEOUT,
        O_WEBAPP }; /* web-app options: O_WEBAPP + their index in webapp_opts */
 
 /* Web-app options are their config lines ("--spa F" is "spa F"). */
@@ -119,6 +127,14 @@ static const struct option longopts[] = {
 	{ "cors-max-age", required_argument, NULL, O_WEBAPP + 6 },
 	{ "inspect", no_argument, NULL, O_INSPECT },
 	{ "chat", no_argument, NULL, O_CHAT },
+	{ "health", no_argument, NULL, O_HEALTH },
+	{ "metrics", no_argument, NULL, O_METRICS },
+	{ "drain", required_argument, NULL, O_DRAIN },
+	{ "probe", required_argument, NULL, O_PROBE },
+	{ "trust-proxy", required_argument, NULL, O_TRUST_PROXY },
+	{ "proxy-protocol", no_argument, NULL, O_PROXY_PROTOCOL },
+	{ "log-format", required_argument, NULL, O_LOG_FORMAT },
+	{ "probe-timeout", required_argument, NULL, O_PROBE_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -278,6 +294,27 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 				return *status = bad("script count", optarg), 1;
 			cgi_max = (int)v;
 			break;
+		case O_HEALTH: health_enabled = true; break;
+		case O_METRICS: metrics_enabled = true; break;
+		case O_DRAIN:
+			if (strcmp(optarg, "0") != 0 && parse_secs(optarg, &server_cfg.drain_ms) < 0)
+				return *status = bad("drain time", optarg), 1;
+			break;
+		case O_PROBE: o->probe = optarg; break;
+		case O_PROBE_TIMEOUT:
+			if (parse_secs(optarg, &o->probe_ms) < 0)
+				return *status = bad("timeout", optarg), 1;
+			break;
+		case O_TRUST_PROXY:
+			if (client_trust(optarg) < 0)
+				return *status = bad("network", optarg), 1;
+			break;
+		case O_PROXY_PROTOCOL: client_proxy_protocol = true; break;
+		case O_LOG_FORMAT:
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "clf") != 0)
+				return *status = bad("log format", optarg), 1;
+			log_json = optarg[0] == 'j';
+			break;
 		case O_MAXCONN:
 			if (parse_num(optarg, 1, 10000000, &v) < 0)
 				return *status = bad("connection count", optarg), 1;
@@ -301,6 +338,10 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 		fprintf(stderr, "httpd: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		*status = 1;
+		return 1;
+	}
+	if (o->probe) {
+		*status = probe_run(o->probe, o->probe_ms);
 		return 1;
 	}
 	return 0;
@@ -449,7 +490,7 @@ static int use_home(const char *home)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .port = "80", .home = "." };
+	struct options o = { .port = "80", .home = ".", .probe_ms = 5000 };
 	int status = 0;
 
 	if (parse_args(argc, argv, &o, &status))

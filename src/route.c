@@ -14,6 +14,8 @@
 #include "config.h"
 #include "echo.h"
 #include "inspect.h"
+#include "health.h"
+#include "metrics.h"
 #include "path.h"
 #include "static.h"
 #include "webapp.h"
@@ -58,7 +60,11 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
 	}
 	if (out && (rt->path_st = path_resolve(path, req->path.len, out, room)) == S_OK)
 		rt->rel = out;
-	if (f != R_NONE)
+	if (health_match(req))
+		rt->kind = R_HEALTH;
+	else if (metrics_match(req))
+		rt->kind = R_METRICS;
+	else if (f != R_NONE)
 		rt->kind = f;
 	else if (req->method == HTTP_OPTIONS && webapp_active() &&
 	    webapp_cors(req, NULL, 0) == CORS_PREFLIGHT)
@@ -136,6 +142,8 @@ enum status route_serve(struct route *rt, const struct request *req,
 	struct cgi_client cc;
 	enum status s;
 
+	if (rt->kind == R_HEALTH)
+		return health_serve(req, resp); /* probes need no credentials */
 	if (web)
 		webapp_first(req, resp);
 	s = config_check(req, rel, rt->path_st, cl->peer, resp, user);
@@ -149,6 +157,9 @@ enum status route_serve(struct route *rt, const struct request *req,
 	switch (rt->kind) {
 	case R_API:
 		s = api_serve(req, resp);
+		break;
+	case R_METRICS:
+		s = metrics_serve(req, resp);
 		break;
 	case R_CGI:
 		s = cgi_start(req, rel, &cc, resp);

@@ -231,6 +231,37 @@ int64_t util_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t util_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* s as the contents of a JSON string; invalid UTF-8 becomes U+FFFD. */
+void util_json_escape(struct buf *b, const char *s, size_t n, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, u;
+
+	while (i < n) {
+		if (p[i] == '"' || p[i] == '\\') {
+			buf_printf(b, max, "\\%c", p[i]);
+			i++;
+		} else if (p[i] < 0x20 || p[i] == 0x7f) {
+			buf_printf(b, max, "\\u%04x", p[i]);
+			i++;
+		} else if ((u = util_utf8_len(p + i, n - i)) > 0) {
+			buf_append(b, p + i, u, max);
+			i += u;
+		} else {
+			buf_puts(b, "\\ufffd", max);
+			i++;
+		}
+	}
+}
+
 size_t util_utf8_len(const unsigned char *p, size_t n)
 {
 	size_t len, i;

@@ -225,7 +225,9 @@ class CommandLine(Base):
                     b"--max-conns", b"--grace", b"--list", b"--cgi-timeout", b"--cgi-max",
                     b"--workers", b"--version", b"--spa", b"--header", b"--cors",
                     b"--cors-credentials", b"--cors-methods", b"--cors-headers",
-                    b"--cors-max-age"):
+                    b"--cors-max-age", b"--inspect", b"--chat", b"--health", b"--metrics",
+                    b"--drain", b"--trust-proxy", b"--proxy-protocol", b"--log-format",
+                    b"--probe", b"--probe-timeout"):
             self.assertIn(opt, r.stdout)
 
     def test_version(self):
