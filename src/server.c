@@ -427,7 +427,7 @@ int server_fork_workers(void)
 	if (!workers)
 		return 1;
 	for (i = 0; i < server_cfg.workers; i++) {
-		pid_t pid = fork();
+		pid_t self = getpid(), pid = fork();
 
 		if (pid < 0) {
 			log_error("cannot start worker %d: %s", i + 1, strerror(errno));
@@ -440,6 +440,9 @@ int server_fork_workers(void)
 			workers = NULL;
 			nworkers = 0;
 			prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the supervisor */
+			/* it may have died between fork and prctl: no signal then */
+			if (getppid() != self)
+				_exit(0);
 			return -1;
 		}
 		workers[nworkers++] = pid;
