@@ -1,5 +1,5 @@
 /* httpd.conf: parsing, loading, the rules in force (ACLs, Basic auth,
- * index and error pages, interpreters). */
+ * index and error pages, interpreters, reverse-proxy rules). */
 #ifndef CONFIG_H
 #define CONFIG_H
 
@@ -11,6 +11,7 @@
 #include "acl.h"
 #include "auth.h"
 #include "http.h"
+#include "upstream.h"
 
 /* Load FILE (or the busybox defaults /etc/httpd.conf then HOME/httpd.conf
  * when file is NULL); every bad line is reported as FILE:LINE: message.
@@ -39,6 +40,9 @@ bool config_has_interpreters(void);
 const char *config_index_name(void);
 /* An open fd of the custom page for this status (E404:…), or -1. */
 int config_error_page(int status);
+/* The P: rule for a request path (longest prefix), or NULL; valid until
+ * the next reload. */
+const struct upstream *config_proxy(const char *path, size_t n);
 
 /* --- the pure parts, exported for the unit tests ------------------------ */
 
@@ -54,7 +58,7 @@ enum config_kind {
 	CK_HOME,        /* H:dir */
 	CK_ERROR_PAGE,  /* Ennn:file */
 	CK_INTERP,      /* *.ext:/path/interpreter */
-	CK_PROXY,       /* P:/url:[http://]host[:port]/path (not supported yet) */
+	CK_PROXY,       /* P:/url:[http://]host[:port]/path */
 };
 
 struct config_rule {

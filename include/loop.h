@@ -10,7 +10,7 @@
 
 /* Kinds of deadline; each has one fixed duration, so each queue stays
  * sorted by simply appending (O(1) set, clear and expiry). */
-enum timer_kind { T_HEADER, T_IDLE, T_WRITE, T_LINGER, T_CGI, T__COUNT };
+enum timer_kind { T_HEADER, T_IDLE, T_WRITE, T_LINGER, T_CGI, T_PROXY, T__COUNT };
 
 struct timer {
 	struct timer *prev, *next;
@@ -28,7 +28,7 @@ struct watcher {
 	((type *)(void *)((char *)(p) - offsetof(type, member)))
 
 /* Duration of each kind of deadline (header, keep-alive idle, write,
- * linger, cgi), in ms. */
+ * linger, cgi, proxy), in ms. */
 extern int loop_timeout_ms[T__COUNT];
 extern int64_t loop_now;         /* ms, monotonic, updated once per wakeup */
 /* Reads of client bytes so far: a clock that orders requests against the

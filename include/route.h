@@ -1,5 +1,5 @@
 /* Where a request goes, decided once right after its head is valid: the
- * dump, the API, a CGI script or a static file; its path is resolved
+ * dump, a P: upstream, the API, a CGI script or a static file; its path is resolved
  * once here, and ACL/auth, CGI and static all take that resolution. */
 #ifndef ROUTE_H
 #define ROUTE_H
@@ -8,18 +8,22 @@
 
 #include "http.h"
 
+struct upstream;
+
 enum route_kind {
 	R_NONE,    /* not decided yet (the head is not valid) */
 	R_DUMP,    /* -D: the request answered with itself */
 	R_API,     /* /api/calcul */
 	R_CGI,     /* a script under cgi-bin/ or with an interpreter */
 	R_STATIC,  /* a file or directory under HOME */
+	R_PROXY,   /* a P: line's upstream */
 };
 
 struct route {
 	enum route_kind kind;
 	enum status path_st;      /* S_OK: rel holds the path under HOME */
 	struct buf rel;           /* the request path resolved (NUL-terminated) */
+	const struct upstream *up; /* R_PROXY: its rule (valid until route_serve) */
 };
 
 /* Who asks: for the A:/D: rules and the CGI environment. */

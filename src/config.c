@@ -50,6 +50,8 @@ struct config {
 	size_t nmime;
 	struct mime_rule *interp; /* *.ext:/path/interpreter, file order */
 	size_t ninterp;
+	struct upstream *proxy;  /* P: lines, resolved */
+	size_t nproxy;
 };
 
 static struct config empty;
@@ -189,25 +191,25 @@ static int parse_error_page(const char *line, const char *val, struct config_rul
 	return 0;
 }
 
-/* P:/url:[http://]host[:port]/path, checked as busybox does. */
+/* P:/url:[http://]host[:port]/path (upstream.c checks the pieces). */
 static int parse_proxy(char *val, struct config_rule *r, char *err, size_t errsz)
 {
 	char *host = strchr(val, ':');
+	struct upstream u;
 
-	if (!host || host == val)
-		goto bad;
+	if (!host || host == val) {
+		set_err(err, errsz, "expected P:/url:[http://]host[:port]/path");
+		return -1;
+	}
 	*host++ = '\0';
-	if (strncmp(host, "http://", 7) == 0)
+	if (strncasecmp(host, "http://", 7) == 0)
 		host += 7;
-	if (!*host || *host == '/' || !strchr(host, '/'))
-		goto bad;
+	if (upstream_parse(val, host, &u, err, errsz) < 0)
+		return -1;
 	r->kind = CK_PROXY;
 	r->a = val;
 	r->b = host;
 	return 0;
-bad:
-	set_err(err, errsz, "expected P:/url:[http://]host[:port]/path");
-	return -1;
 }
 
 int config_parse_line(char *line, struct config_rule *r, char *err, size_t errsz)
@@ -314,6 +316,7 @@ static void config_free(struct config *c)
 		free(c->interp[i].type);
 	}
 	free(c->interp);
+	free(c->proxy);
 	free(c->auth);
 	free(c->pages);
 	free(c->mime);
@@ -358,6 +361,25 @@ static int add_auth(struct config *c, const struct config_rule *r)
 	a[i].user = strdup(r->b);
 	a[i].pass = strdup(r->c);
 	return a[i].path && a[i].user && a[i].pass ? 0 : -1;
+}
+
+/* The host is resolved now, at load time: never in the loop. */
+static int add_proxy(struct loader *ld, int line, const struct config_rule *r)
+{
+	struct config *c = ld->c;
+	struct upstream *p = grow(c->proxy, &c->nproxy, sizeof(*c->proxy));
+	char err[300];
+
+	if (!p)
+		return -1;
+	c->proxy = p;
+	p += c->nproxy - 1;
+	if (upstream_parse(r->a, r->b, p, err, sizeof(err)) < 0 ||
+	    upstream_resolve(p, err, sizeof(err)) < 0) {
+		c->nproxy--;
+		report(ld, line, false, "%s", err);
+	}
+	return 0;
 }
 
 static int add_rule(struct loader *ld, int line, const struct config_rule *r)
@@ -414,9 +436,7 @@ static int add_rule(struct loader *ld, int line, const struct config_rule *r)
 		c->interp[c->ninterp - 1].type = strdup(r->b);
 		return c->interp[c->ninterp - 1].ext && c->interp[c->ninterp - 1].type ? 0 : -1;
 	case CK_PROXY:
-		report(ld, line, true, "P: (reverse proxy) lines are not supported yet; "
-		       "line ignored");
-		return 0;
+		return add_proxy(ld, line, r);
 	}
 	return 0;
 }
@@ -664,4 +684,9 @@ int config_error_page(int status)
 		if (cur->pages[i].status == status)
 			return open_page(cur, cur->pages[i].file);
 	return -1;
+}
+
+const struct upstream *config_proxy(const char *path, size_t n)
+{
+	return upstream_match(cur->proxy, cur->nproxy, path, n);
 }

@@ -49,7 +49,8 @@ static void usage(FILE *f)
 	      "\t--header-timeout SEC, --idle-timeout SEC, --write-timeout SEC,\n"
 	      "\t--max-conns N, --grace SEC, --list (directory listings)\n"
 	      "\t--cgi-timeout SEC, --cgi-max N (CGI scripts at once)\n"
-	      "\t--workers N (processes sharing the port; default 1)\n",
+	      "\t--workers N (processes sharing the port; default 1)\n"
+	      "\t--proxy-timeout SEC (P: upstream silent this long: 504)\n",
 	      f);
 }
 
@@ -74,7 +75,7 @@ static int parse_num(const char *s, long lo, long hi, long *out)
 }
 
 enum { O_HEADER = 256, O_IDLE, O_WRITE, O_MAXCONN, O_GRACE, O_LIST, O_CGI_TIMEOUT,
-       O_CGI_MAX, O_WORKERS };
+       O_CGI_MAX, O_WORKERS, O_PROXY_TIMEOUT };
 
 static const struct option longopts[] = {
 	{ "dump", no_argument, NULL, 'D' },
@@ -88,6 +89,7 @@ static const struct option longopts[] = {
 	{ "cgi-timeout", required_argument, NULL, O_CGI_TIMEOUT },
 	{ "cgi-max", required_argument, NULL, O_CGI_MAX },
 	{ "workers", required_argument, NULL, O_WORKERS },
+	{ "proxy-timeout", required_argument, NULL, O_PROXY_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -212,6 +214,10 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 		}
 		case O_CGI_TIMEOUT:
 			if (parse_secs(optarg, &loop_timeout_ms[T_CGI]) < 0)
+				return *status = bad("timeout", optarg), 1;
+			break;
+		case O_PROXY_TIMEOUT:
+			if (parse_secs(optarg, &loop_timeout_ms[T_PROXY]) < 0)
 				return *status = bad("timeout", optarg), 1;
 			break;
 		case O_WORKERS:

@@ -9,6 +9,7 @@
 #include "cgi.h"
 #include "config.h"
 #include "path.h"
+#include "proxy.h"
 #include "static.h"
 
 void route_decide(struct route *rt, const struct request *req, bool dump)
@@ -27,7 +28,10 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
 		rt->path_st = S_URI_TOO_LONG;
 	else
 		rt->path_st = path_resolve(path, req->path.len, rt->rel.data, room);
-	if (api_match(req))
+	/* P: lines first, on the path as sent (busybox's prefixes) */
+	if ((rt->up = config_proxy(path, req->path.len)) != NULL)
+		rt->kind = R_PROXY;
+	else if (api_match(req))
 		rt->kind = R_API;
 	else if (rt->path_st == S_OK && cgi_match(req, rt->rel.data))
 		rt->kind = R_CGI;
@@ -52,6 +56,8 @@ enum status route_serve(struct route *rt, const struct request *req,
 		return api_serve(req, resp);
 	case R_CGI:
 		return cgi_start(req, rel, &cc, resp);
+	case R_PROXY:
+		return proxy_start(req, rt->up, cl->addr, resp);
 	default:
 		s = static_serve(req, rel, rt->path_st, resp);
 		/* a directory without an index: busybox runs cgi-bin/index.cgi */
@@ -96,6 +102,7 @@ bool route_is_api(const struct route *rt, const struct request *req)
 void route_reset(struct route *rt)
 {
 	rt->kind = R_NONE;
+	rt->up = NULL;
 	rt->path_st = S_OK;
 	rt->rel.len = 0;
 }
