@@ -674,3 +674,13 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 	out->len = (size_t)(p - out->data);
 	return 0;
 }
+
+bool http_token(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!is_tchar((unsigned char)p[i]))
+			return false;
+	return n > 0;
+}

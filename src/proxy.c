@@ -65,6 +65,8 @@ static int on_field(llhttp_t *lp, const char *at, size_t n)
 {
 	struct proxy *p = of(lp);
 
+	if (!http_token(at, n)) /* llhttp (lax build) takes "X A:" */
+		return bad(p, "invalid upstream header name");
 	return buf_append(&p->fields, at, n, PROXY_HEAD_MAX) < 0
 	       ? bad(p, "upstream header block too large") : 0;
 }
