@@ -33,6 +33,7 @@ struct upstream {
 int upstream_parse(const char *prefix, const char *target, struct upstream *u,
 		   char *err, size_t errsz);
 /* getaddrinfo for u->host: at load time only, never in the loop. */
+extern bool upstream_numeric_only; /* IP literals only (the fuzzer: no DNS) */
 int upstream_resolve(struct upstream *u, char *err, size_t errsz);
 /* The rule whose prefix is the longest one path[0..n) starts with, or NULL
  * (busybox's prefix: "/api" takes "/apix" too). */

@@ -81,9 +81,12 @@ syntax:
 	return -1;
 }
 
+bool upstream_numeric_only;
+
 int upstream_resolve(struct upstream *u, char *err, size_t errsz)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV |
+				  (upstream_numeric_only ? AI_NUMERICHOST : 0) };
 	struct addrinfo *res, *a;
 	char port[8];
 	int rc;

@@ -220,13 +220,16 @@ class TestStartup(Base):
         self.assertNotIn(f"{conf}:1:", err)
         self.assertNotIn(f"{conf}:2:", err)
 
-    def test_unsupported_lines_warn(self):
+    def test_proxy_and_interpreter_lines_load(self):
+        """P: lines are rules now (test_proxy.py), interpreter lines run CGI
+        (test_cgi.py): neither is reported."""
         conf = self.conf("P:/proxy:127.0.0.1:9/x\n*.php:/usr/bin/php-cgi\n")
         with Server(self.home, "-c", conf) as s:
             self.assertEqual(request(s, "/file.txt")[0], 200)
+            self.assertEqual(request(s, "/proxy/a")[0], 502)  # nobody on port 9
             err = s.stderr()
-        self.assertIn(f"{conf}:1: warning: P: (reverse proxy) lines are not supported", err)
-        self.assertNotIn(f"{conf}:2:", err)  # interpreter lines run CGI (test_cgi.py)
+        self.assertNotIn(f"{conf}:1:", err)
+        self.assertNotIn(f"{conf}:2:", err)
 
     def test_default_conf_in_home(self):
         """No -c: /etc/httpd.conf, else HOME/httpd.conf (read, never served)."""
