@@ -203,6 +203,18 @@ def stalled(count, quiet=1.0, limit=30):
     return False
 
 
+def hash_read(c, first, total):
+    """(bytes, sha256 digest) of first and what follows on c, up to total."""
+    h, n = hashlib.sha256(first), len(first)
+    while n < total:
+        b = c.recv(1 << 20)
+        if not b:
+            break
+        h.update(b)
+        n += len(b)
+    return n, h.digest()
+
+
 def rss_kb(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -413,15 +425,9 @@ class ProxyTest(unittest.TestCase):
                 while b"\r\n\r\n" not in head:
                     head += c.recv(4096)
                 head, _, rest = head.partition(b"\r\n\r\n")
-                h, n = hashlib.sha256(rest), len(rest)
-                while n < total:
-                    b = c.recv(1 << 20)
-                    if not b:
-                        break
-                    h.update(b)
-                    n += len(b)
+                n, h = hash_read(c, rest, total)
             self.assertTrue(head.startswith(b"HTTP/1.1 200 "))
-            self.assertEqual((n, h.digest()), (total, hashlib.sha256(body).digest()))
+            self.assertEqual((n, h), (total, hashlib.sha256(body).digest()))
 
     def test_slow_upstream_bounded_memory(self):
         """The client uploads 48 MiB, the upstream reads nothing for a while:
@@ -434,15 +440,7 @@ class ProxyTest(unittest.TestCase):
 
         def script(up, c):
             go.wait(30)
-            h = hashlib.sha256(up.head.partition(b"\r\n\r\n")[2])
-            n = len(up.head.partition(b"\r\n\r\n")[2])
-            while n < total:
-                b = c.recv(1 << 16)
-                if not b:
-                    break
-                h.update(b)
-                n += len(b)
-            got.append((n, h.digest()))
+            got.append(hash_read(c, up.head.partition(b"\r\n\r\n")[2], total))
             c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 
         with Raw(script) as up, self.server(f"P:/u/:127.0.0.1:{up.port}/\n") as s:
