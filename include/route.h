@@ -8,8 +8,6 @@
 
 #include "http.h"
 
-struct upstream;
-
 enum route_kind {
 	R_NONE,    /* not decided yet (the head is not valid) */
 	R_DUMP,    /* -D: the request answered with itself */
@@ -23,7 +21,6 @@ struct route {
 	enum route_kind kind;
 	enum status path_st;      /* S_OK: rel holds the path under HOME */
 	struct buf rel;           /* the request path resolved (NUL-terminated) */
-	const struct upstream *up; /* R_PROXY: its rule (valid until route_serve) */
 };
 
 /* Who asks: for the A:/D: rules and the CGI environment. */

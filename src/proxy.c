@@ -407,8 +407,13 @@ static void on_timeout(struct timer *t)
 enum status proxy_start(const struct request *req, const struct upstream *u,
 			const char *client_addr, struct response *resp)
 {
+	enum status st = S_BAD_GATEWAY;
 	struct proxy *p;
 
+	if (!u) {
+		resp->why = "P: rule gone in a reload";
+		return S_BAD_GATEWAY;
+	}
 	if (upstream_dot_segment(span_ptr(req, req->path), req->path.len)) {
 		resp->why = "dot segment in a proxied path";
 		return S_BAD_REQUEST;
@@ -434,7 +439,13 @@ enum status proxy_start(const struct request *req, const struct upstream *u,
 		goto err;
 	}
 	if (connect_next(p) < 0) {
-		resp->why = "cannot connect to the upstream";
+		if (errno == EMFILE || errno == ENFILE) {
+			resp->why = "no file descriptor for the upstream";
+			st = S_SERVICE_UNAVAILABLE;
+		} else {
+			resp->why = errno == ECONNREFUSED ? "upstream refused the connection"
+				    : "cannot connect to the upstream";
+		}
 		goto err;
 	}
 	log_debug("proxy: %.*s to %s", (int)req->path.len, span_ptr(req, req->path),
@@ -448,5 +459,5 @@ err:
 		close(p->fd);
 	buf_free(&p->out);
 	free(p);
-	return S_BAD_GATEWAY;
+	return st;
 }

@@ -29,7 +29,7 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
 	else
 		rt->path_st = path_resolve(path, req->path.len, rt->rel.data, room);
 	/* P: lines first, on the path as sent (busybox's prefixes) */
-	if ((rt->up = config_proxy(path, req->path.len)) != NULL)
+	if (config_proxy(path, req->path.len))
 		rt->kind = R_PROXY;
 	else if (api_match(req))
 		rt->kind = R_API;
@@ -56,8 +56,9 @@ enum status route_serve(struct route *rt, const struct request *req,
 		return api_serve(req, resp);
 	case R_CGI:
 		return cgi_start(req, rel, &cc, resp);
-	case R_PROXY:
-		return proxy_start(req, rt->up, cl->addr, resp);
+	case R_PROXY: /* the rule found again: no reload comes in between */
+		return proxy_start(req, config_proxy(span_ptr(req, req->path), req->path.len),
+				   cl->addr, resp);
 	default:
 		s = static_serve(req, rel, rt->path_st, resp);
 		/* a directory without an index: busybox runs cgi-bin/index.cgi */
@@ -102,7 +103,6 @@ bool route_is_api(const struct route *rt, const struct request *req)
 void route_reset(struct route *rt)
 {
 	rt->kind = R_NONE;
-	rt->up = NULL;
 	rt->path_st = S_OK;
 	rt->rel.len = 0;
 }
