@@ -4,20 +4,13 @@
 
 #include <stdbool.h>
 
+#include "cgienv.h"
 #include "http.h"
 
 #define CGI_HEAD_MAX (16 * 1024)   /* script's header block: 502 beyond */
 
 /* Scripts running at once (--cgi-max). */
 extern int cgi_max;
-
-/* Who asks, for the script's environment. */
-struct cgi_client {
-	const char *addr;          /* REMOTE_ADDR */
-	unsigned port;             /* REMOTE_PORT */
-	const char *user;          /* REMOTE_USER (Basic auth), or NULL */
-	int fd;                    /* the client's socket: SERVER_PORT */
-};
 
 /* Does a script claim the file rel (relative to HOME, resolved): under
  * cgi-bin/, an interpreter extension, or the .gz/.br variant of such a

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
-#include "acl.h"
 #include "auth.h"
+#include "confline.h"
 #include "http.h"
 #include "upstream.h"
 
@@ -44,34 +44,4 @@ int config_error_page(int status);
  * the next reload. */
 const struct upstream *config_proxy(const char *path, size_t n);
 
-/* --- the pure parts, exported for the unit tests ------------------------ */
-
-#define CONFIG_LINE_MAX 1024   /* longer lines are an error */
-
-enum config_kind {
-	CK_NONE,        /* blank line or comment */
-	CK_ALLOW,       /* A:net */
-	CK_DENY,        /* D:net */
-	CK_AUTH,        /* /path:user:password */
-	CK_MIME,        /* .ext:type */
-	CK_INDEX,       /* I:file */
-	CK_HOME,        /* H:dir */
-	CK_ERROR_PAGE,  /* Ennn:file */
-	CK_INTERP,      /* *.ext:/path/interpreter */
-	CK_PROXY,       /* P:/url:[http://]host[:port]/path */
-};
-
-struct config_rule {
-	enum config_kind kind;
-	struct acl_net net;     /* CK_ALLOW, CK_DENY */
-	bool any;               /* A:* or D:* */
-	int status;             /* CK_ERROR_PAGE */
-	/* Pieces of the (rewritten) line: path/user/password, ext/type,
-	 * file, dir, url/target. */
-	const char *a, *b, *c;
-};
-
-/* Parse one line in place (whitespace and # comments dropped, as busybox).
- * 0 with *r filled (CK_NONE for nothing), -1 with a message in err. */
-int config_parse_line(char *line, struct config_rule *r, char *err, size_t errsz);
 #endif

@@ -95,7 +95,6 @@ struct request {
 	bool pipe_paused;        /* ... whose buffer is full: parsing waits */
 	struct buf *pipe;
 	uint64_t content_length; /* as announced (0 when chunked) */
-	bool bad_value;          /* header value with CR/LF/NUL (obs-fold, bare CR) */
 	uint32_t body_len;       /* body bytes seen (kept or not) */
 	uint32_t chunk_end;      /* where the CRLF after chunk data must be */
 	bool chunk_check;        /* ... and it is still to be checked */
@@ -164,24 +163,6 @@ struct response {
 	bool head_only;          /* HEAD: headers as for GET, no body */
 	struct stream *stream;   /* the body comes from here (no segs) */
 };
-
-/* Parser glue: one settings table, request filled through callbacks. */
-void http_parser_init(llhttp_t *p, struct request *req);
-/* Reset the request for the next message of a keep-alive connection. */
-void http_request_reset(struct request *req);
-/* Checks llhttp leaves to us; S_OK when the head is acceptable, else the
- * status and *why. */
-enum status http_validate(const struct request *req, const char **why);
-/* Host's value is uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2). */
-bool http_host_valid(const char *h, size_t n);
-/* Can p[0..n), the first bytes after any empty lines, still begin a
- * request line? False as soon as the method part holds a byte that is not
- * a token character (a TLS record, binary) or the line starts with SP. */
-bool http_line_start_ok(const char *p, size_t n);
-/* Is p[0..n) a token (RFC 9110 §5.6.2), as header names must be? */
-bool http_token(const char *p, size_t n);
-/* Map an llhttp error on the head in line[0..n) to the status to answer. */
-enum status http_parse_error_status(llhttp_errno_t err, const char *line, size_t n);
 
 static inline const char *span_ptr(const struct request *r, struct span s)
 {

@@ -17,10 +17,16 @@ enum route_kind {
 	R_PROXY,   /* a P: line's upstream */
 };
 
+/* Most paths fit in the connection itself: no allocation (and struct
+ * conn stays within malloc's per-size cache, 1032 bytes). */
+#define ROUTE_REL_INLINE 24
+
 struct route {
 	enum route_kind kind;
-	enum status path_st;      /* S_OK: rel holds the path under HOME */
-	struct buf rel;           /* the request path resolved (NUL-terminated) */
+	enum status path_st;      /* S_OK: rel is the path under HOME */
+	const char *rel;          /* the request path resolved: small or long */
+	char *long_rel;           /* PATH_REL_MAX bytes, for longer paths */
+	char small[ROUTE_REL_INLINE];
 };
 
 /* Who asks: for the A:/D: rules and the CGI environment. */

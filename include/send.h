@@ -25,8 +25,26 @@ struct sender {
 void send_reset(struct sender *tx);
 /* Idle: give the buffers back. */
 void send_release(struct sender *tx);
-/* Head and every piece written? */
-bool send_done(struct sender *tx);
+/* Format resp's head into out (a plain 500 when it does not fit); no
+ * body pieces for a HEAD. */
+void send_head(struct sender *tx, struct response *resp, int minor);
+/* The body piece being written, NULL when none is left. */
+static inline const struct seg *send_cur_seg(const struct sender *tx)
+{
+	if (tx->cur_seg >= tx->segs.len / sizeof(struct seg))
+		return NULL;
+	return (const struct seg *)tx->segs.data + tx->cur_seg;
+}
+
+/* Head and every piece written? (Empty pieces are stepped over.) */
+static inline bool send_done(struct sender *tx)
+{
+	const struct seg *sg;
+
+	while ((sg = send_cur_seg(tx)) != NULL && sg->len == 0)
+		tx->cur_seg++;
+	return tx->out_sent == tx->out.len && !sg;
+}
 /* Write what wfd takes now (file pieces from fd; sock: wfd is a socket):
  * bytes written, or -1 with errno. */
 ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock);

@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,15 +14,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
 #include "config.h"
 #include "loop.h"
 #include "log.h"
 #include "path.h"
 
-#define ENV_MAX 128        /* variables passed to a script */
-#define ENV_BYTES (64 * 1024)
 
 int cgi_max = 32;
 
@@ -46,17 +42,23 @@ static int nrunning;
 /* What runs: the file (relative to HOME), its interpreter if any, and the
  * CGI names for it. */
 struct target {
-	char rel[PATH_MAX];
-	char info[PATH_MAX];     /* PATH_INFO */
+	char rel[PATH_REL_MAX];
+	char info[PATH_REL_MAX];     /* PATH_INFO */
 	const char *interp;      /* NULL: the file is the program */
 };
+
+/* Under cgi-bin/ (the first byte tells most paths apart, no call). */
+static inline bool in_cgi_bin(const char *rel)
+{
+	return rel[0] == 'c' && strncmp(rel, "cgi-bin/", 8) == 0;
+}
 
 bool cgi_claims(const char *rel)
 {
 	size_t n = strlen(rel);
-	char base[PATH_MAX];
+	char base[PATH_REL_MAX];
 
-	if (strncmp(rel, "cgi-bin/", 8) == 0 || config_interpreter(rel) != NULL)
+	if (in_cgi_bin(rel) || config_interpreter(rel) != NULL)
 		return true;
 	/* A pre-compressed variant is the script's source too. */
 	if (n > 3 && n < sizeof(base) &&
@@ -105,7 +107,7 @@ static bool target_of(const char *rel, bool slash_dir, struct target *t)
 		index_target(t);
 	/* The resolved path decides (as busybox does): "//cgi-bin/x" or
 	 * "/a/../cgi-bin/x" run x too, never send it as a file. */
-	if (strncmp(t->rel, "cgi-bin/", 8) == 0) {
+	if (in_cgi_bin(t->rel)) {
 		slash = strchr(t->rel + 8, '/');
 		if (slash) {
 			snprintf(t->info, sizeof(t->info), "%s", slash);
@@ -129,150 +131,9 @@ bool cgi_match(const struct request *req, const char *rel)
 
 	/* Most requests are for files: without interpreter lines, only a path
 	 * under cgi-bin/ can name a script. */
-	if (!config_has_interpreters() && strncmp(rel, "cgi-bin/", 8) != 0)
+	if (!config_has_interpreters() && !in_cgi_bin(rel))
 		return false;
 	return target_of(rel, slash_dir(req), &t);
-}
-
-/* --- the script's environment ------------------------------------------ */
-
-struct env {
-	char *vars[ENV_MAX + 1];
-	size_t n;
-	struct buf b;
-};
-
-static void env_add(struct env *e, const char *name, const char *val, size_t vlen)
-{
-	size_t off = e->b.len;
-
-	if (e->n == ENV_MAX)
-		return;
-	if (buf_printf(&e->b, ENV_BYTES, "%s=", name) < 0 ||
-	    buf_append(&e->b, val, vlen, ENV_BYTES) < 0 ||
-	    buf_append(&e->b, "", 1, ENV_BYTES) < 0) {
-		e->b.len = off;
-		return;
-	}
-	e->vars[e->n++] = (char *)(uintptr_t)off; /* offsets until the end */
-}
-
-static void env_str(struct env *e, const char *name, const char *val)
-{
-	env_add(e, name, val, strlen(val));
-}
-
-static void env_span(struct env *e, const char *name, const struct request *r,
-		     struct span s)
-{
-	env_add(e, name, span_ptr(r, s), s.len);
-}
-
-/* Every request header as HTTP_NAME, except Proxy (httpoxy) and the two
- * that have their own variables. */
-static void env_headers(struct env *e, const struct request *r)
-{
-	const char *p = r->base, *end = r->base + r->head_end;
-	const char *line = memchr(p, '\n', (size_t)(end - p));
-
-	while (line && ++line < end) {
-		const char *nl = memchr(line, '\n', (size_t)(end - line));
-		const char *colon = memchr(line, ':', nl ? (size_t)(nl - line) : 0);
-		char name[64] = "HTTP_";
-		size_t i, k = 5;
-		const char *v, *ve;
-
-		if (!nl || !colon || colon - line >= (long)sizeof(name) - 6)
-			goto next;
-		for (i = 0; line + i < colon; i++)
-			name[k++] = (char)(line[i] == '-' ? '_' : toupper((unsigned char)line[i]));
-		name[k] = '\0';
-		if (!strcmp(name, "HTTP_PROXY") || !strcmp(name, "HTTP_CONTENT_TYPE") ||
-		    !strcmp(name, "HTTP_CONTENT_LENGTH"))
-			goto next;
-		for (v = colon + 1; v < nl && (*v == ' ' || *v == '\t'); v++)
-			;
-		for (ve = nl; ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'); ve--)
-			;
-		env_add(e, name, v, (size_t)(ve - v));
-next:
-		line = nl;
-	}
-}
-
-/* SERVER_NAME from Host (port removed), else "localhost"; SERVER_PORT. */
-static void server_addr(const struct request *r, int fd, char *name, size_t nsz,
-			char *port)
-{
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sl = sizeof(ss);
-	size_t n = 0;
-
-	name[0] = '\0';
-	memcpy(port, "0", 2);
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
-		if (ss.ss_family == AF_INET6)
-			snprintf(port, 8, "%u", ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
-		else if (ss.ss_family == AF_INET)
-			snprintf(port, 8, "%u", ntohs(((struct sockaddr_in *)&ss)->sin_port));
-	}
-	if (r->base && http_has_header(r, H_HOST)) {
-		const char *h = span_ptr(r, r->hdr[H_HOST]);
-		const char *end = h + r->hdr[H_HOST].len;
-		const char *colon = h[0] == '[' ? memchr(h, ']', r->hdr[H_HOST].len) : h;
-
-		colon = colon ? memchr(colon, ':', (size_t)(end - colon)) : NULL;
-		n = (size_t)((colon ? colon : end) - h);
-		if (n >= nsz)
-			n = 0;
-		if (n)
-			memcpy(name, h, n);
-		name[n] = '\0';
-	}
-	if (!n) /* HTTP/1.0 without Host */
-		snprintf(name, nsz, "localhost");
-}
-
-static void env_build(struct env *e, const struct request *r, const struct cgi_client *cl,
-		      const char *script, const char *name, size_t name_len,
-		      const char *info)
-{
-	const char *path = getenv("PATH");
-	char num[32], sname[256], sport[8];
-	size_t i;
-
-	server_addr(r, cl->fd, sname, sizeof(sname), sport);
-	env_str(e, "GATEWAY_INTERFACE", "CGI/1.1");
-	env_str(e, "SERVER_SOFTWARE", "httpd");
-	env_str(e, "SERVER_PROTOCOL", r->minor ? "HTTP/1.1" : "HTTP/1.0");
-	env_span(e, "REQUEST_METHOD", r, r->method_s);
-	env_span(e, "REQUEST_URI", r, r->url);
-	env_add(e, "SCRIPT_NAME", name, name_len);
-	env_str(e, "SCRIPT_FILENAME", script);
-	env_str(e, "PATH_INFO", info);
-	env_span(e, "QUERY_STRING", r, r->query);
-	env_str(e, "REMOTE_ADDR", cl->addr);
-	snprintf(num, sizeof(num), "%u", cl->port);
-	env_str(e, "REMOTE_PORT", num);
-	env_str(e, "SERVER_NAME", sname);
-	env_str(e, "SERVER_PORT", sport);
-	env_str(e, "PATH", path ? path : "/usr/local/bin:/usr/bin:/bin");
-	if (cl->user) {
-		env_str(e, "REMOTE_USER", cl->user);
-		env_str(e, "AUTH_TYPE", "Basic");
-	}
-	if (http_has_header(r, H_CONTENT_TYPE))
-		env_span(e, "CONTENT_TYPE", r, r->hdr[H_CONTENT_TYPE]);
-	if (r->has_body) {
-		snprintf(num, sizeof(num), "%llu", r->to_pipe
-			 ? (unsigned long long)r->content_length
-			 : (unsigned long long)r->body.len);
-		env_str(e, "CONTENT_LENGTH", num);
-	}
-	env_headers(e, r);
-	for (i = 0; i < e->n; i++)
-		e->vars[i] = e->b.data + (uintptr_t)e->vars[i];
-	e->vars[e->n] = NULL;
 }
 
 /* --- output: the script's header block --------------------------------- */
@@ -416,7 +277,7 @@ static void child(int in, int out, const char *dir, char *const argv[], char *co
 static pid_t spawn(const char *script, const char *interp, char *const envp[],
 		   int *in_fd, int *out_fd)
 {
-	char dir[PATH_MAX], *slash;
+	char dir[PATH_REL_MAX], *slash;
 	char *argv[] = { (char *)(interp ? interp : script), (char *)script, NULL };
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	size_t len = strlen(script);
@@ -614,8 +475,8 @@ static void on_timeout(struct timer *t)
 static enum status run(const struct request *req, const struct cgi_client *cl,
 		       struct response *resp, struct target *t)
 {
-	char script[PATH_MAX * 2], name[PATH_MAX + 1];
-	struct env env = { .n = 0 };
+	char script[PATH_REL_MAX * 2], name[PATH_REL_MAX + 1];
+	struct cgienv env = { .n = 0 };
 	struct stat st;
 	struct cgi *g;
 	int fd;
@@ -636,7 +497,7 @@ static enum status run(const struct request *req, const struct cgi_client *cl,
 		return S_SERVICE_UNAVAILABLE;
 	snprintf(script, sizeof(script), "%s/%s", path_home(), t->rel);
 	snprintf(name, sizeof(name), "/%s", t->rel);
-	env_build(&env, req, cl, script, name, strlen(name), t->info);
+	cgienv_build(&env, req, cl, script, name, strlen(name), t->info);
 	g->pid = spawn(script, t->interp, env.vars, &g->in_fd, &g->out_fd);
 	buf_free(&env.b);
 	if (g->pid < 0) {

@@ -6,15 +6,12 @@
  * a config except the user name for the log, which is interned for good. */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,208 +58,6 @@ static const char *home_arg = ".";
 int (*config_home_hook)(const char *home);
 static const char *realm = DEFAULT_REALM;
 static bool started;           /* errors go to the log after start-up */
-
-/* --- pure parts ---------------------------------------------------------- */
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
-/* Busybox drops every space and tab, and a '#' starts a comment anywhere. */
-static void strip_line(char *line)
-{
-	char *w = line, *r;
-
-	for (r = line; *r && *r != '#' && *r != '\n'; r++)
-		if (*r != ' ' && *r != '\t' && *r != '\r')
-			*w++ = *r;
-	*w = '\0';
-}
-
-static bool has_ctl(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
-
-/* "/path:user:password" */
-static int parse_auth(char *line, char *colon, struct config_rule *r, char *err,
-		      size_t errsz)
-{
-	char *user = colon + 1, *pass = strchr(user, ':');
-
-	if (!pass) {
-		set_err(err, errsz, "expected /path:user:password");
-		return -1;
-	}
-	*colon = *pass++ = '\0';
-	if (!*user) {
-		set_err(err, errsz, "empty user name");
-		return -1;
-	}
-	if (!*pass) {
-		set_err(err, errsz, "empty password for user '%s'", user);
-		return -1;
-	}
-	if (strcmp(user, "*") == 0 || strcmp(pass, "*") == 0) {
-		set_err(err, errsz, "'*' (system accounts) is not supported");
-		return -1;
-	}
-	if (!auth_hash_supported(pass)) {
-		set_err(err, errsz, "password hash '%.20s' is not supported by crypt()",
-			pass);
-		return -1;
-	}
-	path_norm(line);
-	r->kind = CK_AUTH;
-	r->a = line;
-	r->b = user;
-	r->c = pass;
-	return 0;
-}
-
-/* ".ext:type" and "*.ext:/path/interpreter" */
-static int parse_ext(char *line, char *colon, struct config_rule *r, char *err,
-		     size_t errsz)
-{
-	char *ext = line[0] == '*' ? line + 1 : line;
-
-	*colon = '\0';
-	if (ext[1] == '\0' || strchr(ext, '/')) {
-		set_err(err, errsz, "bad extension '%s'", ext);
-		return -1;
-	}
-	r->a = ext;
-	r->b = colon + 1;
-	if (line[0] == '*') {
-		r->kind = CK_INTERP;
-		return 0;
-	}
-	if (!strchr(r->b, '/') || r->b[0] == '/') {
-		set_err(err, errsz, "bad MIME type '%s' (expected type/subtype)", r->b);
-		return -1;
-	}
-	r->kind = CK_MIME;
-	return 0;
-}
-
-static int parse_acl(char ch, const char *val, struct config_rule *r, char *err,
-		     size_t errsz)
-{
-	r->kind = ch == 'A' ? CK_ALLOW : CK_DENY;
-	if (strcmp(val, "*") == 0) {
-		r->any = true;
-		return 0;
-	}
-	if (acl_parse_net(val, &r->net) < 0) {
-		set_err(err, errsz, "bad address '%s' (expected 1.2.3.4, 172.20., "
-			"10.0.0.0/25, 10.0.0.0/255.255.255.128, 2001:db8::/32 or *)",
-			val);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_error_page(const char *line, const char *val, struct config_rule *r,
-			    char *err, size_t errsz)
-{
-	const char *e;
-	unsigned st;
-
-	if (util_parse_uint(line + 1, &e, 999, &st) < 0 || *e != ':' || st < 400 ||
-	    st > 599) {
-		set_err(err, errsz, "expected Ennn:file with nnn an error status "
-			"(400-599)");
-		return -1;
-	}
-	r->kind = CK_ERROR_PAGE;
-	r->status = (int)st;
-	r->a = val;
-	return 0;
-}
-
-/* P:/url:[http://]host[:port]/path (upstream.c checks the pieces). */
-static int parse_proxy(char *val, struct config_rule *r, char *err, size_t errsz)
-{
-	char *host = strchr(val, ':');
-	struct upstream u;
-
-	if (!host || host == val) {
-		set_err(err, errsz, "expected P:/url:[http://]host[:port]/path");
-		return -1;
-	}
-	*host++ = '\0';
-	if (strncasecmp(host, "http://", 7) == 0)
-		host += 7;
-	if (upstream_parse(val, host, &u, err, errsz) < 0)
-		return -1;
-	r->kind = CK_PROXY;
-	r->a = val;
-	r->b = host;
-	return 0;
-}
-
-int config_parse_line(char *line, struct config_rule *r, char *err, size_t errsz)
-{
-	char *colon, *val;
-	char ch;
-
-	memset(r, 0, sizeof(*r));
-	strip_line(line);
-	if (!*line)
-		return 0;
-	if (has_ctl(line)) {
-		set_err(err, errsz, "control character in line");
-		return -1;
-	}
-	colon = strchr(line, ':');
-	if (!colon || colon == line || !colon[1]) {
-		set_err(err, errsz, !colon || colon == line ? "expected TYPE:VALUE, got '%s'"
-				: "nothing after ':' in '%s'", line);
-		return -1;
-	}
-	val = colon + 1;
-	if (line[0] == '/')
-		return parse_auth(line, colon, r, err, errsz);
-	if (line[0] == '.' || (line[0] == '*' && line[1] == '.'))
-		return parse_ext(line, colon, r, err, errsz);
-	ch = (char)toupper((unsigned char)line[0]);
-	switch (isalpha((unsigned char)line[0]) ? ch : 0) {
-	case 'I':
-		if (val[0] == '/' || strstr(val, "..")) {
-			set_err(err, errsz, "index '%s' must be a name inside the directory",
-				val);
-			return -1;
-		}
-		r->kind = CK_INDEX;
-		r->a = val;
-		return 0;
-	case 'H':
-		r->kind = CK_HOME;
-		r->a = val;
-		return 0;
-	case 'A':
-	case 'D':
-		return parse_acl(ch, val, r, err, errsz);
-	case 'E':
-		return parse_error_page(line, val, r, err, errsz);
-	case 'P':
-		return parse_proxy(val, r, err, errsz);
-	}
-	*colon = '\0';
-	set_err(err, errsz, "unknown line type '%s:'", line);
-	return -1;
-}
 
 /* --- loading ------------------------------------------------------------- */
 
@@ -347,7 +142,7 @@ static char *dup_or(char **slot, const char *s)
 }
 
 /* Longest prefix first, so the first match is the most specific. */
-static int add_auth(struct config *c, const struct config_rule *r)
+static int add_auth(struct config *c, const struct confline *r)
 {
 	struct auth_rule *a = grow(c->auth, &c->nauth, sizeof(*a));
 	size_t i, len = strlen(r->a);
@@ -364,7 +159,7 @@ static int add_auth(struct config *c, const struct config_rule *r)
 }
 
 /* The host is resolved now, at load time: never in the loop. */
-static int add_proxy(struct loader *ld, int line, const struct config_rule *r)
+static int add_proxy(struct loader *ld, int line, const struct confline *r)
 {
 	struct config *c = ld->c;
 	struct upstream *p = grow(c->proxy, &c->nproxy, sizeof(*c->proxy));
@@ -382,7 +177,7 @@ static int add_proxy(struct loader *ld, int line, const struct config_rule *r)
 	return 0;
 }
 
-static int add_rule(struct loader *ld, int line, const struct config_rule *r)
+static int add_rule(struct loader *ld, int line, const struct confline *r)
 {
 	struct config *c = ld->c;
 	void *p;
@@ -504,11 +299,11 @@ static void check_paths(struct loader *ld)
 
 static void parse_file(struct loader *ld, FILE *f)
 {
-	char line[CONFIG_LINE_MAX + 2], err[256];
+	char line[CONFLINE_MAX + 2], err[256];
 	int n = 0;
 
 	while (fgets(line, sizeof(line), f)) {
-		struct config_rule r;
+		struct confline r;
 		size_t len = strlen(line);
 
 		n++;
@@ -517,10 +312,10 @@ static void parse_file(struct loader *ld, FILE *f)
 
 			while ((ch = getc(f)) != EOF && ch != '\n')
 				;
-			report(ld, n, false, "line longer than %d bytes", CONFIG_LINE_MAX);
+			report(ld, n, false, "line longer than %d bytes", CONFLINE_MAX);
 			continue;
 		}
-		if (config_parse_line(line, &r, err, sizeof(err)) < 0)
+		if (confline_parse(line, &r, err, sizeof(err)) < 0)
 			report(ld, n, false, "%s", err);
 		else if (add_rule(ld, n, &r) < 0)
 			report(ld, n, false, "out of memory");

@@ -176,24 +176,6 @@ static void release_buffers(struct conn *c)
 	buf_free(&c->hdrs);
 }
 
-/* The bytes of the current request as received, for the dump. */
-static void dump_echo(struct conn *c, size_t end)
-{
-	struct buf *b = &c->tx.body;
-
-	b->len = 0;
-	if (c->rd.raw.len) { /* the head was rewritten (bare LF): show the original */
-		buf_append(b, c->rd.raw.data, c->rd.raw.len, HTTP_IN_MAX * 2);
-		if (end > c->rd.req.head_end)
-			buf_append(b, c->rd.in.data + c->rd.req.head_end, end - c->rd.req.head_end,
-				   HTTP_IN_MAX * 2);
-	} else {
-		buf_append(b, c->rd.in.data, end, HTTP_IN_MAX);
-	}
-	dump_write(b->data ? b->data : "", b->len);
-	c->resp.ctype = "text/plain; charset=utf-8";
-}
-
 /* Fill resp for status s and switch to SEND. */
 static void respond(struct conn *c, enum status s)
 {
@@ -204,21 +186,11 @@ static void respond(struct conn *c, enum status s)
 	if (!c->rd.req.keep_alive || loop_stopping || c->closing)
 		r->close = true;
 	if (dump_mode && s != S_OK && !c->rd.msg_done)
-		dump_echo(c, c->rd.in.len);
+		dump_echo(r, &c->rd, c->rd.in.len);
 	else
 		route_error_body(&c->route, &c->rd.req, c->rd.head_parsed, r);
 	http_plan_body(r);
-	c->tx.out.len = 0;
-	if (http_format_head(&c->tx.out, r, c->rd.req.minor, loop_date()) < 0) {
-		r->close = true; /* a header too large for us: plain 500 */
-		c->tx.out.len = 0;
-		buf_puts(&c->tx.out, "HTTP/1.1 500 Internal Server Error\r\n"
-				  "Content-Length: 0\r\nConnection: close\r\n\r\n",
-			 1024);
-		r->head_only = true;
-	}
-	if (r->head_only)
-		c->tx.segs.len = 0;
+	send_head(&c->tx, r, c->rd.req.minor);
 	c->state = C_SEND;
 }
 
@@ -276,7 +248,7 @@ static void handle(struct conn *c)
 		return;
 	}
 	if (c->route.kind == R_DUMP) {
-		dump_echo(c, c->rd.pos);
+		dump_echo(&c->resp, &c->rd, c->rd.pos);
 		s = S_OK;
 	} else {
 		s = serve(c);

@@ -8,6 +8,23 @@
 
 bool dump_mode;
 
+void dump_echo(struct response *resp, const struct reader *rd, size_t end)
+{
+	struct buf *b = resp->body;
+
+	b->len = 0;
+	if (rd->raw.len) { /* the head was rewritten (bare LF): show the original */
+		buf_append(b, rd->raw.data, rd->raw.len, HTTP_IN_MAX * 2);
+		if (end > rd->req.head_end)
+			buf_append(b, rd->in.data + rd->req.head_end, end - rd->req.head_end,
+				   HTTP_IN_MAX * 2);
+	} else {
+		buf_append(b, rd->in.data, end, HTTP_IN_MAX);
+	}
+	dump_write(b->data ? b->data : "", b->len);
+	resp->ctype = "text/plain; charset=utf-8";
+}
+
 void dump_escape(struct buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";

@@ -16,9 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "path.h"
+
 
 #define NBUCKETS 2048
-#define PATH_LEN 4096
 
 static const char *const suffix[FC_REPS] = { "", ".br", ".gz" };
 static const char *const etag_suffix[FC_REPS] = { "", "-br", "-gz" };
@@ -167,11 +168,11 @@ static int load_rep(struct fc_rep *r, const char *path, int i)
 }
 
 /* The name of e's representation i; false when too long. */
-static bool rep_path(const struct fc_entry *e, int i, char path[PATH_LEN])
+static bool rep_path(const struct fc_entry *e, int i, char path[PATH_REL_MAX])
 {
 	size_t k = strlen(e->key), n = strlen(suffix[i]);
 
-	if (k + n >= PATH_LEN)
+	if (k + n >= PATH_REL_MAX)
 		return false;
 	memcpy(path, e->key, k);
 	memcpy(path + k, suffix[i], n + 1);
@@ -181,7 +182,7 @@ static bool rep_path(const struct fc_entry *e, int i, char path[PATH_LEN])
 /* A new entry's variants (a changed one makes a new entry). */
 static void load_variants(struct fc_entry *e)
 {
-	char path[PATH_LEN];
+	char path[PATH_REL_MAX];
 	int i;
 
 	for (i = 1; i < FC_REPS; i++)
@@ -229,7 +230,7 @@ static struct fc_entry *load(const char *rel, uint32_t h, uint64_t now)
 /* Is each cached variant still what is on disk (present or absent)? */
 static bool variants_fresh(const struct fc_entry *e)
 {
-	char path[PATH_LEN];
+	char path[PATH_REL_MAX];
 	struct stat st;
 	int i;
 

@@ -8,6 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define LOG_LINE_MAX (16 * 1024)  /* one access log line */
+#define LOG_REQUEST_MAX 2048      /* of the request line in it */
+
 int log_level;
 static bool to_syslog;
 
@@ -81,12 +84,12 @@ void log_escape(struct buf *out, const char *s, size_t n, size_t max)
 
 static void field(struct buf *b, const struct request *req, enum hdr h)
 {
-	buf_puts(b, " \"", 16384);
+	buf_puts(b, " \"", LOG_LINE_MAX);
 	if (req && http_has_header(req, h) && req->hdr[h].len)
-		log_escape(b, span_ptr(req, req->hdr[h]), req->hdr[h].len, 16384);
+		log_escape(b, span_ptr(req, req->hdr[h]), req->hdr[h].len, LOG_LINE_MAX);
 	else
-		buf_puts(b, "-", 16384);
-	buf_puts(b, "\"", 16384);
+		buf_puts(b, "-", LOG_LINE_MAX);
+	buf_puts(b, "\"", LOG_LINE_MAX);
 }
 
 void log_access(const char *peer, const char *user, const struct request *req,
@@ -116,15 +119,15 @@ void log_access(const char *peer, const char *user, const struct request *req,
 		if (n && line[n - 1] == '\r')
 			n--;
 	}
-	buf_printf(&b, 16384, "%s - %s [%s] \"", peer, user ? user : "-", stamp);
+	buf_printf(&b, LOG_LINE_MAX, "%s - %s [%s] \"", peer, user ? user : "-", stamp);
 	if (n)
-		log_escape(&b, line, n > 2048 ? 2048 : n, 16384);
+		log_escape(&b, line, n > LOG_REQUEST_MAX ? LOG_REQUEST_MAX : n, LOG_LINE_MAX);
 	else
-		buf_puts(&b, "-", 16384);
-	buf_printf(&b, 16384, "\" %d %lld", status, bytes);
+		buf_puts(&b, "-", LOG_LINE_MAX);
+	buf_printf(&b, LOG_LINE_MAX, "\" %d %lld", status, bytes);
 	field(&b, req && req->head_end ? req : NULL, H_REFERER);
 	field(&b, req && req->head_end ? req : NULL, H_USER_AGENT);
-	buf_puts(&b, "\n", 16384);
+	buf_puts(&b, "\n", LOG_LINE_MAX);
 	if (to_syslog)
 		syslog(LOG_INFO, "%.*s", (int)b.len - 1, b.data);
 	else if (b.data)

@@ -53,11 +53,49 @@ static bool utf8_ok(const char *s, size_t n)
 	return true;
 }
 
+/* The one normalizer: the segments of in[0..n) ('/'-separated, empty
+ * ones and "." dropped, ".." taking the previous one back) into out as
+ * "a/b" (no leading '/'); out may be in + 1 (in place). The length, -1
+ * for a ".." above the top (clamp: it stays at the top), -2 when out is
+ * too small. */
+static inline long walk(const char *in, size_t n, char *out, size_t outsz, bool clamp)
+{
+	size_t i, o = 0, seg;
+
+	for (i = 0; i < n; i = seg + 1) {
+		const char *s;
+		size_t sl;
+
+		for (seg = i; seg < n && in[seg] != '/'; seg++)
+			;
+		s = in + i;
+		sl = seg - i;
+		if (sl == 0 || (sl == 1 && s[0] == '.'))
+			continue;
+		if (sl == 2 && s[0] == '.' && s[1] == '.') {
+			if (o == 0 && !clamp)
+				return -1;
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--; /* the separator before the dropped segment */
+			continue;
+		}
+		if (o + (o ? 1 : 0) + sl + 1 > outsz)
+			return -2;
+		if (o)
+			out[o++] = '/';
+		memmove(out + o, s, sl);
+		o += sl;
+	}
+	return (long)o;
+}
+
 enum status path_resolve(const char *path, size_t n, char *out, size_t outsz)
 {
 	char dec[HTTP_URL_MAX + 1]; /* a whole request target fits */
-	size_t i, o = 0, seg;
-	long len;
+	size_t i;
+	long len, o;
 
 	if (n == 0 || path[0] != '/')
 		return S_BAD_REQUEST;
@@ -70,32 +108,11 @@ enum status path_resolve(const char *path, size_t n, char *out, size_t outsz)
 	len = util_pct_decode(dec, path, n, 0);
 	if (len < 0 || memchr(dec, '\0', (size_t)len) || !utf8_ok(dec, (size_t)len))
 		return S_BAD_REQUEST;
-	for (i = 0; i < (size_t)len; i = seg + 1) {
-		const char *s;
-		size_t sl;
-
-		for (seg = i; seg < (size_t)len && dec[seg] != '/'; seg++)
-			;
-		s = dec + i;
-		sl = seg - i;
-		if (sl == 0 || (sl == 1 && s[0] == '.'))
-			continue;
-		if (sl == 2 && s[0] == '.' && s[1] == '.') {
-			if (o == 0)
-				return S_BAD_REQUEST; /* would rise above HOME */
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--; /* the separator before the dropped segment */
-			continue;
-		}
-		if (o + (o ? 1 : 0) + sl + 1 > outsz)
-			return S_NOT_FOUND; /* longer than any path on disk */
-		if (o)
-			out[o++] = '/';
-		memcpy(out + o, s, sl);
-		o += sl;
-	}
+	o = walk(dec, (size_t)len, out, outsz, false);
+	if (o == -1)
+		return S_BAD_REQUEST; /* would rise above HOME */
+	if (o == -2)
+		return S_NOT_FOUND; /* longer than any path on disk */
 	if (o == 0) {
 		if (outsz < 2)
 			return S_NOT_FOUND;
@@ -181,32 +198,11 @@ int path_open(const char *rel, int flags)
 
 void path_norm(char *p)
 {
-	char *r = p, *w = p;
+	size_t n = strlen(p);
+	long o = walk(p, n, p + 1, n + 1, true); /* in place, never longer */
 
-	/* Each kept segment is written as "/seg"; the reader is always at
-	 * least one '/' ahead of the writer. */
-	for (;;) {
-		size_t sl;
-
-		while (*r == '/')
-			r++;
-		for (sl = 0; r[sl] && r[sl] != '/'; sl++)
-			;
-		if (sl == 0)
-			break;
-		if (sl == 2 && r[0] == '.' && r[1] == '.') {
-			while (w > p && *--w != '/')
-				;
-		} else if (!(sl == 1 && r[0] == '.')) {
-			*w++ = '/';
-			memmove(w, r, sl);
-			w += sl;
-		}
-		r += sl;
-	}
-	if (w == p)
-		*w++ = '/';
-	*w = '\0';
+	p[0] = '/';
+	p[o > 0 ? o + 1 : 1] = '\0';
 }
 
 bool path_under(const char *path, const char *prefix)

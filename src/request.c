@@ -3,16 +3,18 @@
 
 #include <string.h>
 
+#include "parse.h"
+
 #define REQ_LINE_SLACK 64         /* method, spaces and version around the URL */
 
 void request_init(struct reader *rd)
 {
-	http_parser_init(&rd->parser, &rd->req);
+	parse_init(&rd->parser, &rd->req);
 }
 
 void request_reset(struct reader *rd)
 {
-	http_request_reset(&rd->req);
+	parse_clear(&rd->req);
 	rd->req.base = rd->in.data;
 	rd->pipe_in.len = 0;
 	rd->req.pipe = &rd->pipe_in;
@@ -145,7 +147,7 @@ enum rq_step request_head(struct reader *rd, bool keep_raw, enum status *st,
 		return RQ_MORE;
 	/* Not HTTP (a TLS ClientHello, binary): answered at once, not at the
 	 * head timeout. */
-	if (!http_line_start_ok(rd->in.data, rd->in.len))
+	if (!parse_line_start_ok(rd->in.data, rd->in.len))
 		return refuse(S_BAD_REQUEST, "not the start of a request line", st, why);
 	end = find_head_end(rd);
 	nl = memchr(rd->in.data, '\n', rd->in.len);
@@ -166,11 +168,11 @@ enum rq_step request_head(struct reader *rd, bool keep_raw, enum status *st,
 	e = llhttp_execute(&rd->parser, rd->in.data, end);
 	if (e != HPE_PAUSED || llhttp_get_error_pos(&rd->parser) != rd->in.data + end)
 		return parse_error(rd, rd->req.error ? rd->req.error
-					   : http_parse_error_status(e, rd->in.data, end), st, why);
+					   : parse_error_status(e, rd->in.data, end), st, why);
 	rd->pos = rd->req.head_end = (uint32_t)end;
 	rd->head_parsed = true;
 	split_target(&rd->req);
-	if ((*st = http_validate(&rd->req, why)) != S_OK)
+	if ((*st = parse_validate(&rd->req, why)) != S_OK)
 		return RQ_ERROR;
 	rd->req.keep_raw = keep_raw;
 	return RQ_HEAD;

@@ -2,6 +2,7 @@
 #include "route.h"
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
 {
 	const char *path = span_ptr(req, req->path);
 	size_t room = (size_t)req->path.len + 2; /* resolving never lengthens */
+	char *out;
 
 	if (dump) {
 		rt->kind = R_DUMP;
@@ -23,17 +25,23 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
 	}
 	if (room > PATH_REL_MAX)
 		room = PATH_REL_MAX;
-	rt->rel.len = 0;
-	if (buf_reserve(&rt->rel, room, PATH_REL_MAX) < 0)
-		rt->path_st = S_URI_TOO_LONG;
-	else
-		rt->path_st = path_resolve(path, req->path.len, rt->rel.data, room);
+	rt->rel = "";
+	if (room <= sizeof(rt->small)) {
+		out = rt->small;
+	} else if (rt->long_rel || (rt->long_rel = malloc(PATH_REL_MAX)) != NULL) {
+		out = rt->long_rel;
+	} else {
+		out = NULL;
+		rt->path_st = S_SERVICE_UNAVAILABLE; /* out of memory */
+	}
+	if (out && (rt->path_st = path_resolve(path, req->path.len, out, room)) == S_OK)
+		rt->rel = out;
 	/* P: lines first, on the path as sent (busybox's prefixes) */
 	if (config_proxy(path, req->path.len))
 		rt->kind = R_PROXY;
 	else if (api_match(req))
 		rt->kind = R_API;
-	else if (rt->path_st == S_OK && cgi_match(req, rt->rel.data))
+	else if (rt->path_st == S_OK && cgi_match(req, rt->rel))
 		rt->kind = R_CGI;
 	else
 		rt->kind = R_STATIC;
@@ -43,7 +51,7 @@ enum status route_serve(struct route *rt, const struct request *req,
 			const struct route_client *cl, struct response *resp,
 			const char **user)
 {
-	const char *rel = rt->path_st == S_OK ? rt->rel.data : "";
+	const char *rel = rt->rel;
 	struct cgi_client cc;
 	enum status s;
 
@@ -104,10 +112,11 @@ void route_reset(struct route *rt)
 {
 	rt->kind = R_NONE;
 	rt->path_st = S_OK;
-	rt->rel.len = 0;
+	rt->rel = "";
 }
 
 void route_release(struct route *rt)
 {
-	buf_free(&rt->rel);
+	free(rt->long_rel);
+	rt->long_rel = NULL;
 }

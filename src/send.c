@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "loop.h"
+
 #define SENDFILE_CHUNK (1 << 20)  /* keeps one big file from hogging the loop */
 #define IOV_MAX_USED 8
 #define STREAM_PENDING (64 * 1024) /* stream output buffered before backpressure */
@@ -29,26 +31,25 @@ void send_release(struct sender *tx)
 	buf_free(&tx->segs);
 }
 
+void send_head(struct sender *tx, struct response *resp, int minor)
+{
+	tx->out.len = 0;
+	if (http_format_head(&tx->out, resp, minor, loop_date()) < 0) {
+		resp->close = true; /* a header too large for us: plain 500 */
+		tx->out.len = 0;
+		buf_puts(&tx->out, "HTTP/1.1 500 Internal Server Error\r\n"
+				   "Content-Length: 0\r\nConnection: close\r\n\r\n",
+			 1024);
+		resp->head_only = true;
+	}
+	if (resp->head_only)
+		tx->segs.len = 0;
+}
+
 void send_body_reset(struct sender *tx)
 {
 	tx->body.len = tx->segs.len = 0;
 	tx->cur_seg = tx->seg_done = 0;
-}
-
-static const struct seg *cur_seg(const struct sender *tx)
-{
-	if (tx->cur_seg >= tx->segs.len / sizeof(struct seg))
-		return NULL;
-	return (const struct seg *)tx->segs.data + tx->cur_seg;
-}
-
-bool send_done(struct sender *tx)
-{
-	const struct seg *sg;
-
-	while ((sg = cur_seg(tx)) != NULL && sg->len == 0)
-		tx->cur_seg++;
-	return tx->out_sent == tx->out.len && !sg;
 }
 
 /* Head and the buffer segments that follow, in one call; sendmsg with
@@ -94,7 +95,7 @@ static void account(struct sender *tx, size_t n)
 	tx->out_sent = tx->out.len;
 	n -= head;
 	tx->bytes_sent += (long long)n;
-	while (n && (sg = cur_seg(tx)) != NULL) {
+	while (n && (sg = send_cur_seg(tx)) != NULL) {
 		size_t left = (size_t)sg->len - tx->seg_done;
 		size_t k = n < left ? n : left;
 
@@ -123,7 +124,7 @@ static ssize_t send_file(const struct sender *tx, const struct seg *sg, int wfd,
 
 ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock)
 {
-	const struct seg *sg = cur_seg(tx);
+	const struct seg *sg = send_cur_seg(tx);
 	ssize_t n;
 
 	if (sg && sg->file && tx->out_sent == tx->out.len)

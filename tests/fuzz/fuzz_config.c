@@ -1,4 +1,4 @@
-/* libFuzzer: httpd.conf, line by line (config_parse_line) and whole
+/* libFuzzer: httpd.conf, line by line (confline_parse) and whole
  * (config_load on a temporary file holding the input).
  * A line is either accepted with a well-formed rule (pieces inside the
  * line, no blanks or controls, the promises of each kind kept) or refused
@@ -79,7 +79,7 @@ static bool clean(const char *s)
 static int check_line(const char *text, size_t n, char *err, size_t errsz)
 {
 	char *line = malloc(n + 1), *again = malloc(n + 1);
-	struct config_rule r, r2;
+	struct confline r, r2;
 	char err2[256];
 	int rc, rc2;
 
@@ -89,8 +89,8 @@ static int check_line(const char *text, size_t n, char *err, size_t errsz)
 	line[n] = '\0';
 	memcpy(again, line, n + 1);
 	err[0] = err2[0] = '\0';
-	rc = config_parse_line(line, &r, err, errsz);
-	rc2 = config_parse_line(again, &r2, err2, errsz);
+	rc = confline_parse(line, &r, err, errsz);
+	rc2 = confline_parse(again, &r2, err2, errsz);
 	if (rc != rc2 || strcmp(err, err2) != 0 || (rc == 0 && r.kind != r2.kind))
 		abort(); /* deterministic */
 	if (rc < 0) {
@@ -182,9 +182,9 @@ static void check_load(const uint8_t *data, size_t size)
 	char err[256], where[32], *out;
 	const char *s = (const char *)data, *end = s + size, *nl;
 	const char *last_index = NULL, *last_ext = NULL, *last_proxy = NULL;
-	char proxy[CONFIG_LINE_MAX + 1];
-	char index[CONFIG_LINE_MAX + 1], ext[CONFIG_LINE_MAX + 1];
-	char type[CONFIG_LINE_MAX + 1];
+	char proxy[CONFLINE_MAX + 1];
+	char index[CONFLINE_MAX + 1], ext[CONFLINE_MAX + 1];
+	char type[CONFLINE_MAX + 1];
 	bool bad = false, has_nul = memchr(data, '\0', size) != NULL;
 	int fd, saved, rc, lineno = 0;
 	struct stat st;
@@ -224,7 +224,7 @@ static void check_load(const uint8_t *data, size_t size)
 		len = (size_t)(nl - s);
 		lineno++;
 		snprintf(where, sizeof(where), ":%d: ", lineno);
-		if (len > CONFIG_LINE_MAX) {
+		if (len > CONFLINE_MAX) {
 			bad = true;
 			if (!strstr(out, where))
 				abort();
@@ -237,12 +237,12 @@ static void check_load(const uint8_t *data, size_t size)
 			if (!w || strncmp(w + strlen(where), err, strlen(err)) != 0)
 				abort(); /* reported with its line number */
 		} else {
-			struct config_rule r;
-			char line[CONFIG_LINE_MAX + 2];
+			struct confline r;
+			char line[CONFLINE_MAX + 2];
 
 			memcpy(line, s, len);
 			line[len] = '\0';
-			if (config_parse_line(line, &r, err, sizeof(err)) < 0)
+			if (confline_parse(line, &r, err, sizeof(err)) < 0)
 				abort();
 			if (r.kind == CK_PROXY) {
 				snprintf(proxy, sizeof(proxy), "%s", r.a);

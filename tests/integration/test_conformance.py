@@ -7,7 +7,7 @@ import os
 import time
 
 from harness import Reader, connect
-from test_core import Base, req
+from core import Base, req
 
 # A request after the row: answered only if the connection stayed open.
 FOLLOW = req("/a.txt")

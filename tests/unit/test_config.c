@@ -17,12 +17,12 @@
 #include "path.h"
 #include "mime.h"
 
-/* --- config_parse_line --------------------------------------------------- */
+/* --- confline_parse --------------------------------------------------- */
 
 struct lcase {
 	const char *line;
 	int ret;
-	enum config_kind kind;
+	enum confline_kind kind;
 	const char *a, *b, *c; /* expected pieces, or the error substring in a */
 	int status;
 	bool any;
@@ -119,12 +119,12 @@ static void test_parse_line(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(lcases) / sizeof(lcases[0]); i++) {
 		const struct lcase *t = &lcases[i];
-		struct config_rule r;
+		struct confline r;
 		char line[256], err[256] = "";
 		int ret;
 
 		snprintf(line, sizeof(line), "%s", t->line);
-		ret = config_parse_line(line, &r, err, sizeof(err));
+		ret = confline_parse(line, &r, err, sizeof(err));
 		if (ret != t->ret)
 			fail_msg("'%s': returned %d (%s), want %d", t->line, ret, err, t->ret);
 		if (ret < 0) {
@@ -253,10 +253,10 @@ static void test_acl(void **state)
 
 		snprintf(buf, sizeof(buf), "%s", acases[i].rules);
 		for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-			struct config_rule r;
+			struct confline r;
 			char err[128];
 
-			assert_int_equal(config_parse_line(tok, &r, err, sizeof(err)), 0);
+			assert_int_equal(confline_parse(tok, &r, err, sizeof(err)), 0);
 			if (r.any) {
 				deny_all |= r.kind == CK_DENY;
 				continue;
@@ -629,13 +629,13 @@ static void test_reload_keeps_old(void **state)
 
 static void test_line_too_long(void **state)
 {
-	char conf[128], *text = malloc(CONFIG_LINE_MAX + 64);
+	char conf[128], *text = malloc(CONFLINE_MAX + 64);
 
 	(void)state;
 	assert_non_null(text);
-	memset(text, 'x', CONFIG_LINE_MAX + 10);
+	memset(text, 'x', CONFLINE_MAX + 10);
 	memcpy(text, "I:", 2);
-	strcpy(text + CONFIG_LINE_MAX + 10, "\nI:ok.html\n");
+	strcpy(text + CONFLINE_MAX + 10, "\nI:ok.html\n");
 	snprintf(conf, sizeof(conf), "%s/long.conf", dir);
 	write_file("long.conf", text);
 	assert_int_equal(config_load(conf, dir), -1);

@@ -138,8 +138,8 @@ static char *request_head_for(const char *raw, const char *prefix, const char *t
 	struct reader rd;
 	struct upstream u;
 	struct buf out = { 0 };
-	enum status st;
-	const char *why;
+	enum status st = S_OK;
+	const char *why = NULL;
 	char err[128];
 
 	memset(&rd, 0, sizeof(rd));
