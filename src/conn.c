@@ -532,8 +532,10 @@ static enum step do_send(struct conn *c)
 			send_stream_pull(&c->tx, &c->resp); /* a stream's next piece */
 			if (c->tx.stream_broken)
 				return STEP_CLOSE;
+			/* Waiting for the stream: a client gone meanwhile ends
+			 * it (as in C_WAIT), its upstream or script with it. */
 			if (send_done(&c->tx) && !c->tx.stream_done)
-				return STEP_WAIT;
+				return c->rdhup ? STEP_CLOSE : STEP_WAIT;
 			continue;
 		}
 		if (!c->can_write)

@@ -551,6 +551,24 @@ class ProxyTest(unittest.TestCase):
             self.assertTrue(up.peer_closed.wait(10))
             self.assertEqual(curl(s.url("/s.txt")).stdout, b"static\n")
 
+    def test_client_gone_mid_answer(self):
+        """The client leaves after the head and some of the body: the
+        upstream's connection is closed too, the server serves on."""
+        def half(up, c):
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n" + b"x" * 1000)
+            up.wait_peer_close(c, 20)
+        with Raw(half) as up, self.server(f"P:/u/:127.0.0.1:{up.port}/") as s:
+            with connect(s) as c:
+                c.sendall(b"GET /u/x HTTP/1.1\r\nHost: h\r\n\r\n")
+                got = b""
+                while len(got) < 1000 or b"\r\n\r\n" not in got:
+                    b = c.recv(65536)
+                    self.assertTrue(b)
+                    got += b
+                self.assertTrue(got.startswith(b"HTTP/1.1 200 "))
+            self.assertTrue(up.peer_closed.wait(10))
+            self.assertEqual(curl(s.url("/s.txt")).stdout, b"static\n")
+
     def test_acl_and_auth_before_proxying(self):
         with Upstream() as up, self.server(
                 f"/u:admin:secret\nP:/u/:127.0.0.1:{up.port}/\n") as s:
