@@ -345,10 +345,13 @@ class ProxyTest(unittest.TestCase):
         with Upstream() as up, self.server(f"P:/u/:127.0.0.1:{up.port}/\n") as s:
             r = curl("--data-binary", f"@{src}", s.url("/u/sha"))
             self.assertEqual(r.stdout, want)
+            self.assertEqual(dict(up.seen[-1][2]).get("Content-Length"), str(size))
             r = curl("--data-binary", f"@{src}", "-H", "Transfer-Encoding: chunked",
                      s.url("/u/sha"))
             self.assertEqual(r.stdout, want)
-            self.assertEqual(up.seen[-1][2].__class__, list)
+            h = dict(up.seen[-1][2])  # chunked again: its length was not known
+            self.assertEqual((h.get("Transfer-Encoding"), h.get("Content-Length")),
+                             ("chunked", None))
             for mode in ("cl", "chunked", "close"):
                 r = curl("-D", "-", s.url(f"/u/big?{size},{mode}"))
                 head, _, body = r.stdout.partition(b"\r\n\r\n")
