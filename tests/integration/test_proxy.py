@@ -500,6 +500,8 @@ class ProxyTest(unittest.TestCase):
                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok",
                        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n",
                        b"HTTP/1.1 20 OK\r\n\r\n",
+                       b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 40000 + b"\r\n\r\n",
+                       b"HTTP/1.1 200 OK\r\n" + b"X-N: 1\r\n" * 101 + b"\r\n",
                        b"")  # closed without a byte
 
         def script(up, c):
