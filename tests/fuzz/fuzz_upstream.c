@@ -2,10 +2,11 @@
  * controls. Input: a header block ("Name: value" lines), used three ways.
  * upstream_response_headers: memory-safe on anything; on a block as the
  * proxy gives it (no NUL, a CR only before LF: the parser refuses the
- * rest) every line it passes on is "Name: value" CRLF, none is hop-by-hop (fixed list or named by a Connection line of the
- * input), framing, Server or Date; it ends with our Via. upstream_match on the input as a path: the rule found
- * is the longest prefix. upstream_dot_segment: agrees with a plain
- * reference (segments split on '/', %2e decoded). */
+ * rest) every line it passes on is "Name: value" CRLF, none is hop-by-hop
+ * (fixed list or named by a Connection line of the input), framing,
+ * Server or Date; it ends with our Via. upstream_match on the input as a
+ * path: the rule found is the longest prefix. upstream_dot_segment: agrees
+ * with a plain reference (segments split on '/', %2e decoded). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
