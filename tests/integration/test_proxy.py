@@ -556,6 +556,44 @@ class ProxyTest(unittest.TestCase):
             self.assertTrue(up.peer_closed.wait(10))
             self.assertEqual(curl(s.url("/s.txt")).stdout, b"static\n")
 
+    def test_trickling_upstream_blocks_nobody(self):
+        """An upstream that sends its answer a few bytes at a time (chunked):
+        the client gets it whole; other clients are served meanwhile."""
+        done, go = threading.Event(), threading.Event()
+        body = b"".join(b"piece %02d;" % i for i in range(20))
+
+        def trickle(up, c):
+            c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            for i in range(0, len(body), 9):
+                c.sendall(b"%x\r\n%s\r\n" % (len(body[i:i + 9]), body[i:i + 9]))
+                if i == 18:
+                    go.wait(10)  # held here until a static answer came
+                time.sleep(0.01)
+            c.sendall(b"0\r\n\r\n")
+            done.set()
+        with Raw(trickle) as up, self.server(f"P:/u/:127.0.0.1:{up.port}/") as s:
+            with connect(s, 20) as c:
+                c.sendall(b"GET /u/slow HTTP/1.1\r\nHost: h\r\n\r\n")
+                self.assertTrue(wait_until(lambda: up.accepted == 1, 10))
+                self.assertEqual(curl(s.url("/s.txt")).stdout, b"static\n")
+                self.assertFalse(done.is_set())
+                go.set()
+                data = b""
+                while not data.endswith(b"\r\n0\r\n\r\n"):
+                    b = c.recv(65536)
+                    self.assertTrue(b, data)
+                    data += b
+        head, _, rest = data.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 200 "))
+        self.assertIn(b"Transfer-Encoding: chunked", head)
+        got = b""
+        while True:
+            size, _, rest = rest.partition(b"\r\n")
+            if int(size, 16) == 0:
+                break
+            got, rest = got + rest[:int(size, 16)], rest[int(size, 16) + 2:]
+        self.assertEqual(got, body)
+
     def test_client_gone_mid_answer(self):
         """The client leaves after the head and some of the body: the
         upstream's connection is closed too, the server serves on."""
