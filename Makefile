@@ -36,9 +36,9 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      ?= httpd
 PYTHON   ?= python3
 
-.PHONY: all run test unit integration browser docker-test asan clean deps \
-        deps-build deps-fuzz help fuzz fuzz-smoke screenshot bench bench-instr robustness \
-        valgrind lint layers
+.PHONY: all run test check unit integration browser docker-test asan clean deps \
+        deps-build deps-lint deps-fuzz help fuzz fuzz-smoke screenshot bench bench-instr \
+        robustness valgrind lint layers install uninstall install-test fresh-check
 
 all: $(BIN)
 
@@ -62,11 +62,18 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(LL_OBJS)
 -include $(OBJS:.o=.d) $(LL_OBJS:.o=.d) $(UNIT_BINS:=.d)
 
 # --- running -----------------------------------------------------------------
-run: deps-build $(BIN)
+# Packages first, the build in a sub-make: make reads directories once, so a
+# make that has just installed node-llhttp would not see /usr/share/llhttp
+# ("No rule to make target build/llhttp/api.o" on a fresh machine).
+run: deps-build
+	$(MAKE) --no-print-directory $(BIN)
 	./$(BIN) -f -v -p $(PORT) -h www
 
 # --- tests -------------------------------------------------------------------
-test: deps $(BIN) unit integration robustness browser docker-test
+test: deps
+	$(MAKE) --no-print-directory check
+
+check: $(BIN) unit integration robustness browser docker-test
 
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail
@@ -78,15 +85,28 @@ browser: $(BIN)
 	HTTPD=$(abspath $(BIN)) tests/browser/run.sh
 
 # Skipped with a clear line where Docker cannot run (no root); CI sets 0.
+# DOCKER_TEST_SKIP=REASON skips it on purpose (make fresh-check: no Docker
+# inside its root filesystem).
 DOCKER_TEST_OPTIONAL ?= 1
+DOCKER_TEST_SKIP ?=
 docker-test:
+ifneq ($(DOCKER_TEST_SKIP),)
+	@echo "docker: SKIPPED: $(DOCKER_TEST_SKIP)"
+else
 	DOCKER_TEST_OPTIONAL=$(DOCKER_TEST_OPTIONAL) tests/docker/run.sh
+endif
+
+# Both README commands, first run, on a fresh Debian 12 root filesystem
+# (debootstrap minbase, cached in build/rootfs-cache). Root needed.
+fresh-check:
+	tests/fresh-check.sh
 
 # docs/calcul.png, the README's picture of the calculator.
 screenshot: $(BIN)
 	HTTPD=$(abspath $(BIN)) tests/browser/run.sh screenshot
 
-# Side by side with nginx, lighttpd, h2o and busybox httpd (a few minutes).
+# Side by side with nginx, lighttpd, h2o and busybox httpd (a few minutes);
+# writes docs/benchmark.md.
 bench:
 	bench/run.sh
 
@@ -103,11 +123,12 @@ robustness: $(BIN)
 valgrind: $(BIN)
 	HTTPD=$(abspath $(BIN)) tests/robustness/valgrind.sh
 
-# cppcheck and clang-tidy on our code, and the layering check.
-lint: layers
+# cppcheck and clang-tidy on our code, mandoc on the man pages, and the
+# layering check.
+lint: deps-lint layers
 	tests/lint.sh
 
-# Every src/ module includes only modules below it (README "Layers:").
+# Every src/ module includes only modules below it (docs/architecture.md, "Layers:").
 layers:
 	tests/layers.sh
 
@@ -152,15 +173,37 @@ fuzz-smoke:
 clean:
 	rm -rf build $(BIN)
 
+# --- installing ----------------------------------------------------------------
+# make install PREFIX=/usr/local DESTDIR=  (a server program: sbin, section 8)
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+
+install: deps-build
+	$(MAKE) --no-print-directory $(BIN)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(BIN) $(DESTDIR)$(SBINDIR)/httpd
+	install -m 644 man/httpd.8 $(DESTDIR)$(MANDIR)/man8/httpd.8
+	install -m 644 man/httpd.conf.5 $(DESTDIR)$(MANDIR)/man5/httpd.conf.5
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/httpd $(DESTDIR)$(MANDIR)/man8/httpd.8 \
+		$(DESTDIR)$(MANDIR)/man5/httpd.conf.5
+
+# install and uninstall into a temporary DESTDIR, checked file by file.
+install-test: $(BIN)
+	tests/install.sh
+
 # --- dependencies (Debian packages; only the missing ones) --------------------
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Node.js may come from elsewhere than Debian (with its own npm): only a
 # machine without npm gets Debian's.
 PKGS_NODE  := $(if $(shell command -v npm),,nodejs npm)
 PKGS_BUILD := gcc make libc6-dev node-llhttp libjansson-dev libcrypt-dev
-PKGS_TEST  := $(PKGS_BUILD) libcmocka-dev curl python3 busybox socat \
-              chromium valgrind clang libclang-rt-14-dev cppcheck clang-tidy \
-              $(PKGS_NODE)
+PKGS_LINT  := cppcheck clang-tidy mandoc
+PKGS_TEST  := $(PKGS_BUILD) $(PKGS_LINT) libcmocka-dev curl python3 busybox socat \
+              iproute2 chromium valgrind clang libclang-rt-14-dev $(PKGS_NODE)
 define apt_install
 	@missing=$$(for p in $(1); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' \
@@ -178,6 +221,9 @@ deps-build:
 deps:
 	$(call apt_install,$(PKGS_TEST))
 
+deps-lint:
+	$(call apt_install,$(PKGS_LINT))
+
 deps-fuzz:
 	$(call apt_install,clang libclang-rt-14-dev)
 
@@ -187,3 +233,5 @@ help:
 	@echo "make test       install what is missing, run every test"
 	@echo "make unit | integration | browser | docker-test | asan | robustness"
 	@echo "make valgrind | fuzz | fuzz-smoke | lint | layers | bench | bench-instr | screenshot"
+	@echo "make install | uninstall   PREFIX=$(PREFIX) DESTDIR=  (binary, man pages)"
+	@echo "make install-test | fresh-check (both README commands on a fresh Debian 12)"

@@ -23,6 +23,10 @@
 #include "static.h"
 #include "util.h"
 
+#ifndef HTTPD_VERSION
+#define HTTPD_VERSION "1.0"
+#endif
+
 struct options {
 	bool inetd, foreground;
 	const char *port, *home, *conf, *user, *realm;
@@ -50,7 +54,9 @@ static void usage(FILE *f)
 	      "\t--max-conns N, --grace SEC, --list (directory listings)\n"
 	      "\t--cgi-timeout SEC, --cgi-max N (CGI scripts at once)\n"
 	      "\t--workers N (processes sharing the port; default 1)\n"
-	      "\t--proxy-timeout SEC (P: upstream silent this long: 504)\n",
+	      "\t--proxy-timeout SEC (P: upstream silent this long: 504)\n"
+	      "\t--help, --version\n\n"
+	      "See httpd(8) and httpd.conf(5).\n",
 	      f);
 }
 
@@ -75,11 +81,13 @@ static int parse_num(const char *s, long lo, long hi, long *out)
 }
 
 enum { O_HEADER = 256, O_IDLE, O_WRITE, O_MAXCONN, O_GRACE, O_LIST, O_CGI_TIMEOUT,
-       O_CGI_MAX, O_WORKERS, O_PROXY_TIMEOUT };
+       O_CGI_MAX, O_WORKERS, O_HELP, O_VERSION,
+       O_PROXY_TIMEOUT };
 
 static const struct option longopts[] = {
 	{ "dump", no_argument, NULL, 'D' },
-	{ "help", no_argument, NULL, '?' },
+	{ "help", no_argument, NULL, O_HELP },
+	{ "version", no_argument, NULL, O_VERSION },
 	{ "header-timeout", required_argument, NULL, O_HEADER },
 	{ "idle-timeout", required_argument, NULL, O_IDLE },
 	{ "write-timeout", required_argument, NULL, O_WRITE },
@@ -203,6 +211,14 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 		case 'd': *status = print_decoded(optarg); return 1;
 		case 'e': *status = print_encoded(optarg); return 1;
 		case 'm': *status = print_md5(optarg); return 1;
+		case O_HELP: /* asked for: stdout, success (a mistake: stderr, 1) */
+			usage(stdout);
+			*status = fflush(stdout) ? 1 : 0;
+			return 1;
+		case O_VERSION:
+			puts("httpd " HTTPD_VERSION);
+			*status = fflush(stdout) ? 1 : 0;
+			return 1;
 		case O_LIST: static_listing = true; break;
 		case O_HEADER: case O_IDLE: case O_WRITE: case O_GRACE: {
 			int *dst = c == O_GRACE ? &server_cfg.grace_ms

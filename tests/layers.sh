@@ -1,6 +1,6 @@
 #!/bin/sh
 # Layering check: the modules of src/ stand in the order written on the
-# "Layers:" line of the README's Architecture section (bottom first; "→"
+# "Layers:" line of docs/architecture.md (bottom first; "→"
 # separates levels, modules of one level are separated by spaces). A
 # module (src/NAME.c and include/NAME.h) may include only the headers of
 # modules on a lower level: an include upward, sideways or of a module

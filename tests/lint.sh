@@ -1,6 +1,7 @@
 #!/bin/sh
 # Static analysis of our code (src/*.c; not llhttp): cppcheck, then
-# clang-tidy with the checks of .clang-tidy. Exits non-zero on any finding.
+# clang-tidy with the checks of .clang-tidy; then mandoc -T lint on the man
+# pages (man/). Exits non-zero on any finding.
 # A finding judged false is silenced where it is, with its reason:
 #   cppcheck:   // cppcheck-suppress ID
 #   clang-tidy: // NOLINT(check-name)
@@ -14,6 +15,7 @@ JOBS=${JOBS:-2}
 DEFS="-D_GNU_SOURCE"
 INCS="-Iinclude -I$LLHTTP_INC"
 status=0
+mkdir -p build
 
 echo "== cppcheck ($($CPPCHECK --version))"
 # warning/performance/portability: real defects; "style" here is mostly
@@ -35,5 +37,9 @@ elif [ $rc -ne 0 ]; then
 	cat build/lint-tidy.err >&2
 	status=1
 fi
+echo "== mandoc -T lint (man/)"
+# -W warning: style hints (e.g. "sections out of conventional order") count too.
+mandoc -T lint -W warning man/*.[0-9] || status=1
+
 [ $status -eq 0 ] && echo "lint: clean"
 exit $status

@@ -58,8 +58,10 @@ start_server() {
 
 [ -x "$HTTPD" ] || die "no server binary at $HTTPD (set HTTPD or run make)"
 [ -x /usr/bin/chromium ] || die "/usr/bin/chromium is missing (make deps installs it)"
-if [ ! -d "$here/node_modules/playwright-core" ]; then
-	(cd "$here" && timeout 300 npm ci --no-audit --no-fund) ||
+# npm ci again whenever package-lock.json changed since the last one.
+if ! cmp -s "$here/package-lock.json" "$here/node_modules/.httpd-lock.json"; then
+	(cd "$here" && timeout 300 npm ci --no-audit --no-fund &&
+		cp package-lock.json node_modules/.httpd-lock.json) ||
 		die "npm ci failed"
 fi
 

@@ -11,14 +11,16 @@
 #                            will not start, packages cannot be installed), print
 #                            "docker: SKIPPED: <reason>" and exit 0 instead of 1.
 #   DOCKER_TEST_CACHE=DIR    where the debootstrap tarball is kept between runs
-#                            (default build/docker-cache; empty: no cache).
+#                            (default build/rootfs-cache, shared with
+#                            make fresh-check; empty: no cache).
 #   DOCKER_TEST_KEEP=1       keep the temp dir (logs) after the run.
 #
 # Exit: 0 when every check passed (or skipped as above), 1 otherwise.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-CACHE=${DOCKER_TEST_CACHE-$ROOT/build/docker-cache}
+CACHE=${DOCKER_TEST_CACHE-$ROOT/build/rootfs-cache}
+. "$ROOT/tests/rootfs.sh"
 BASE_IMAGE=local/debian:bookworm
 IMAGE=local/httpd:test
 MAX_IMAGE_BYTES=2000000     # "under 2 MB"
@@ -62,20 +64,6 @@ if [ -n "$missing" ]; then
 	  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq $missing
 	} >/dev/null </dev/null || unavailable "cannot install:$missing"
 fi
-
-# The Debian mirror this machine already uses (never a hard-coded host).
-find_mirror() {
-	local f=/etc/apt/sources.list.d/debian.sources m=
-	if [ -r "$f" ]; then
-		m=$(awk '/^URIs:/ && !/security/ { print $2; exit }' "$f")
-	fi
-	if [ -z "$m" ]; then
-		m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-			awk '$1 == "deb" && !/security/ {
-				for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }')
-	fi
-	echo "$m"
-}
 
 # --- temp dir and cleanup -----------------------------------------------------
 W=$(mktemp -d /tmp/httpd-docker.XXXXXX) || unavailable "cannot create a temp dir"
@@ -173,30 +161,16 @@ fi
 say "engine up ($(docker version -f '{{.Server.Version}}' 2>/dev/null), $(elapsed))"
 
 # --- the local base image -----------------------------------------------------
-TARBALL=${CACHE:+$CACHE/debian-bookworm-minbase.tar}
-if [ -n "$TARBALL" ] && [ -s "$TARBALL" ]; then
-	say "base image from cache $TARBALL"
+if [ -n "$CACHE" ] && [ -s "$CACHE/$ROOTFS_NAME" ]; then
+	say "base image from cache $CACHE/$ROOTFS_NAME"
 else
-	MIRROR=$(find_mirror)
-	[ -n "$MIRROR" ] || unavailable "no Debian mirror found in /etc/apt/sources*"
 	say "debootstrap bookworm (minbase) from the machine's apt mirror"
-	if ! bg_run 900 debootstrap --variant=minbase bookworm "$W/rootfs" "$MIRROR" \
-		>"$W/debootstrap.log" 2>&1; then
-		tail -n 20 "$W/debootstrap.log" | sed 's/^/  debootstrap: /'
-		unavailable "debootstrap failed"
-	fi
-	rm -rf "$W"/rootfs/var/cache/apt/archives/*.deb "$W"/rootfs/var/lib/apt/lists/*
-	# apt-get inside the build uses the same mirror.
-	rm -f "$W/rootfs/etc/apt/sources.list.d/"*.sources
-	echo "deb $MIRROR bookworm main" >"$W/rootfs/etc/apt/sources.list"
-	TARBALL=$W/rootfs.tar
-	tar -C "$W/rootfs" --numeric-owner -cf "$TARBALL" . || unavailable "cannot tar the rootfs"
-	rm -rf --one-file-system "$W/rootfs"
-	if [ -n "$CACHE" ] && mkdir -p "$CACHE" &&
-	   cp "$TARBALL" "$CACHE/.base.$$" && mv "$CACHE/.base.$$" "$CACHE/debian-bookworm-minbase.tar"; then
-		say "cached the base rootfs in $CACHE"
-	fi
 fi
+if ! ROOTFS_RUN=bg_run rootfs_tarball "$CACHE" "$W" 2>"$W/rootfs.err"; then
+	sed 's/^/  /' "$W/rootfs.err"
+	unavailable "$(tail -n 1 "$W/rootfs.err")"
+fi
+TARBALL=$ROOTFS_TAR
 bg_run 300 docker import "$TARBALL" "$BASE_IMAGE" >/dev/null ||
 	unavailable "docker import of the base image failed"
 say "base image $BASE_IMAGE ready ($(elapsed))"

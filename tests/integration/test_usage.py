@@ -214,6 +214,24 @@ class CommandLine(Base):
                 self.assertIn(b"sage", r.stderr)  # "Usage:"
                 self.assertEqual(r.stdout, b"")
 
+    def test_help_on_stdout_exit_0(self):
+        """Asked for, the usage is the answer: stdout, success, every option named."""
+        r = self.run_httpd("--help")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, b"")
+        self.assertTrue(r.stdout.startswith(b"Usage: httpd "))
+        for opt in (b"-i", b"-f", b"-v", b"-D", b"-p", b"-u", b"-r", b"-h", b"-c", b"-m",
+                    b"-e", b"-d", b"--header-timeout", b"--idle-timeout", b"--write-timeout",
+                    b"--max-conns", b"--grace", b"--list", b"--cgi-timeout", b"--cgi-max",
+                    b"--workers", b"--version"):
+            self.assertIn(opt, r.stdout)
+
+    def test_version(self):
+        r = self.run_httpd("--version")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, b"")
+        self.assertRegex(r.stdout, rb"^httpd [0-9]+\.[0-9]+\S*\n$")
+
     def test_missing_home_exit_1(self):
         r = subprocess.run([HTTPD, "-f", "-p", "127.0.0.1:0", "-h", "/nonexistent/dir"],
                            capture_output=True, timeout=10, stdin=subprocess.DEVNULL)

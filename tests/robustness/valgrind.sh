@@ -27,6 +27,11 @@ command -v valgrind >/dev/null || { echo "valgrind: not installed" >&2; exit 2; 
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/httpd-vg.XXXXXX")
 wrap="$dir/httpd"
+# Some tests run the server as another user (root: -u 0 as nobody): the
+# binary is copied here and the directory lets any user write a log into it
+# (sticky, not listable), wherever the checkout is.
+cp "$real" "$dir/httpd.bin" && chmod 755 "$dir/httpd.bin" && chmod 1733 "$dir" || exit 2
+real=$dir/httpd.bin
 cat >"$wrap" <<EOF
 #!/bin/sh
 # exec: the harness' pid is valgrind's, so signals and /proc/PID/fd reach it.
@@ -35,7 +40,7 @@ exec valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indir
 	--track-origins=yes --num-callers=30 \\
 	--log-file="$dir/vg.%p.log" "$real" "\$@"
 EOF
-chmod +x "$wrap"
+chmod 755 "$wrap"
 
 echo "valgrind: logs in $dir"
 start=$SECONDS
