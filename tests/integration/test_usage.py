@@ -223,7 +223,7 @@ class CommandLine(Base):
         for opt in (b"-i", b"-f", b"-v", b"-D", b"-p", b"-u", b"-r", b"-h", b"-c", b"-m",
                     b"-e", b"-d", b"--header-timeout", b"--idle-timeout", b"--write-timeout",
                     b"--max-conns", b"--grace", b"--list", b"--cgi-timeout", b"--cgi-max",
-                    b"--workers", b"--version"):
+                    b"--workers", b"--version", b"--proxy-timeout"):
             self.assertIn(opt, r.stdout)
 
     def test_version(self):
