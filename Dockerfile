@@ -13,6 +13,8 @@ WORKDIR /src
 COPY Makefile ./
 COPY include/ include/
 COPY src/ src/
+# the inspector's page (--inspect) is built into the binary
+COPY www/_inspect/ www/_inspect/
 # static-pie keeps ASLR for the whole binary; relro/now make the GOT read-only.
 # getpwnam/getaddrinfo link warnings are expected: -u takes numeric ids here and
 # addresses are numeric, so no NSS module is ever loaded.
@@ -32,6 +34,10 @@ COPY --from=build /out/www/ /www/
 # nobody:nogroup, numeric because the image has no /etc/passwd.
 USER 65534:65534
 EXPOSE 8080
-# Arguments given to `docker run` replace CMD, as busybox httpd options.
+# The binary is its own health check client (a scratch image has no wget):
+# exit 0 when /healthz answers 2xx. Arguments given to `docker run` replace
+# CMD, as busybox httpd options: keep --health (and -p 8080) for the check.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["/httpd", "--probe", "http://127.0.0.1:8080/healthz"]
 ENTRYPOINT ["/httpd"]
-CMD ["-f", "-v", "-p", "8080", "-h", "/www"]
+CMD ["-f", "-v", "-p", "8080", "-h", "/www", "--health"]

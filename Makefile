@@ -27,7 +27,9 @@ LDFLAGS  ?= -pie -Wl,-z,relro,-z,now
 LDLIBS   += -ljansson -lcrypt
 
 SRCS     := $(wildcard src/*.c)
-OBJS     := $(SRCS:%.c=$(BUILD)/%.o)
+# The inspector's page (--inspect), embedded: src/embed.sh makes a C file.
+ASSETS   := www/_inspect/index.html www/_inspect/inspect.js www/_inspect/inspect.css
+OBJS     := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/assets.o
 LIB_OBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 LL_OBJS  := $(BUILD)/llhttp/api.o $(BUILD)/llhttp/http.o $(BUILD)/llhttp/llhttp.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -38,7 +40,8 @@ PYTHON   ?= python3
 
 .PHONY: all run test check unit integration browser docker-test asan clean deps \
         deps-build deps-lint deps-fuzz help fuzz fuzz-smoke screenshot bench bench-instr \
-        robustness valgrind lint layers install uninstall install-test fresh-check
+        robustness valgrind lint layers install uninstall install-test fresh-check \
+        cluster deploy-check
 
 all: $(BIN)
 
@@ -47,6 +50,13 @@ $(BIN): $(OBJS) $(LL_OBJS)
 
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(BASEFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/assets.c: $(ASSETS) src/embed.sh
+	@mkdir -p $(dir $@)
+	sh src/embed.sh $(ASSETS) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/assets.o: $(BUILD)/gen/assets.c
 	$(CC) $(CPPFLAGS) $(BASEFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
 
 # Third-party code: built with our flags, but its warnings are not ours.
@@ -73,7 +83,7 @@ run: deps-build
 test: deps
 	$(MAKE) --no-print-directory check
 
-check: $(BIN) unit integration robustness browser docker-test
+check: $(BIN) unit integration robustness browser docker-test cluster deploy-check
 
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail
@@ -114,6 +124,14 @@ bench:
 bench-instr:
 	bench/instructions.sh
 
+# The rolling update behind haproxy: zero failed requests with --drain (~12 s).
+cluster: $(BIN)
+	HTTPD=$(abspath $(BIN)) $(PYTHON) tests/cluster/run.py
+
+# deploy/ against the Kubernetes schemas (npm kubernetes-models) and our rules.
+deploy-check:
+	tests/deploy/run.sh
+
 # Fault and load scenarios against the real binary (slowloris, slow readers,
 # resets, fd exhaustion, 10,000 idle connections, long keep-alive).
 robustness: $(BIN)
@@ -123,8 +141,7 @@ robustness: $(BIN)
 valgrind: $(BIN)
 	HTTPD=$(abspath $(BIN)) tests/robustness/valgrind.sh
 
-# cppcheck and clang-tidy on our code, mandoc on the man pages, and the
-# layering check.
+# cppcheck and clang-tidy on our code, mandoc on the man pages, the layering check.
 lint: deps-lint layers
 	tests/lint.sh
 
@@ -153,10 +170,15 @@ build/fuzz/llhttp/%.o: $(LLHTTP_SRC)/%.c
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -w -c -o $@ $<
 
-build/fuzz/%: tests/fuzz/%.c $(SRCS) $(FUZZ_LL)
+build/fuzz/%: tests/fuzz/%.c $(SRCS) $(FUZZ_LL) build/fuzz/gen/assets.c
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -Wall -Wextra -Werror \
-		-o $@ $< $(filter-out src/main.c,$(SRCS)) $(FUZZ_LL) $(LDLIBS)
+		-o $@ $< $(filter-out src/main.c,$(SRCS)) build/fuzz/gen/assets.c \
+		$(FUZZ_LL) $(LDLIBS)
+
+build/fuzz/gen/assets.c: $(ASSETS) src/embed.sh
+	@mkdir -p $(dir $@)
+	sh src/embed.sh $(ASSETS) >$@
 
 fuzz: deps-fuzz $(FUZZ_BINS)
 	@set -e; for f in $(FUZZ_BINS); do n=$${f##*/fuzz_}; \
@@ -203,7 +225,8 @@ PKGS_NODE  := $(if $(shell command -v npm),,nodejs npm)
 PKGS_BUILD := gcc make libc6-dev node-llhttp libjansson-dev libcrypt-dev
 PKGS_LINT  := cppcheck clang-tidy mandoc
 PKGS_TEST  := $(PKGS_BUILD) $(PKGS_LINT) libcmocka-dev curl python3 busybox socat \
-              iproute2 chromium valgrind clang libclang-rt-14-dev $(PKGS_NODE)
+              iproute2 chromium valgrind clang libclang-rt-14-dev haproxy prometheus \
+              $(PKGS_NODE)
 define apt_install
 	@missing=$$(for p in $(1); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' \
@@ -232,6 +255,8 @@ help:
 	@echo "make run        install what is missing, build, serve www/ on :$(PORT)"
 	@echo "make test       install what is missing, run every test"
 	@echo "make unit | integration | browser | docker-test | asan | robustness"
+	@echo "make cluster    rolling update of 3 replicas behind haproxy (zero losses)"
+	@echo "make deploy-check  validate deploy/ against the Kubernetes schemas"
 	@echo "make valgrind | fuzz | fuzz-smoke | lint | layers | bench | bench-instr | screenshot"
 	@echo "make install | uninstall   PREFIX=$(PREFIX) DESTDIR=  (binary, man pages)"
 	@echo "make install-test | fresh-check (both README commands on a fresh Debian 12)"

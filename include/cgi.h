@@ -29,6 +29,8 @@ enum status cgi_start(const struct request *req, const char *rel,
  * is one, as busybox does; false when there is none (*s untouched). */
 bool cgi_index(const struct request *req, const char *rel, const struct cgi_client *cl,
 	       struct response *resp, enum status *s);
+/* Scripts running now (metrics). */
+int cgi_running(void);
 /* SIGCHLD: reap every exited script. */
 void cgi_reap(void);
 

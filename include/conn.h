@@ -35,18 +35,42 @@ struct conn {
 	bool rdhup;               /* the peer shut its side (EOF is pending) */
 	bool eof;                 /* a read saw the end (or an error) */
 	bool closing;             /* close after the current answer */
-	size_t lingered;          /* bytes drained in C_LINGER */
+	bool streaming;           /* head out, body pulled from resp.stream */
+	bool proxy_pending;       /* --proxy-protocol: its header not read yet */
+	union {                   /* one or the other: struct conn stays 1 KiB */
+		int64_t t0;       /* util_now_us() at the complete head (0: not timed) */
+		size_t lingered;  /* bytes drained in C_LINGER, after the answer */
+	};
 	uint64_t last_read;       /* loop_reads at the last read with bytes */
 	struct reader rd;         /* the request: bytes, parser, framing */
 	struct route route;       /* where it goes */
 	struct response resp;
 	struct sender tx;         /* the response going out */
 	struct buf hdrs;          /* extra response header lines */
-	struct sockaddr_in6 peer; /* IPv4 peers as v4-mapped addresses */
+	struct sockaddr_in6 peer; /* IPv4 peers as v4-mapped addresses; the client */
 	char peer_str[UTIL_PEER_LEN];
 	const char *user;         /* authenticated user, for the log */
-	bool streaming;           /* head out, body pulled from resp.stream */
+	void *watch_rec;          /* the watcher's record (conn_watch) */
+	/* while peer holds whom a trusted proxy forwards for: the real one */
+	struct client_orig *orig;
 };
+
+/* Watching connections from above (the inspector, --inspect), without
+ * this layer knowing who watches: NULL when off, one branch per event.
+ * Each callback gets the slot where the watcher keeps its record. */
+struct conn_watch {
+	void (*open)(void **rec, const char *peer);
+	/* bytes as read from the client */
+	void (*read)(void **rec, const char *p, size_t n);
+	/* a request's head is parsed (not called for one refused before) */
+	void (*head)(void **rec, const struct request *req);
+	/* the head of its answer, as it goes out */
+	void (*answer)(void **rec, const char *head, size_t n);
+	/* the answer is sent; rest: bytes already read after the request */
+	void (*done)(void **rec, const char *rest, size_t n);
+	void (*close)(void **rec);
+};
+extern const struct conn_watch *conn_watch;
 
 /* Take a connected socket (or an inetd pair of fds) into the loop. */
 struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa);

@@ -29,6 +29,7 @@ enum status {
 	S_URI_TOO_LONG = 414,
 	S_UNSUPPORTED_MEDIA_TYPE = 415,
 	S_RANGE_NOT_SATISFIABLE = 416,
+	S_TOO_MANY_REQUESTS = 429,
 	S_HEADERS_TOO_LARGE = 431,
 	S_INTERNAL_SERVER_ERROR = 500,
 	S_NOT_IMPLEMENTED = 501,
@@ -145,9 +146,15 @@ struct stream {
 
 struct response {
 	enum status status;
+	/* hdrs begins with lines of header rules and CORS, which replace the
+	 * server's lines of the same name: the first xhdr_all bytes go with
+	 * every answer, up to xhdr_ok with answers below 400. (In holes of
+	 * the struct: struct conn stays within malloc's per-size cache.) */
+	uint32_t xhdr_all;
 	const char *ctype;       /* NULL: no body, no Content-Type */
 	struct buf *body;        /* generated body, or NULL */
 	int fd;                  /* file body when >= 0 */
+	uint32_t xhdr_ok;
 	void *cache;             /* the open-file cache entry fd belongs to */
 	off_t off, len;          /* file range (when segs is empty) */
 	struct buf *segs;        /* struct seg array (multipart); empty: the
@@ -161,6 +168,7 @@ struct response {
 	bool chunked;            /* streamed: Transfer-Encoding: chunked */
 	bool unframed;           /* streamed to the close: no length at all */
 	bool head_only;          /* HEAD: headers as for GET, no body */
+	bool missing;            /* 404: nothing at all at that path */
 	struct stream *stream;   /* the body comes from here (no segs) */
 };
 
@@ -169,7 +177,18 @@ static inline const char *span_ptr(const struct request *r, struct span s)
 	return r->base + s.off;
 }
 bool http_has_header(const struct request *req, enum hdr h);
+/* A header the parser does not keep (CORS's, read only when configured):
+ * the value of its first line in the head, OWS trimmed, or NULL. */
+const char *http_header_scan(const struct request *req, const char *name, size_t *len);
 bool http_header_is(const struct request *req, enum hdr h, const char *val);
+
+/* The header lines of a parsed head, in order and case as received: *pos
+ * starts at 0; false after the last. name and value are spans (the value
+ * without surrounding whitespace). */
+bool http_header_next(const struct request *req, size_t *pos, struct span *name,
+		      struct span *value);
+/* The first header named name (any case); false when absent. */
+bool http_header_find(const struct request *req, const char *name, struct span *value);
 
 /* The end of a head in p[0..n): the offset just past its blank line (CRLF
  * or bare LF line ends), 0 when it is not complete. */
@@ -185,7 +204,28 @@ const char *http_status_text(enum status s);
 enum status http_status_from_errno(int err);
 /* Small HTML error page into resp->body, with its Content-Type. */
 void http_error_body(struct response *resp);
-/* Format the status line and headers into out; -1 if it does not fit. */
+/* RFC 9110 §5.6.2 token characters (letters first: header names). */
+static inline bool http_tchar(unsigned char c)
+{
+	if (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9'))
+		return true;
+	switch (c) {
+	case '!': case '#': case '$': case '%': case '&': case '\'':
+	case '*': case '+': case '-': case '.': case '^': case '_':
+	case '`': case '|': case '~':
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Is s[0..n) a token (RFC 9110 §5.6.2), as header names are? */
+bool http_token(const char *s, size_t n);
+/* The header line named name (any case) among lines[0..n) ("Name: value"
+ * lines ending in LF), or NULL. */
+const char *http_line_find(const char *lines, size_t n, const char *name, size_t nl);
+/* Format the status line and headers into out (the rules' lines at the
+ * start of hdrs replacing the lines they name); -1 if it does not fit. */
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char *date);
 

@@ -3,6 +3,7 @@
 #define LOG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "http.h"
 
@@ -14,9 +15,12 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* One Combined Log Format line; req->base may hold a partial request. */
+/* --log-format json: access lines as JSON objects. */
+extern bool log_json;
+
+/* One Combined Log Format line (or JSON object), us the duration; req->base may hold a partial request. */
 void log_access(const char *peer, const char *user, const struct request *req,
-		size_t avail, int status, long long bytes);
+		size_t avail, int status, long long bytes, int64_t us);
 /* Escape control bytes, '"' and '\\' as \xHH / \" / \\ (for log fields). */
 void log_escape(struct buf *out, const char *s, size_t n, size_t max);
 

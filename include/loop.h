@@ -10,7 +10,10 @@
 
 /* Kinds of deadline; each has one fixed duration, so each queue stays
  * sorted by simply appending (O(1) set, clear and expiry). */
-enum timer_kind { T_HEADER, T_IDLE, T_WRITE, T_LINGER, T_CGI, T_PROXY, T__COUNT };
+enum timer_kind { T_HEADER, T_IDLE, T_WRITE, T_LINGER, T_CGI,
+		  T_EVENTS, /* server-sent events: the keep-alive comment */
+		  T_PROXY,  /* a P: upstream's silence */
+		  T__COUNT };
 
 struct timer {
 	struct timer *prev, *next;
@@ -35,6 +38,7 @@ extern int64_t loop_now;         /* ms, monotonic, updated once per wakeup */
  * file checks made for them (fcache_get). */
 extern uint64_t loop_reads;
 extern bool loop_stopping;       /* the server is stopping (SIGTERM) */
+extern bool loop_draining;       /* --drain: still serving, every answer closes */
 
 /* Create the epoll set and the timer queues. */
 int loop_init(void);

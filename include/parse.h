@@ -21,8 +21,6 @@ bool parse_host_valid(const char *h, size_t n);
  * request line? False as soon as the method part holds a byte that is not
  * a token character (a TLS record, binary) or the line starts with SP. */
 bool parse_line_start_ok(const char *p, size_t n);
-/* Is p[0..n) a token (RFC 9110 §5.6.2), as header names must be? */
-bool parse_token(const char *p, size_t n);
 /* Map an llhttp error on the head in line[0..n) to the status to answer. */
 enum status parse_error_status(llhttp_errno_t err, const char *line, size_t n);
 

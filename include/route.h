@@ -14,6 +14,12 @@ enum route_kind {
 	R_API,     /* /api/calcul */
 	R_CGI,     /* a script under cgi-bin/ or with an interpreter */
 	R_STATIC,  /* a file or directory under HOME */
+	R_PREFLIGHT, /* a CORS preflight from an allowed origin: 204 */
+	R_INSPECT, /* --inspect: /_inspect, its page and events (also with -D) */
+	R_ECHO,    /* --inspect: /api/echo (also with -D) */
+	R_CHAT,    /* --chat: /api/chat (also with -D) */
+	R_HEALTH,  /* --health: /healthz, /readyz (no A:/D:, no auth) */
+	R_METRICS, /* --metrics: /metrics (A:/D: and auth apply) */
 	R_PROXY,   /* a P: line's upstream */
 };
 
@@ -51,6 +57,8 @@ void route_error_body(const struct route *rt, const struct request *req, bool pa
 		      struct response *resp);
 /* Errors of the API are JSON (also those found before the route). */
 bool route_is_api(const struct route *rt, const struct request *req);
+/* Does the handler read the request body (kept in memory, 64 KiB)? */
+bool route_keeps_body(const struct route *rt);
 /* Next request; idle: give the buffer back. */
 void route_reset(struct route *rt);
 void route_release(struct route *rt);

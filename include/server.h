@@ -10,6 +10,7 @@
 
 struct server_cfg {
 	int grace_ms;             /* SIGTERM: time left to responses in flight */
+	int drain_ms;             /* --drain: serving on (unready) before that */
 	int max_conns;
 	int workers;              /* processes sharing the listening sockets */
 };
@@ -31,6 +32,9 @@ int server_adopt(int rfd, int wfd);
 /* Called on SIGHUP (configuration reload) and SIGCHLD (reaping). */
 extern void (*server_hup_hook)(void);
 extern void (*server_child_hook)(void);
+/* Called when the server starts stopping (SIGTERM/SIGINT), before the
+ * idle connections are closed: long answers (event streams) end here. */
+extern void (*server_stop_hook)(void);
 /* Run the loop until SIGTERM/SIGINT and the grace period; exit status. */
 int server_run(void);
 

@@ -21,6 +21,12 @@ extern bool static_listing;
 enum status static_serve(const struct request *req, const char *rel, enum status path_st,
 			 struct response *resp);
 
+/* GET/HEAD of the file rel (not what the request names: the SPA entry
+ * answering a path that is not there), with the same checks as any file:
+ * a script's source or httpd.conf is never sent. */
+enum status static_serve_file(const struct request *req, const char *rel,
+			      struct response *resp);
+
 /* The answer's body is out (or abandoned): give back what resp holds. */
 void static_release(struct response *resp);
 

@@ -2,6 +2,10 @@
 #ifndef UTIL_H
 #define UTIL_H
 
+#ifndef HTTPD_VERSION
+#define HTTPD_VERSION "1.0"    /* --version, /metrics */
+#endif
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,7 +54,14 @@ size_t util_utf8_len(const unsigned char *p, size_t n);
  * v4-mapped, and as text ("-" when it has none: a pipe). */
 #define UTIL_PEER_LEN 48
 void util_peer(const struct sockaddr *sa, struct sockaddr_in6 *peer, char str[UTIL_PEER_LEN]);
+/* Standard base64 (RFC 4648 §4, padded) of p[0..n) appended to out. */
+int util_base64(struct buf *out, const unsigned char *p, size_t n, size_t max);
 /* Monotonic clock in milliseconds. */
 int64_t util_now_ms(void);
+/* Monotonic microseconds (request durations). */
+int64_t util_now_us(void);
+/* s[0..n) as the contents of a JSON string (quotes, backslashes and
+ * controls escaped; invalid UTF-8 becomes U+FFFD), b at most max bytes. */
+void util_json_escape(struct buf *b, const char *s, size_t n, size_t max);
 
 #endif

@@ -41,27 +41,9 @@ bool api_match(const struct request *req)
 	       (req->path.len == n || p[n] == '/');
 }
 
-/* s as the contents of a JSON string; invalid UTF-8 becomes U+FFFD. */
 static void json_escape(struct buf *b, const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, u;
-
-	while (i < n) {
-		if (p[i] == '"' || p[i] == '\\') {
-			buf_printf(b, API_OUT_MAX, "\\%c", p[i]);
-			i++;
-		} else if (p[i] < 0x20 || p[i] == 0x7f) {
-			buf_printf(b, API_OUT_MAX, "\\u%04x", p[i]);
-			i++;
-		} else if ((u = util_utf8_len(p + i, n - i)) > 0) {
-			buf_append(b, p + i, u, API_OUT_MAX);
-			i += u;
-		} else {
-			buf_puts(b, "\\ufffd", API_OUT_MAX);
-			i++;
-		}
-	}
+	util_json_escape(b, s, n, API_OUT_MAX);
 }
 
 /* Replace the body with {"error":"..."}; returns s. */

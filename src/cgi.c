@@ -39,6 +39,11 @@ struct cgi {
 static struct cgi *running;
 static int nrunning;
 
+int cgi_running(void)
+{
+	return nrunning;
+}
+
 /* What runs: the file (relative to HOME), its interpreter if any, and the
  * CGI names for it. */
 struct target {

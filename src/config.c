@@ -18,6 +18,7 @@
 #include "log.h"
 #include "mime.h"
 #include "path.h"
+#include "webapp.h"
 
 #define DEFAULT_CONF "/etc/httpd.conf"
 #define DEFAULT_REALM "Web Server Authentication"
@@ -47,6 +48,7 @@ struct config {
 	size_t nmime;
 	struct mime_rule *interp; /* *.ext:/path/interpreter, file order */
 	size_t ninterp;
+	struct webapp *web;      /* spa, set, cors… lines (webapp.c) */
 	struct upstream *proxy;  /* P: lines, resolved */
 	size_t nproxy;
 };
@@ -110,6 +112,7 @@ static void config_free(struct config *c)
 		free(c->interp[i].ext);
 		free(c->interp[i].type);
 	}
+	webapp_free(c->web);
 	free(c->interp);
 	free(c->proxy);
 	free(c->auth);
@@ -315,6 +318,11 @@ static void parse_file(struct loader *ld, FILE *f)
 			report(ld, n, false, "line longer than %d bytes", CONFLINE_MAX);
 			continue;
 		}
+		if (webapp_is_line(line)) { /* before the busybox reading drops blanks */
+			if (webapp_parse(ld->c->web, line, err, sizeof(err)) < 0)
+				report(ld, n, false, "%s", err);
+			continue;
+		}
 		if (confline_parse(line, &r, err, sizeof(err)) < 0)
 			report(ld, n, false, "%s", err);
 		else if (add_rule(ld, n, &r) < 0)
@@ -371,6 +379,8 @@ static int commit(struct loader *ld)
 	mime_reset();
 	for (i = 0; i < c->nmime; i++)
 		mime_add(c->mime[i].ext, c->mime[i].type);
+	webapp_commit(c->web); /* webapp.c owns the set in force */
+	c->web = NULL;
 	config_free(cur);
 	cur = c;
 	return 0;
@@ -380,6 +390,7 @@ int config_load(const char *file, const char *home)
 {
 	char name[4096];
 	struct loader ld = { .file = name };
+	char err[256];
 	bool failed;
 	FILE *f;
 
@@ -396,10 +407,15 @@ int config_load(const char *file, const char *home)
 		log_error("out of memory reading the configuration");
 		return -1;
 	}
-	if (f) {
+	ld.c->web = webapp_new();
+	if (!ld.c->web)
+		report(&ld, 0, false, "out of memory");
+	else if (f)
 		parse_file(&ld, f);
+	if (f)
 		fclose(f);
-	}
+	if (ld.c->web && webapp_finish(ld.c->web, err, sizeof(err)) < 0)
+		report(&ld, 0, false, "%s", err);
 	check_paths(&ld);
 	if (ld.errors || commit(&ld) < 0) {
 		config_free(ld.c);

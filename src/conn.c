@@ -9,8 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "dump.h"
 #include "log.h"
+#include "metrics.h"
 #include "route.h"
 #include "send.h"
 #include "static.h"
@@ -24,6 +26,47 @@ static struct conn *all;
 static struct conn *ready, *ready_tail; /* to run in conn_flush */
 static int nconns;
 void (*conn_closed_hook)(void);
+const struct conn_watch *conn_watch;
+
+enum watch_event { W_OPEN, W_READ, W_HEAD, W_ANSWER, W_DONE, W_CLOSE };
+
+/* Out of line and cold: with --inspect off, each event costs the hot path
+ * one predictable branch and nothing of its code. */
+__attribute__((cold, noinline))
+static void report_event(struct conn *c, enum watch_event e, size_t n)
+{
+	const struct conn_watch *w = conn_watch;
+	bool rest;
+
+	switch (e) {
+	case W_OPEN:
+		w->open(&c->watch_rec, c->peer_str);
+		break;
+	case W_READ: /* the n bytes just read, at the end of the input */
+		w->read(&c->watch_rec, c->rd.in.data + c->rd.in.len, n);
+		break;
+	case W_HEAD:
+		w->head(&c->watch_rec, &c->rd.req);
+		break;
+	case W_ANSWER:
+		w->answer(&c->watch_rec, c->tx.out.data, c->tx.out.len);
+		break;
+	case W_DONE: /* bytes after the request begin the next one */
+		rest = !c->resp.close && c->rd.in.data && c->rd.in.len > c->rd.pos;
+		w->done(&c->watch_rec, rest ? c->rd.in.data + c->rd.pos : "",
+			rest ? c->rd.in.len - c->rd.pos : 0);
+		break;
+	default:
+		w->close(&c->watch_rec);
+		break;
+	}
+}
+
+static inline void report(struct conn *c, enum watch_event e, size_t n)
+{
+	if (__builtin_expect(conn_watch != NULL, 0))
+		report_event(c, e, n);
+}
 
 static void conn_event(struct watcher *w, uint32_t events);
 static void conn_timeout(struct timer *t);
@@ -56,6 +99,7 @@ static void reset_request(struct conn *c)
 	c->hdrs.len = 0;
 	c->user = NULL;
 	c->streaming = false;
+	c->t0 = 0;
 }
 
 struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
@@ -70,6 +114,7 @@ struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
 	c->timer.on_expire = conn_timeout;
 	c->w.on_event = conn_event;
 	util_peer(sa, &c->peer, c->peer_str);
+	c->proxy_pending = client_proxy_protocol;
 	request_init(&c->rd);
 	reset_request(c);
 	return c;
@@ -90,9 +135,12 @@ static void stream_stop(struct conn *c)
 
 static void release(struct conn *c)
 {
+	report(c, W_CLOSE, 0);
 	stream_stop(c);
 	drop_file(c);
 	release_buffers(c);
+	free(c->orig);
+	c->orig = NULL;
 }
 
 void conn_free(struct conn *c)
@@ -129,6 +177,7 @@ struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa)
 		all->prev = c;
 	all = c;
 	nconns++;
+	report(c, W_OPEN, 0);
 	loop_timer_set(&c->timer, T_HEADER);
 	log_debug("%s: connected", c->peer_str);
 	enqueue(c);
@@ -183,7 +232,7 @@ static void respond(struct conn *c, enum status s)
 
 	r->status = s;
 	r->head_only = c->rd.head_parsed && c->rd.req.method == HTTP_HEAD;
-	if (!c->rd.req.keep_alive || loop_stopping || c->closing)
+	if (!c->rd.req.keep_alive || loop_stopping || loop_draining || c->closing)
 		r->close = true;
 	if (dump_mode && s != S_OK && !c->rd.msg_done)
 		dump_echo(r, &c->rd, c->rd.in.len);
@@ -191,6 +240,7 @@ static void respond(struct conn *c, enum status s)
 		route_error_body(&c->route, &c->rd.req, c->rd.head_parsed, r);
 	http_plan_body(r);
 	send_head(&c->tx, r, c->rd.req.minor);
+	report(c, W_ANSWER, 0);
 	c->state = C_SEND;
 }
 
@@ -287,6 +337,10 @@ static enum parse parse_head(struct conn *c)
 	default:
 		return refuse_why(c, st, why);
 	}
+	if (metrics_enabled || log_json)
+		c->t0 = util_now_us();
+	client_apply(r, &c->peer, c->peer_str, &c->orig);
+	report(c, W_HEAD, 0);
 	route_decide(&c->route, r, dump_mode);
 	/* A CGI body with a length streams to the script, which starts now;
 	 * a chunked one is gathered first (its length is CONTENT_LENGTH). */
@@ -294,8 +348,7 @@ static enum parse parse_head(struct conn *c)
 	r->to_pipe = cgi && r->has_body && !(c->rd.parser.flags & F_CHUNKED);
 	/* A proxied body, of any framing, streams to the upstream. */
 	r->to_pipe |= c->route.kind == R_PROXY && r->has_body;
-	r->keep_body = c->route.kind == R_DUMP || c->route.kind == R_API ||
-		       (cgi && !r->to_pipe);
+	r->keep_body = route_keeps_body(&c->route) || (cgi && !r->to_pipe);
 	if (r->to_pipe && (st = serve(c)) != S_OK)
 		return refuse_why(c, st, c->resp.why);
 	if ((st = request_check_length(&c->rd, &why)) != S_OK)
@@ -359,6 +412,7 @@ static ssize_t fill(struct conn *c)
 		return n < 0 ? -2 : 0;
 	}
 	c->last_read = ++loop_reads;
+	report(c, W_READ, (size_t)n);
 	/* The head deadline runs from its first byte; a body read gets a
 	 * fresh one for each piece. */
 	if (c->rd.head_parsed || c->rd.in.len == 0)
@@ -396,7 +450,7 @@ static void stream_head(struct conn *c, long long clen)
 	struct response *r = &c->resp;
 
 	r->head_only = c->rd.req.method == HTTP_HEAD;
-	if (!c->rd.req.keep_alive || loop_stopping || c->closing)
+	if (!c->rd.req.keep_alive || loop_stopping || loop_draining || c->closing)
 		r->close = true;
 	send_stream_start(&c->tx, r, clen, c->rd.req.minor);
 	c->tx.out.len = 0;
@@ -405,6 +459,7 @@ static void stream_head(struct conn *c, long long clen)
 		stream_fail(c, S_BAD_GATEWAY);
 		return;
 	}
+	report(c, W_ANSWER, 0);
 	c->streaming = true;
 	c->state = C_SEND;
 	loop_timer_set(&c->timer, T_WRITE);
@@ -450,7 +505,14 @@ static enum step do_recv(struct conn *c)
 	for (;;) {
 		ssize_t n;
 
-		if (conn_parse(c)) {
+		if (c->proxy_pending && c->rd.in.len) { /* --proxy-protocol */
+			int r = client_proxy_take(&c->rd.in, &c->peer, c->peer_str);
+
+			if (r < 0)
+				return STEP_CLOSE;
+			c->proxy_pending = r == 0;
+		}
+		if (!c->proxy_pending && conn_parse(c)) {
 			if (c->state == C_SEND)
 				loop_timer_set(&c->timer, T_WRITE);
 			else
@@ -475,13 +537,21 @@ static enum step do_recv(struct conn *c)
 
 static void finish(struct conn *c)
 {
+	int64_t us = c->t0 ? util_now_us() - c->t0 : 0;
+
 	if (c->resp.status >= 400)
 		log_debug("%s: %d %s: %s", c->peer_str, c->resp.status,
 			  http_status_text(c->resp.status),
 			  c->resp.why ? c->resp.why : "-");
 	stream_stop(c);
-	log_access(c->peer_str, c->user, &c->rd.req, c->rd.in.len, c->resp.status,
-		   c->tx.bytes_sent);
+	report(c, W_DONE, 0);
+	/* probes every few hundred ms would drown the log */
+	if (c->route.kind != R_HEALTH || log_level >= 2)
+		log_access(c->peer_str, c->user, &c->rd.req, c->rd.in.len, c->resp.status,
+			   c->tx.bytes_sent, us);
+	if (metrics_enabled)
+		metrics_answer(c->rd.head_parsed ? c->rd.req.method : -1, c->resp.status,
+			       c->tx.bytes_sent, us);
 	drop_file(c);
 }
 
@@ -508,10 +578,13 @@ static enum step next_request(struct conn *c)
 		shutdown(c->wfd, SHUT_WR);
 		release_buffers(c);
 		c->state = C_LINGER;
+		c->lingered = 0; /* was t0 */
 		loop_timer_set(&c->timer, T_LINGER);
 		return STEP_AGAIN;
 	}
 	conn_next(c);
+	if (c->rd.in.len == 0 && loop_stopping)
+		return STEP_CLOSE; /* a stream that began before the stop ended */
 	if (c->rd.in.len == 0) {
 		release_buffers(c);
 		loop_timer_set(&c->timer, T_IDLE);
@@ -519,6 +592,18 @@ static enum step next_request(struct conn *c)
 		loop_timer_set(&c->timer, T_HEADER);
 	}
 	return STEP_AGAIN;
+}
+
+/* A stream with nothing to send until its wake (an event stream, most of
+ * its life) holds only the request's buffer (for the access log): 10,000
+ * idle listeners must fit. */
+static void stream_idle(struct conn *c)
+{
+	c->tx.out_sent = 0;
+	buf_free(&c->tx.out);
+	buf_free(&c->tx.body);
+	buf_free(&c->tx.segs);
+	buf_free(&c->hdrs);
 }
 
 static enum step do_send(struct conn *c)
@@ -534,8 +619,12 @@ static enum step do_send(struct conn *c)
 				return STEP_CLOSE;
 			/* Waiting for the stream: a client gone meanwhile ends
 			 * it (as in C_WAIT), its upstream or script with it. */
-			if (send_done(&c->tx) && !c->tx.stream_done)
-				return c->rdhup ? STEP_CLOSE : STEP_WAIT;
+			if (send_done(&c->tx) && !c->tx.stream_done) {
+				if (c->rdhup)
+					return STEP_CLOSE;
+				stream_idle(c);
+				return STEP_WAIT;
+			}
 			continue;
 		}
 		if (!c->can_write)
@@ -638,7 +727,7 @@ static void conn_timeout(struct timer *t)
 {
 	struct conn *c = container_of(t, struct conn, timer);
 
-	if (c->state == C_RECV && c->rd.in.len > 0 && !loop_stopping) {
+	if (c->state == C_RECV && c->rd.in.len > 0 && !loop_stopping && !c->proxy_pending) {
 		refuse_why(c, S_REQUEST_TIMEOUT, "request head not complete in time");
 		loop_timer_set(&c->timer, T_WRITE);
 		conn_run(c);

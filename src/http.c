@@ -13,6 +13,25 @@ bool http_has_header(const struct request *req, enum hdr h)
 	return req->hdr[h].off != 0;
 }
 
+const char *http_header_scan(const struct request *req, const char *name, size_t *len)
+{
+	const char *p = req->base, *end = req->base + req->head_end, *eol, *v;
+	size_t nl = strlen(name);
+
+	for (; (eol = memchr(p, '\n', (size_t)(end - p))) != NULL; p = eol + 1) {
+		if (p == req->base || (size_t)(eol - p) <= nl || p[nl] != ':' ||
+		    strncasecmp(p, name, nl) != 0)
+			continue; /* the request line, or another header */
+		for (v = p + nl + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
+			;
+		while (eol > v && (eol[-1] == '\r' || eol[-1] == ' ' || eol[-1] == '\t'))
+			eol--;
+		*len = (size_t)(eol - v);
+		return v;
+	}
+	return NULL;
+}
+
 bool http_header_is(const struct request *req, enum hdr h, const char *val)
 {
 	return http_has_header(req, h) &&
@@ -98,6 +117,53 @@ void http_error_body(struct response *resp)
 		   resp->status, text, resp->status, text);
 }
 
+bool http_header_next(const struct request *req, size_t *pos, struct span *name,
+		      struct span *value)
+{
+	const char *b = req->base, *nl, *colon;
+	size_t end = req->head_end, p = *pos, vs, ve;
+
+	if (!b || p >= end)
+		return false;
+	if (p == 0) { /* past the request line */
+		nl = memchr(b, '\n', end);
+		if (!nl)
+			return false;
+		p = (size_t)(nl - b) + 1;
+	}
+	nl = p < end ? memchr(b + p, '\n', end - p) : NULL;
+	if (!nl)
+		return false;
+	ve = (size_t)(nl - b);
+	if (ve > p && b[ve - 1] == '\r')
+		ve--;
+	colon = ve > p ? memchr(b + p, ':', ve - p) : NULL;
+	if (!colon) { /* the blank line */
+		*pos = end;
+		return false;
+	}
+	*name = (struct span){ (uint32_t)p, (uint32_t)((size_t)(colon - b) - p) };
+	vs = (size_t)(colon - b) + 1;
+	while (vs < ve && (b[vs] == ' ' || b[vs] == '\t'))
+		vs++;
+	while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t'))
+		ve--;
+	*value = (struct span){ (uint32_t)vs, (uint32_t)(ve - vs) };
+	*pos = (size_t)(nl - b) + 1;
+	return true;
+}
+
+bool http_header_find(const struct request *req, const char *name, struct span *value)
+{
+	struct span n;
+	size_t pos = 0;
+
+	while (http_header_next(req, &pos, &n, value))
+		if (util_ieq(span_ptr(req, n), n.len, name))
+			return true;
+	return false;
+}
+
 size_t http_head_end(const char *p, size_t n)
 {
 	size_t i;
@@ -156,15 +222,76 @@ static char *put_number(char *p, unsigned long long u)
 	return put(p, q, (size_t)(d + sizeof(d) - q));
 }
 
+bool http_token(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!http_tchar((unsigned char)s[i]))
+			return false;
+	return n > 0;
+}
+
+const char *http_line_find(const char *lines, size_t n, const char *name, size_t nl)
+{
+	const char *p = lines, *end = lines + n;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+
+		if ((size_t)(end - p) > nl && p[nl] == ':' && strncasecmp(p, name, nl) == 0)
+			return p;
+		if (!eol)
+			break;
+		p = eol + 1;
+	}
+	return NULL;
+}
+
+/* Is the line named name (up to its ':') replaced by one of x[0..xn)?
+ * Never a Vary line: they add up (Accept-Encoding and Origin both count). */
+static bool replaced(const char *x, size_t xn, const char *name, size_t nl)
+{
+	return xn && !(nl == 4 && strncasecmp(name, "Vary", 4) == 0) &&
+	       http_line_find(x, xn, name, nl);
+}
+
+#define REPLACED(x, xn, lit) ((xn) && replaced(x, xn, lit, sizeof(lit) - 1))
+
+/* Header lines of lines[0..n) not named in x[0..xn) (self: a line also
+ * named later in lines itself gives way to that one). */
+static char *put_lines(char *p, const char *lines, size_t n, const char *x, size_t xn,
+		       bool self)
+{
+	const char *l = lines, *end = lines + n;
+
+	while (l < end) {
+		const char *eol = memchr(l, '\n', (size_t)(end - l));
+		const char *colon = memchr(l, ':', (size_t)(end - l));
+		size_t len = eol ? (size_t)(eol - l) + 1 : (size_t)(end - l);
+		size_t nl = colon ? (size_t)(colon - l) : 0;
+
+		if (!replaced(x, xn, l, nl) &&
+		    !(self && replaced(l + len, (size_t)(end - l) - len, l, nl)))
+			p = put(p, l, len);
+		l += len;
+	}
+	return p;
+}
+
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char *date)
 {
 	const char *text = http_status_text(resp->status);
 	size_t tn = strlen(text), cn = resp->ctype ? strlen(resp->ctype) : 0;
 	size_t en = strlen(resp->etag), hn = resp->hdrs ? resp->hdrs->len : 0;
+	const char *x = hn ? resp->hdrs->data : NULL;
+	size_t xn = !resp->xhdr_ok ? 0 : resp->status >= 400 ? resp->xhdr_all : resp->xhdr_ok;
 	unsigned code = (unsigned)resp->status % 1000;
 	char lm[HTTP_DATE_LEN], *p;
 
+	if (xn > hn)
+		xn = hn;
 	if (buf_reserve(out, HEAD_FIXED + tn + cn + en + hn, 64 * 1024) < 0)
 		return -1;
 	p = out->data + out->len;
@@ -178,7 +305,7 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 	p = PUT(p, "\r\nServer: httpd\r\nDate: ");
 	p = put(p, date, strnlen(date, HTTP_DATE_LEN - 1));
 	p = PUT(p, "\r\n");
-	if (resp->ctype) {
+	if (resp->ctype && !REPLACED(x, xn, "Content-Type")) {
 		p = PUT(p, "Content-Type: ");
 		p = put(p, resp->ctype, cn);
 		p = PUT(p, "\r\n");
@@ -191,19 +318,23 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 		p = put_number(p, resp->clen < 0 ? 0 : (unsigned long long)resp->clen);
 		p = PUT(p, "\r\n");
 	}
-	if (resp->mtime) {
+	if (resp->mtime && !REPLACED(x, xn, "Last-Modified")) {
 		util_http_date(resp->mtime, lm);
 		p = PUT(p, "Last-Modified: ");
 		p = put(p, lm, strnlen(lm, HTTP_DATE_LEN - 1));
 		p = PUT(p, "\r\n");
 	}
-	if (en) {
+	if (en && !REPLACED(x, xn, "ETag")) {
 		p = PUT(p, "ETag: ");
 		p = put(p, resp->etag, en);
 		p = PUT(p, "\r\n");
 	}
-	if (hn)
-		p = put(p, resp->hdrs->data, hn);
+	if (hn && !resp->xhdr_ok)
+		p = put(p, x, hn);
+	else if (hn > resp->xhdr_ok)
+		p = put_lines(p, x + resp->xhdr_ok, hn - resp->xhdr_ok, x, xn, false);
+	if (xn)
+		p = put_lines(p, x, xn, NULL, 0, true);
 	if (resp->close)
 		p = PUT(p, "Connection: close\r\n");
 	else if (minor == 0)

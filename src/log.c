@@ -12,6 +12,7 @@
 #define LOG_REQUEST_MAX 2048      /* of the request line in it */
 
 int log_level;
+bool log_json;
 static bool to_syslog;
 
 void log_use_syslog(void)
@@ -92,20 +93,64 @@ static void field(struct buf *b, const struct request *req, enum hdr h)
 	buf_puts(b, "\"", LOG_LINE_MAX);
 }
 
-void log_access(const char *peer, const char *user, const struct request *req,
-		size_t avail, int status, long long bytes)
+/* A JSON string value, or null when absent. */
+static void json_field(struct buf *b, const char *name, const char *s, size_t n, bool have)
+{
+	buf_printf(b, LOG_LINE_MAX, ",\"%s\":", name);
+	if (!have) {
+		buf_puts(b, "null", LOG_LINE_MAX);
+		return;
+	}
+	buf_puts(b, "\"", LOG_LINE_MAX);
+	util_json_escape(b, s, n > LOG_REQUEST_MAX ? LOG_REQUEST_MAX : n, LOG_LINE_MAX);
+	buf_puts(b, "\"", LOG_LINE_MAX);
+}
+
+static void json_header(struct buf *b, const char *name, const struct request *req,
+			enum hdr h)
+{
+	bool have = req && http_has_header(req, h);
+
+	json_field(b, name, have ? span_ptr(req, req->hdr[h]) : NULL,
+		   have ? req->hdr[h].len : 0, have);
+}
+
+/* --log-format json: one object per line, for log shippers. */
+static void json_line(struct buf *b, const char *peer, const char *user,
+		      const struct request *req, int status, long long bytes, int64_t us)
+{
+	char stamp[40];
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	buf_printf(b, LOG_LINE_MAX, "{\"time\":\"%s.%03ldZ\"", stamp, ts.tv_nsec / 1000000);
+	json_field(b, "client", peer, strlen(peer), true);
+	json_field(b, "method", req ? span_ptr(req, req->method_s) : NULL,
+		   req ? req->method_s.len : 0, req != NULL);
+	json_field(b, "target", req ? span_ptr(req, req->url) : NULL,
+		   req ? req->url.len : 0, req != NULL);
+	buf_printf(b, LOG_LINE_MAX, ",\"status\":%d,\"bytes\":%lld,\"duration\":%lld.%06lld",
+		   status, bytes, (long long)(us / 1000000), (long long)(us % 1000000));
+	json_header(b, "referer", req, H_REFERER);
+	json_header(b, "user_agent", req, H_USER_AGENT);
+	json_field(b, "user", user, user ? strlen(user) : 0, user != NULL);
+	buf_puts(b, "}\n", LOG_LINE_MAX);
+}
+
+/* Combined Log Format; req->base may hold a partial request. */
+static void clf_line(struct buf *b, const char *peer, const char *user,
+		     const struct request *req, size_t avail, int status, long long bytes)
 {
 	static char stamp[40];
 	static time_t last;
-	struct buf b = { 0 };
-	time_t now;
+	time_t now = time(NULL);
 	const char *line = req ? req->base : NULL;
 	const char *nl;
 	size_t n = 0;
 
-	if (log_level < 1)
-		return;
-	now = time(NULL);
 	if (now != last) {
 		struct tm tm;
 
@@ -119,15 +164,28 @@ void log_access(const char *peer, const char *user, const struct request *req,
 		if (n && line[n - 1] == '\r')
 			n--;
 	}
-	buf_printf(&b, LOG_LINE_MAX, "%s - %s [%s] \"", peer, user ? user : "-", stamp);
+	buf_printf(b, LOG_LINE_MAX, "%s - %s [%s] \"", peer, user ? user : "-", stamp);
 	if (n)
-		log_escape(&b, line, n > LOG_REQUEST_MAX ? LOG_REQUEST_MAX : n, LOG_LINE_MAX);
+		log_escape(b, line, n > LOG_REQUEST_MAX ? LOG_REQUEST_MAX : n, LOG_LINE_MAX);
 	else
-		buf_puts(&b, "-", LOG_LINE_MAX);
-	buf_printf(&b, LOG_LINE_MAX, "\" %d %lld", status, bytes);
-	field(&b, req && req->head_end ? req : NULL, H_REFERER);
-	field(&b, req && req->head_end ? req : NULL, H_USER_AGENT);
-	buf_puts(&b, "\n", LOG_LINE_MAX);
+		buf_puts(b, "-", LOG_LINE_MAX);
+	buf_printf(b, LOG_LINE_MAX, "\" %d %lld", status, bytes);
+	field(b, req && req->head_end ? req : NULL, H_REFERER);
+	field(b, req && req->head_end ? req : NULL, H_USER_AGENT);
+	buf_puts(b, "\n", LOG_LINE_MAX);
+}
+
+void log_access(const char *peer, const char *user, const struct request *req,
+		size_t avail, int status, long long bytes, int64_t us)
+{
+	struct buf b = { 0 };
+
+	if (log_level < 1)
+		return;
+	if (log_json)
+		json_line(&b, peer, user, req && req->head_end ? req : NULL, status, bytes, us);
+	else
+		clf_line(&b, peer, user, req, avail, status, bytes);
 	if (to_syslog)
 		syslog(LOG_INFO, "%.*s", (int)b.len - 1, b.data);
 	else if (b.data)

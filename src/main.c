@@ -15,21 +15,28 @@
 #include <unistd.h>
 
 #include "cgi.h"
+#include "chat.h"
+#include "client.h"
 #include "config.h"
+#include "conn.h"
 #include "dump.h"
+#include "events.h"
+#include "inspect.h"
+#include "health.h"
+#include "metrics.h"
+#include "probe.h"
 #include "log.h"
 #include "path.h"
 #include "server.h"
 #include "static.h"
 #include "util.h"
-
-#ifndef HTTPD_VERSION
-#define HTTPD_VERSION "1.0"
-#endif
+#include "webapp.h"
 
 struct options {
 	bool inetd, foreground;
 	const char *port, *home, *conf, *user, *realm;
+	const char *probe;        /* --probe URL: a client, not a server */
+	int probe_ms;
 };
 
 static void usage(FILE *f)
@@ -54,8 +61,15 @@ static void usage(FILE *f)
 	      "\t--max-conns N, --grace SEC, --list (directory listings)\n"
 	      "\t--cgi-timeout SEC, --cgi-max N (CGI scripts at once)\n"
 	      "\t--workers N (processes sharing the port; default 1)\n"
+	      "\t--inspect (/_inspect: requests live; /api/echo), --chat (/api/chat)\n"
+	      "\t--spa FILE, --header 'Name: value', --cors ORIGIN, --cors-credentials,\n"
+	      "\t--cors-methods LIST, --cors-headers LIST, --cors-max-age SEC (web apps)\n"
+	      "\t--health (/healthz, /readyz), --metrics (/metrics),\n"
+	      "\t--drain SEC (on SIGTERM/SIGQUIT: serve SEC s unready first),\n"
+	      "\t--trust-proxy CIDR, --proxy-protocol, --log-format clf|json\n"
 	      "\t--proxy-timeout SEC (P: upstream silent this long: 504)\n"
-	      "\t--help, --version\n\n"
+	      "\t--help, --version\n"
+	      "or httpd --probe URL [--probe-timeout SEC] (exit 0 when GET URL answers 2xx)\n\n"
 	      "See httpd(8) and httpd.conf(5).\n",
 	      f);
 }
@@ -81,8 +95,16 @@ static int parse_num(const char *s, long lo, long hi, long *out)
 }
 
 enum { O_HEADER = 256, O_IDLE, O_WRITE, O_MAXCONN, O_GRACE, O_LIST, O_CGI_TIMEOUT,
-       O_CGI_MAX, O_WORKERS, O_HELP, O_VERSION,
-       O_PROXY_TIMEOUT };
+       O_CGI_MAX, O_WORKERS, O_HELP, O_VERSION, O_INSPECT, O_CHAT,
+       O_HEALTH, O_METRICS, O_DRAIN, O_PROBE, O_TRUST_PROXY, O_PROXY_PROTOCOL, O_LOG_FORMAT,
+       O_PROBE_TIMEOUT, O_PROXY_TIMEOUT,
+       O_WEBAPP }; /* web-app options: O_WEBAPP + their index in webapp_opts */
+
+/* Web-app options are their config lines ("--spa F" is "spa F"). */
+static const char *const webapp_opts[] = {
+	"spa", "set", "cors", "cors-credentials", "cors-methods", "cors-headers",
+	"cors-max-age",
+};
 
 static const struct option longopts[] = {
 	{ "dump", no_argument, NULL, 'D' },
@@ -97,6 +119,23 @@ static const struct option longopts[] = {
 	{ "cgi-timeout", required_argument, NULL, O_CGI_TIMEOUT },
 	{ "cgi-max", required_argument, NULL, O_CGI_MAX },
 	{ "workers", required_argument, NULL, O_WORKERS },
+	{ "spa", required_argument, NULL, O_WEBAPP },
+	{ "header", required_argument, NULL, O_WEBAPP + 1 },
+	{ "cors", required_argument, NULL, O_WEBAPP + 2 },
+	{ "cors-credentials", no_argument, NULL, O_WEBAPP + 3 },
+	{ "cors-methods", required_argument, NULL, O_WEBAPP + 4 },
+	{ "cors-headers", required_argument, NULL, O_WEBAPP + 5 },
+	{ "cors-max-age", required_argument, NULL, O_WEBAPP + 6 },
+	{ "inspect", no_argument, NULL, O_INSPECT },
+	{ "chat", no_argument, NULL, O_CHAT },
+	{ "health", no_argument, NULL, O_HEALTH },
+	{ "metrics", no_argument, NULL, O_METRICS },
+	{ "drain", required_argument, NULL, O_DRAIN },
+	{ "probe", required_argument, NULL, O_PROBE },
+	{ "trust-proxy", required_argument, NULL, O_TRUST_PROXY },
+	{ "proxy-protocol", no_argument, NULL, O_PROXY_PROTOCOL },
+	{ "log-format", required_argument, NULL, O_LOG_FORMAT },
+	{ "probe-timeout", required_argument, NULL, O_PROBE_TIMEOUT },
 	{ "proxy-timeout", required_argument, NULL, O_PROXY_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
@@ -183,6 +222,19 @@ static int print_md5(const char *pass)
 	return fflush(stdout) ? 1 : 0;
 }
 
+/* A web-app option as its config line, checked now: 0, or -1 (said why). */
+static int webapp_arg(const char *kw, const char *val)
+{
+	char line[2048], err[256] = "value too long";
+	int n = snprintf(line, sizeof(line), "%s %s", kw, val ? val : "");
+
+	if (n < 0 || n >= (int)sizeof(line) || webapp_option(line, err, sizeof(err)) < 0) {
+		fprintf(stderr, "httpd: --%s: %s\n", strcmp(kw, "set") ? kw : "header", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* -1 on a bad option (usage printed); 0 to go on; 1.. to exit with it. */
 static int parse_args(int argc, char **argv, struct options *o, int *status)
 {
@@ -220,6 +272,8 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 			*status = fflush(stdout) ? 1 : 0;
 			return 1;
 		case O_LIST: static_listing = true; break;
+		case O_INSPECT: inspect_enabled = true; break;
+		case O_CHAT: chat_enabled = true; break;
 		case O_HEADER: case O_IDLE: case O_WRITE: case O_GRACE: {
 			int *dst = c == O_GRACE ? &server_cfg.grace_ms
 				 : &loop_timeout_ms[c == O_HEADER ? T_HEADER
@@ -246,21 +300,54 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 				return *status = bad("script count", optarg), 1;
 			cgi_max = (int)v;
 			break;
+		case O_HEALTH: health_enabled = true; break;
+		case O_METRICS: metrics_enabled = true; break;
+		case O_DRAIN:
+			if (strcmp(optarg, "0") != 0 && parse_secs(optarg, &server_cfg.drain_ms) < 0)
+				return *status = bad("drain time", optarg), 1;
+			break;
+		case O_PROBE: o->probe = optarg; break;
+		case O_PROBE_TIMEOUT:
+			if (parse_secs(optarg, &o->probe_ms) < 0)
+				return *status = bad("timeout", optarg), 1;
+			break;
+		case O_TRUST_PROXY:
+			if (client_trust(optarg) < 0)
+				return *status = bad("network", optarg), 1;
+			break;
+		case O_PROXY_PROTOCOL: client_proxy_protocol = true; break;
+		case O_LOG_FORMAT:
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "clf") != 0)
+				return *status = bad("log format", optarg), 1;
+			log_json = optarg[0] == 'j';
+			break;
 		case O_MAXCONN:
 			if (parse_num(optarg, 1, 10000000, &v) < 0)
 				return *status = bad("connection count", optarg), 1;
 			server_cfg.max_conns = (int)v;
 			break;
 		default:
+			if (c >= O_WEBAPP && c < O_WEBAPP + 7 &&
+			    webapp_arg(webapp_opts[c - O_WEBAPP], optarg) == 0)
+				break;
 			usage(stderr);
 			*status = 1;
 			return 1;
 		}
 	}
+	if ((inspect_enabled || chat_enabled) && server_cfg.workers > 1) {
+		fputs("httpd: --inspect and --chat need one process (--workers 1)\n", stderr);
+		*status = 1;
+		return 1;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "httpd: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		*status = 1;
+		return 1;
+	}
+	if (o->probe) {
+		*status = probe_run(o->probe, o->probe_ms);
 		return 1;
 	}
 	return 0;
@@ -381,6 +468,26 @@ static void raise_fd_limit(void)
 		server_cfg.max_conns = rl.rlim_cur > 64 ? (int)(rl.rlim_cur - 32) : 16;
 }
 
+/* --inspect, --chat: their event channels; the inspector watches every
+ * connection. */
+static const struct conn_watch inspect_watch = {
+	inspect_open, inspect_read, inspect_head, inspect_answer, inspect_done,
+	inspect_close,
+};
+
+static int start_features(void)
+{
+	if (!inspect_enabled && !chat_enabled)
+		return 0;
+	if (events_init() < 0 || (inspect_enabled && inspect_init() < 0) ||
+	    (chat_enabled && chat_init() < 0))
+		return -1;
+	if (inspect_enabled)
+		conn_watch = &inspect_watch;
+	server_stop_hook = events_shutdown;
+	return 0;
+}
+
 /* HOME, and what hangs from it: the file cache. */
 static int use_home(const char *home)
 {
@@ -389,7 +496,7 @@ static int use_home(const char *home)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .port = "80", .home = "." };
+	struct options o = { .port = "80", .home = ".", .probe_ms = 5000 };
 	int status = 0;
 
 	if (parse_args(argc, argv, &o, &status))
@@ -414,7 +521,7 @@ int main(int argc, char **argv)
 	}
 	if (!o.inetd && (status = server_fork_workers()) >= 0)
 		return status; /* the supervisor, once every worker has ended */
-	if (server_init() < 0) {
+	if (server_init() < 0 || start_features() < 0) {
 		log_error("cannot set up the event loop: %s", strerror(errno));
 		return 1;
 	}

@@ -66,21 +66,6 @@ static int on_url(llhttp_t *p, const char *at, size_t n)
 	return 0;
 }
 
-/* RFC 9110 §5.6.2 token characters (letters first: header names). */
-static inline int is_tchar(unsigned char c)
-{
-	if (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9'))
-		return 1;
-	switch (c) {
-	case '!': case '#': case '$': case '%': case '&': case '\'':
-	case '*': case '+': case '-': case '.': case '^': case '_':
-	case '`': case '|': case '~':
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 static int on_header_field(llhttp_t *p, const char *at, size_t n)
 {
 	struct request *r = req_of(p);
@@ -89,7 +74,7 @@ static int on_header_field(llhttp_t *p, const char *at, size_t n)
 	if (++r->nheaders > HTTP_HEADER_COUNT_MAX)
 		return fail(p, S_HEADERS_TOO_LARGE, "too many header lines");
 	for (i = 0; i < n; i++)
-		if (!is_tchar((unsigned char)at[i]))
+		if (!http_tchar((unsigned char)at[i]))
 			return fail(p, S_BAD_REQUEST, "invalid header name");
 	r->field = span_at(r, at, n);
 	return 0;
@@ -432,7 +417,7 @@ bool parse_line_start_ok(const char *p, size_t n)
 	size_t i;
 
 	for (i = 0; i < n && p[i] != ' '; i++)
-		if (!is_tchar((unsigned char)p[i]))
+		if (!http_tchar((unsigned char)p[i]))
 			return false;
 	return i > 0 || n == 0;
 }
@@ -467,17 +452,7 @@ enum status parse_error_status(llhttp_errno_t err, const char *line, size_t n)
 	/* A well-formed token llhttp does not know is a method we do not
 	 * implement (RFC 9110 §9.1); anything else is garbage. */
 	for (i = 0; i < n && line[i] != ' '; i++)
-		if (!is_tchar((unsigned char)line[i]))
+		if (!http_tchar((unsigned char)line[i]))
 			return S_BAD_REQUEST;
 	return i > 0 && i < n ? S_NOT_IMPLEMENTED : S_BAD_REQUEST;
-}
-
-bool parse_token(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!is_tchar((unsigned char)p[i]))
-			return false;
-	return n > 0;
 }

@@ -17,7 +17,6 @@
 
 #include "log.h"
 #include "loop.h"
-#include "parse.h"
 
 #define PROXY_OUT_MAX (64 * 1024)  /* request bytes waiting for the upstream */
 #define PROXY_READ (16 * 1024)     /* one read from the upstream */
@@ -66,7 +65,7 @@ static int on_field(llhttp_t *lp, const char *at, size_t n)
 {
 	struct proxy *p = of(lp);
 
-	if (!parse_token(at, n)) /* llhttp (lax build) takes "X A:" */
+	if (!http_token(at, n)) /* llhttp (lax build) takes "X A:" */
 		return bad(p, "invalid upstream header name");
 	return buf_append(&p->fields, at, n, PROXY_HEAD_MAX) < 0
 	       ? bad(p, "upstream header block too large") : 0;

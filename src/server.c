@@ -20,6 +20,7 @@
 
 #include "conn.h"
 #include "log.h"
+#include "metrics.h"
 
 #define MAX_LISTEN 4
 #define ACCEPT_BATCH 64
@@ -41,6 +42,7 @@ static int sigfd = -1;
 static bool accepting;
 void (*server_hup_hook)(void);
 void (*server_child_hook)(void);
+void (*server_stop_hook)(void);
 static void on_signal(struct watcher *w, uint32_t events);
 static struct watcher sig_watcher = { on_signal };
 static int64_t accept_retry_at;
@@ -212,6 +214,7 @@ static void accept_batch(struct watcher *w, uint32_t events)
 			}
 			return; /* EAGAIN, or a connection already gone */
 		}
+		metrics_accepted++;
 		if (!conn_open(fd, fd, (struct sockaddr *)&ss))
 			close(fd);
 	}
@@ -225,6 +228,7 @@ static int setup_signals(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
@@ -233,12 +237,41 @@ static int setup_signals(void)
 	return sigfd < 0 ? -1 : loop_watch(sigfd, &sig_watcher, EPOLLIN);
 }
 
-static int64_t stop_deadline;
+static int64_t stop_deadline, drain_deadline;
+
+/* Stop accepting; answers in flight get --grace. */
+static void stop(void)
+{
+	int i;
+
+	loop_stopping = true;
+	stop_deadline = loop_now + server_cfg.grace_ms;
+	for (i = 0; i < nlisten; i++) {
+		loop_unwatch(listeners[i].fd);
+		close(listeners[i].fd);
+	}
+	nlisten = 0;
+	if (server_stop_hook)
+		server_stop_hook();
+	conn_stop_all();
+}
+
+/* SIGTERM/SIGQUIT with --drain: serve on, unready and closing every
+ * connection after its answer, so load balancers move away first. A
+ * second signal (or SIGINT) stops at once. */
+static bool drain(unsigned sig)
+{
+	if (!server_cfg.drain_ms || loop_draining || (sig != SIGTERM && sig != SIGQUIT))
+		return false;
+	loop_draining = true;
+	drain_deadline = loop_now + server_cfg.drain_ms;
+	log_info("signal %u: draining for %d ms", sig, server_cfg.drain_ms);
+	return true;
+}
 
 static void on_signal(struct watcher *w, uint32_t events)
 {
 	struct signalfd_siginfo si;
-	int i;
 
 	(void)w;
 	(void)events;
@@ -253,17 +286,10 @@ static void on_signal(struct watcher *w, uint32_t events)
 				server_child_hook();
 			continue;
 		}
-		if (loop_stopping)
+		if (loop_stopping || drain(si.ssi_signo))
 			continue;
 		log_debug("signal %u: stopping", si.ssi_signo);
-		loop_stopping = true;
-		stop_deadline = loop_now + server_cfg.grace_ms;
-		for (i = 0; i < nlisten; i++) {
-			loop_unwatch(listeners[i].fd);
-			close(listeners[i].fd);
-		}
-		nlisten = 0;
-		conn_stop_all();
+		stop();
 	}
 }
 
@@ -274,6 +300,7 @@ int server_init(void)
 	if (loop_init() < 0 || setup_signals() < 0)
 		return -1;
 	conn_closed_hook = conn_slot_freed;
+	metrics_init(conn_count);
 	for (i = 0; i < nlisten; i++) {
 		listeners[i].w.on_event = accept_batch;
 		if (loop_watch(listeners[i].fd, &listeners[i].w, listen_events()) < 0)
@@ -308,6 +335,8 @@ int server_run(void)
 			d = accept_retry_at;
 		if (loop_stopping && stop_deadline < d)
 			d = stop_deadline;
+		if (loop_draining && !loop_stopping && drain_deadline < d)
+			d = drain_deadline;
 		if (loop_wait(d) < 0) {
 			log_error("epoll_wait: %s", strerror(errno));
 			return 1;
@@ -321,6 +350,8 @@ int server_run(void)
 		}
 		loop_expire_timers();
 		loop_free_dead();
+		if (loop_draining && !loop_stopping && loop_now >= drain_deadline)
+			stop();
 		if (loop_stopping && loop_now >= stop_deadline) {
 			conn_close_all();
 			break;
@@ -353,13 +384,14 @@ static int supervise(int live)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGCHLD);
 	while (live > 0) {
 		int sig = sigwaitinfo(&set, NULL), st, i;
 		pid_t pid;
 
-		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT || sig == SIGHUP) {
 			signal_workers(sig);
 			continue;
 		}
@@ -387,6 +419,7 @@ int server_fork_workers(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL); /* before fork: no signal is lost */

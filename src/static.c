@@ -395,6 +395,7 @@ enum status static_serve(const struct request *req, const char *rel, enum status
 		return s;
 	}
 	if (errno != EISDIR) {
+		resp->missing = errno == ENOENT || errno == ENOTDIR;
 		resp->why = errno == EXDEV ? "symlink leading out of HOME"
 			    : errno == EACCES ? "not a regular file, or not readable"
 			    : strerror(errno);
@@ -410,4 +411,21 @@ enum status static_serve(const struct request *req, const char *rel, enum status
 	if (s == S_NOT_FOUND && !resp->why)
 		resp->why = "directory without an index file";
 	return s;
+}
+
+enum status static_serve_file(const struct request *req, const char *rel,
+			      struct response *resp)
+{
+	struct fc_entry *e;
+
+	if (is_config_file(rel) || cgi_claims(rel)) {
+		resp->why = "the SPA entry is a script or httpd.conf";
+		return S_FORBIDDEN;
+	}
+	e = fcache_get(rel, req->stamp, loop_reads);
+	if (!e) {
+		resp->why = "the SPA entry cannot be opened";
+		return errno == EISDIR ? S_NOT_FOUND : http_status_from_errno(errno);
+	}
+	return serve_file(req, resp, rel, e);
 }

@@ -231,6 +231,37 @@ int64_t util_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t util_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* s as the contents of a JSON string; invalid UTF-8 becomes U+FFFD. */
+void util_json_escape(struct buf *b, const char *s, size_t n, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, u;
+
+	while (i < n) {
+		if (p[i] == '"' || p[i] == '\\') {
+			buf_printf(b, max, "\\%c", p[i]);
+			i++;
+		} else if (p[i] < 0x20 || p[i] == 0x7f) {
+			buf_printf(b, max, "\\u%04x", p[i]);
+			i++;
+		} else if ((u = util_utf8_len(p + i, n - i)) > 0) {
+			buf_append(b, p + i, u, max);
+			i += u;
+		} else {
+			buf_puts(b, "\\ufffd", max);
+			i++;
+		}
+	}
+}
+
 size_t util_utf8_len(const unsigned char *p, size_t n)
 {
 	size_t len, i;
@@ -310,4 +341,32 @@ void util_peer(const struct sockaddr *sa, struct sockaddr_in6 *peer, char str[UT
 	} else {
 		memcpy(str, "-", 2);
 	}
+}
+
+int util_base64(struct buf *out, const unsigned char *p, size_t n, size_t max)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+	char q[4];
+
+	if (buf_reserve(out, (n + 2) / 3 * 4, max) < 0)
+		return -1;
+	for (i = 0; i + 2 < n; i += 3) {
+		q[0] = b64[p[i] >> 2];
+		q[1] = b64[(p[i] & 3) << 4 | p[i + 1] >> 4];
+		q[2] = b64[(p[i + 1] & 15) << 2 | p[i + 2] >> 6];
+		q[3] = b64[p[i + 2] & 63];
+		buf_append(out, q, 4, max);
+	}
+	if (i < n) {
+		q[0] = b64[p[i] >> 2];
+		q[1] = b64[(p[i] & 3) << 4 | (i + 1 < n ? p[i + 1] >> 4 : 0)];
+		q[2] = '=';
+		if (i + 1 < n)
+			q[2] = b64[(p[i + 1] & 15) << 2];
+		q[3] = '=';
+		buf_append(out, q, 4, max);
+	}
+	return 0;
 }

@@ -1,7 +1,9 @@
 // Chromium as the tests use it: Debian's binary, headless, a fresh profile
 // (playwright passes it as --user-data-dir), nothing that reaches the network
 // on its own.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -69,4 +71,42 @@ export async function run(main) {
 	}
 	console.log(`browser: ${results.passed} passed, ${results.failed} failed`);
 	process.exit(results.failed || !results.passed ? 1 : 0);
+}
+
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const s = createServer();
+		s.on('error', reject);
+		s.listen(0, '127.0.0.1', () => {
+			const { port } = s.address();
+			s.close(() => resolve(port));
+		});
+	});
+}
+
+function canConnect(port) {
+	return new Promise((resolve) => {
+		const c = createConnection({ host: '127.0.0.1', port }, () => { c.destroy(); resolve(true); });
+		c.on('error', () => resolve(false));
+		c.setTimeout(1000, () => { c.destroy(); resolve(false); });
+	});
+}
+
+/* httpd (the binary) -f on a free port of 127.0.0.1 with args: { proc, url,
+ * port }; the caller stops proc. Bounded: 5 ports, 5 s each. */
+export async function startHttpd(httpd, args) {
+	for (let attempt = 0; attempt < 5; attempt++) {
+		const port = await freePort();
+		const proc = spawn(httpd, ['-f', '-p', `127.0.0.1:${port}`, ...args],
+			{ stdio: ['ignore', 'ignore', 'inherit'] });
+		let exited = false;
+		proc.on('exit', () => { exited = true; });
+		for (let i = 0; i < 50 && !exited; i++) {
+			if (await canConnect(port))
+				return { proc, url: `http://127.0.0.1:${port}`, port };
+			await new Promise((r) => setTimeout(r, 100));
+		}
+		proc.kill('SIGKILL');
+	}
+	throw new Error(`${httpd} ${args.join(' ')} did not start`);
 }

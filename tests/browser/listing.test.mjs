@@ -4,12 +4,10 @@
 // it fits a phone screen. Starts its own httpd (HTTPD) on a free port.
 // Prints "browser: N passed, N failed".
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { check, launch, run } from './browser.mjs';
+import { check, launch, run, startHttpd } from './browser.mjs';
 
 const HTTPD = process.env.HTTPD;
 const XSS = '<img src=x onerror=window.pwned=1>.txt';
@@ -37,43 +35,6 @@ function makeTree() {
 	return { top, home };
 }
 
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const s = createServer();
-		s.on('error', reject);
-		s.listen(0, '127.0.0.1', () => {
-			const { port } = s.address();
-			s.close(() => resolve(port));
-		});
-	});
-}
-
-function canConnect(port) {
-	return new Promise((resolve) => {
-		const c = createConnection({ host: '127.0.0.1', port }, () => { c.destroy(); resolve(true); });
-		c.on('error', () => resolve(false));
-		c.setTimeout(1000, () => { c.destroy(); resolve(false); });
-	});
-}
-
-/* httpd --list on home; bounded: 5 ports, 5 s each. */
-async function startServer(home) {
-	for (let attempt = 0; attempt < 5; attempt++) {
-		const port = await freePort();
-		const proc = spawn(HTTPD, ['-f', '-p', `127.0.0.1:${port}`, '-h', home, '--list'],
-			{ stdio: ['ignore', 'ignore', 'inherit'] });
-		let exited = false;
-		proc.on('exit', () => { exited = true; });
-		for (let i = 0; i < 50 && !exited; i++) {
-			if (await canConnect(port))
-				return { proc, url: `http://127.0.0.1:${port}` };
-			await new Promise((r) => setTimeout(r, 100));
-		}
-		proc.kill('SIGKILL');
-	}
-	throw new Error('httpd --list did not start');
-}
-
 async function rowNames(page) {
 	return page.locator('tbody td.n a').allTextContents();
 }
@@ -84,7 +45,7 @@ async function main() {
 	const tree = makeTree();
 	let server, browser;
 	try {
-		server = await startServer(tree.home);
+		server = await startHttpd(HTTPD, ['-h', tree.home, '--list']);
 		const BASE = server.url;
 		browser = await launch();
 		const page = await browser.newPage();

@@ -2,7 +2,8 @@
 # Headless Chromium against the real server.
 #   run.sh             the calculator page, raw-dump mode, a directory listing;
 #                      "browser: N passed, N failed" per test file
-#   run.sh screenshot  docs/calcul.png: the calculator showing a result
+#   run.sh screenshot  docs/calcul.png: the calculator showing a result;
+#                      docs/inspector.png, docs/chat.png: the lesson pages
 # HTTPD names the binary (default ./httpd). Every wait is bounded; the servers
 # started here are always stopped.
 set -u
@@ -67,10 +68,13 @@ fi
 
 start_server BASE_URL || die "httpd did not start"
 export BASE_URL
+start_server LESSON_URL --inspect --chat || die "httpd --inspect --chat did not start"
+export LESSON_URL
 case $mode in
 screenshot)
 	mkdir -p "$root/docs"
-	OUT="$root/docs/calcul.png" timeout 120 node "$here/screenshot.mjs"
+	OUT="$root/docs/calcul.png" timeout 120 node "$here/screenshot.mjs" &&
+	OUT_DIR="$root/docs" timeout 120 node "$here/lesson-screenshot.mjs"
 	;;
 *)
 	start_server DUMP_URL -D || die "httpd -D did not start"
@@ -78,6 +82,8 @@ screenshot)
 	timeout 180 node "$here/calcul.test.mjs"
 	rc=$?
 	HTTPD="$HTTPD" timeout 180 node "$here/listing.test.mjs" || rc=1
+	HTTPD="$HTTPD" timeout 180 node "$here/webapp.test.mjs" || rc=1
+	timeout 180 node "$here/lesson.test.mjs" || rc=1
 	exit $rc
 	;;
 esac

@@ -209,7 +209,10 @@ check "image under $MAX_IMAGE_BYTES bytes" test "$size" -lt "$MAX_IMAGE_BYTES"
 
 cfg=$(docker image inspect -f '{{.Config.User}}|{{json .Config.Entrypoint}}|{{json .Config.Cmd}}|{{json .Config.ExposedPorts}}' "$IMAGE")
 check "image config: user, entrypoint, cmd, port ($cfg)" \
-	test "$cfg" = '65534:65534|["/httpd"]|["-f","-v","-p","8080","-h","/www"]|{"8080/tcp":{}}'
+	test "$cfg" = '65534:65534|["/httpd"]|["-f","-v","-p","8080","-h","/www","--health"]|{"8080/tcp":{}}'
+hc=$(docker image inspect -f '{{json .Config.Healthcheck.Test}}' "$IMAGE")
+check "image health check is the binary's own probe ($hc)" \
+	test "$hc" = '["CMD","/httpd","--probe","http://127.0.0.1:8080/healthz"]'
 
 # The final image holds the binary and the site, nothing else (docker export
 # adds the container's own /dev, /proc, /sys, /etc/hosts... : ignored).
@@ -304,6 +307,28 @@ STOP_MS=$ms
 check "docker stop returns in under $MAX_STOP_MS ms ($ms ms)" test "$ms" -lt "$MAX_STOP_MS"
 code=$(docker inspect -f '{{.State.ExitCode}}' "$C")
 check "exit status after SIGTERM is 0 ($code)" test "$code" = 0
+docker rm -f "$C" >/dev/null 2>&1
+
+# The image as it is (default CMD, port 8080 in its own network namespace):
+# Docker runs the HEALTHCHECK (/httpd --probe) inside it until `healthy`.
+# Only the interval is shortened, so the test need not wait 10 s.
+C=httpd-test-health
+if docker run -d --name "$C" --network none --health-interval=1s "$IMAGE" \
+	>/dev/null 2>"$W/run.err"; then
+	hs=
+	for i in $(seq 1 60); do
+		hs=$(docker inspect -f '{{.State.Health.Status}}' "$C" 2>/dev/null)
+		[ "$hs" = healthy ] || [ "$hs" = unhealthy ] && break
+		sleep 0.5
+	done
+	check "HEALTHCHECK: docker says healthy ($hs)" test "$hs" = healthy
+	if [ "$hs" != healthy ]; then
+		docker inspect -f '{{json .State.Health}}' "$C" 2>&1 | head -c 600 | sed 's/^/  health: /'
+	fi
+else
+	sed 's/^/  run: /' "$W/run.err"
+	ko "HEALTHCHECK: container started"
+fi
 docker rm -f "$C" >/dev/null 2>&1
 
 # Your own site, mounted read-only over /www, as the README says.

@@ -5,7 +5,8 @@
  * with a message; the same line gives the same answer twice. config_load
  * refuses a file with a bad or overlong line, reporting FILE:LINE and the
  * message of each; any refusal has a message; nothing leaks, not even an
- * fd; a loaded file's I: and .ext: lines are in force. */
+ * fd; a loaded file's I: and .ext: lines are in force. Web-app lines
+ * (spa, set, cors…) are read by webapp_parse, with the same reporting. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #include "config.h"
 #include "mime.h"
+#include "webapp.h"
 
 static char dir[] = "/tmp/fuzz-conf-XXXXXX";
 static char conf[64];
@@ -166,6 +168,31 @@ out:
 	return rc;
 }
 
+/* A web-app line: -1 with the message webapp_parse gives; 0 with err
+ * "-" when it is one and good; 0 with err empty when it is not one. */
+static int web_line(const char *text, size_t n, char *err, size_t errsz)
+{
+	char line[CONFLINE_MAX + 2];
+	struct webapp *w;
+	int rc;
+
+	err[0] = '\0';
+	memcpy(line, text, n);
+	line[n] = '\0';
+	if (!webapp_is_line(line))
+		return 0;
+	if (!(w = webapp_new()))
+		abort();
+	rc = webapp_parse(w, line, err, errsz);
+	webapp_free(w);
+	if (rc == 0)
+		snprintf(err, errsz, "-");
+	else if (rc != -1 || !err[0])
+		abort();
+	return rc;
+}
+
+
 static int lowest_free_fd(void)
 {
 	int fd = dup(0);
@@ -175,11 +202,28 @@ static int lowest_free_fd(void)
 	return fd;
 }
 
+/* The report starting with where ("FILE:N: "), at the start of a line of
+ * out: a message may quote the line, and the line may hold such text. */
+static const char *report_at(const char *out, const char *where)
+{
+	const char *p = out;
+
+	for (; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, "httpd: ", 7) == 0)
+			p += 7;
+		if (strncmp(p, where, strlen(where)) == 0)
+			return p;
+	}
+	return NULL;
+}
+
 /* Every error line the parser finds is reported by config_load. */
 static void check_load(const uint8_t *data, size_t size)
 {
-	static int fd_base = -1;
-	char err[256], where[32], *out;
+	/* fds before this load: libFuzzer may open its own between runs (the
+	 * symbolizer's pipes when it prints NEW_FUNC), so not a global base */
+	int fd_base = lowest_free_fd();
+	char err[256], where[96], *out;
 	const char *s = (const char *)data, *end = s + size, *nl;
 	const char *last_index = NULL, *last_ext = NULL, *last_proxy = NULL;
 	char proxy[CONFLINE_MAX + 1];
@@ -223,20 +267,21 @@ static void check_load(const uint8_t *data, size_t size)
 			nl = end;
 		len = (size_t)(nl - s);
 		lineno++;
-		snprintf(where, sizeof(where), ":%d: ", lineno);
+		snprintf(where, sizeof(where), "%s:%d: ", conf, lineno);
 		if (len > CONFLINE_MAX) {
 			bad = true;
-			if (!strstr(out, where))
+			if (!report_at(out, where))
 				abort();
 			continue;
 		}
-		if (check_line(s, len, err, sizeof(err)) < 0) {
-			char *w = strstr(out, where);
+		if (web_line(s, len, err, sizeof(err)) < 0 ||
+		    (!err[0] && check_line(s, len, err, sizeof(err)) < 0)) {
+			const char *w = report_at(out, where);
 
 			bad = true;
 			if (!w || strncmp(w + strlen(where), err, strlen(err)) != 0)
 				abort(); /* reported with its line number */
-		} else {
+		} else if (!err[0]) {
 			struct confline r;
 			char line[CONFLINE_MAX + 2];
 
@@ -270,9 +315,7 @@ static void check_load(const uint8_t *data, size_t size)
 			abort(); /* a P: line in force takes its own prefix */
 	}
 	free(out);
-	if (fd_base < 0)
-		fd_base = lowest_free_fd();
-	else if (lowest_free_fd() != fd_base)
+	if (lowest_free_fd() != fd_base)
 		abort(); /* an fd leaked */
 }
 

@@ -1,6 +1,8 @@
 /* libFuzzer: bytes → parse → route → response head, without sockets.
- * Checks that every answer is well formed and its body lies within what
- * exists (buffer or file), for pipelined requests too. */
+ * Checks that every answer is well formed (each header line a token, a
+ * colon, no bare CR or LF: also those of header rules and CORS, which
+ * are in force here) and its body lies within what exists (buffer or
+ * file), for pipelined requests too. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,28 @@
 #include "conn.h"
 #include "path.h"
 #include "static.h"
+#include "webapp.h"
+
+/* An SPA, rules by prefix and glob, a header on every answer, CORS. */
+static void web_lines(void)
+{
+	static const char *lines[] = {
+		"spa /index.html", "set /sub/ Cache-Control: public, max-age=60, immutable",
+		"set *.css Content-Type: text/x-fuzz", "set X-Content-Type-Options: nosniff",
+		"set /a.txt X-Content-Type-Options: other", "cors https://app.example",
+		"cors-credentials",
+	};
+	struct webapp *w = webapp_new();
+	char err[256];
+	size_t i;
+
+	for (i = 0; w && i < sizeof(lines) / sizeof(lines[0]); i++)
+		if (webapp_parse(w, lines[i], err, sizeof(err)) < 0)
+			abort();
+	if (!w || webapp_finish(w, err, sizeof(err)) < 0)
+		abort();
+	webapp_commit(w);
+}
 
 static void make_home(void)
 {
@@ -41,6 +65,7 @@ static void make_home(void)
 		abort();
 	if (path_init(dir) < 0 || static_init() < 0)
 		abort();
+	web_lines();
 }
 
 static void check_answer(const struct conn *c)
@@ -50,9 +75,21 @@ static void check_answer(const struct conn *c)
 	off_t total = 0;
 	struct stat st;
 
+	const char *p, *end = c->tx.out.data + c->tx.out.len - 2;
+
 	if (c->tx.out.len < 13 || memcmp(c->tx.out.data, "HTTP/1.1 ", 9) != 0 ||
 	    memcmp(c->tx.out.data + c->tx.out.len - 4, "\r\n\r\n", 4) != 0)
 		abort();
+	p = memchr(c->tx.out.data, '\n', c->tx.out.len) + 1;
+	while (p < end) { /* header lines: "Name: value" CRLF */
+		const char *eol = memchr(p, '\n', (size_t)(end - p) + 1);
+		const char *colon = memchr(p, ':', (size_t)(eol - p));
+
+		if (!eol || eol[-1] != '\r' || !colon || !http_token(p, (size_t)(colon - p)) ||
+		    memchr(p, '\r', (size_t)(eol - 1 - p)))
+			abort();
+		p = eol + 1;
+	}
 	for (i = 0; i < n; i++) {
 		if (sg[i].off < 0 || sg[i].len < 0)
 			abort();

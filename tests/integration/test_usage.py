@@ -223,7 +223,11 @@ class CommandLine(Base):
         for opt in (b"-i", b"-f", b"-v", b"-D", b"-p", b"-u", b"-r", b"-h", b"-c", b"-m",
                     b"-e", b"-d", b"--header-timeout", b"--idle-timeout", b"--write-timeout",
                     b"--max-conns", b"--grace", b"--list", b"--cgi-timeout", b"--cgi-max",
-                    b"--workers", b"--version", b"--proxy-timeout"):
+                    b"--workers", b"--version", b"--spa", b"--header", b"--cors",
+                    b"--cors-credentials", b"--cors-methods", b"--cors-headers",
+                    b"--cors-max-age", b"--inspect", b"--chat", b"--health", b"--metrics",
+                    b"--drain", b"--trust-proxy", b"--proxy-protocol", b"--log-format",
+                    b"--probe", b"--probe-timeout", b"--proxy-timeout"):
             self.assertIn(opt, r.stdout)
 
     def test_version(self):
