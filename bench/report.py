@@ -24,6 +24,8 @@ SCEN = [  # key, title, plot label
     ("64k_ka", "64 KiB file, keep-alive", "64 KiB keep-alive"),
     ("big", "100 MB file, 4 connections", "100 MB, 4 conns"),
     ("calcul", "/api/calcul?a=1&b=2, keep-alive", "api/calcul"),
+    ("proxy", "612 B through the reverse proxy (P: line, nginx proxy_pass) from one "
+     "upstream, keep-alive", "proxied 612 B"),
     ("small_ka_cap", "612 B file, keep-alive, server capped at {cap} % of its CPU",
      "612 B k-a, capped"),
     ("small_close_cap", "612 B file, new connection each, server capped at {cap} % of its CPU",

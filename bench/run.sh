@@ -5,6 +5,7 @@
 #   bench/run.sh                     # or: make bench
 #   DUR=1 ROUNDS=1 bench/run.sh      # a quick look
 #   SERVERS="httpd nginx" bench/run.sh
+#   SERVERS="httpd nginx" SCENARIOS=proxy DUR=1 ROUNDS=1 CAP=0 IDLE_CONNS=0 bench/run.sh
 #
 # Every server is pinned to CPU $SERVER_CPU (one worker / one thread), wrk
 # (one thread) to CPU $CLIENT_CPU. Traffic goes to 127.0.0.1 only. All the
@@ -38,6 +39,7 @@ COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 SERVERS=${SERVERS:-"httpd nginx lighttpd h2o busybox canned"}
 PYTHON=${PYTHON:-python3}
 CAP=${CAP:-25} # % of one CPU for the capacity rounds; 0 skips them
+SCENARIOS=${SCENARIOS:-"small_ka small_close 64k_ka big calcul proxy"}
 
 say() { printf '== %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
@@ -160,14 +162,29 @@ check() { # NAME
 			"http://127.0.0.1:${PORT[$1]}/${f%index.html}")
 		[ "$got" = "$want" ] || die "$1: /${f%index.html} gave '$got', not '$want'"
 	done
+	case $1 in httpd | nginx)
+		got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' \
+			"http://127.0.0.1:${PORT[$1]}/proxy/")
+		[ "$got" = "200 612" ] || die "$1: /proxy/ gave '$got', not '200 612'"
+	esac
 }
 
 # --- servers ------------------------------------------------------------------
 pin() { taskset -c "$SERVER_CPU" "$@"; }
 
 start_httpd() {
-	pin "$HTTPD_BIN" -f -p "127.0.0.1:$1" -h "$WWW" >"$TMP/run/httpd.log" 2>&1 &
+	printf 'P:/proxy/:127.0.0.1:%s/\n' "${PORT[upstream]}" >"$TMP/run/httpd.conf"
+	pin "$HTTPD_BIN" -f -p "127.0.0.1:$1" -h "$WWW" -c "$TMP/run/httpd.conf" \
+		>"$TMP/run/httpd.log" 2>&1 &
 	PID[httpd]=$!
+}
+
+# The upstream of the proxied scenario, the same for httpd's P: line and
+# nginx's proxy_pass (both: a new upstream connection per request): the
+# canned loop, on wrk's CPU so the servers' CPU stays theirs.
+start_upstream() {
+	taskset -c "$CLIENT_CPU" "$OUT/canned" "$1" >"$TMP/run/upstream.log" 2>&1 &
+	PID[upstream]=$!
 }
 
 start_canned() {
@@ -201,6 +218,7 @@ http {
     server {
         listen 127.0.0.1:$1;
         root $WWW;
+        location /proxy/ { proxy_pass http://127.0.0.1:${PORT[upstream]}/; }
     }
 }
 EOF
@@ -314,6 +332,8 @@ scenario() {
 	64k_ka) run "$name" "$scen" "$r" "$CONNS" /64k.bin ;;
 	big) run "$name" "$scen" "$r" 4 /100m.bin ;;
 	calcul) [ "$name" != httpd ] || run "$name" "$scen" "$r" "$CONNS" '/api/calcul?a=1&b=2' ;;
+	proxy) [ "$name" != httpd ] && [ "$name" != nginx ] ||
+		run "$name" "$scen" "$r" "$CONNS" /proxy/ ;;
 	esac
 }
 
@@ -372,6 +392,9 @@ idle_rss() { # NAME
 }
 
 say "DUR=${DUR}s ROUNDS=$ROUNDS, servers on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU"
+PORT[upstream]=$(free_port)
+start_upstream "${PORT[upstream]}"
+wait_up upstream
 for s in $SERVERS; do
 	PORT[$s]=$(free_port)
 	"start_$s" "${PORT[$s]}"
@@ -381,7 +404,8 @@ for s in $SERVERS; do
 done
 for s in $SERVERS; do idle_rss "$s"; done
 LOAD_SERVERS=$SERVERS
-rounds small_ka small_close 64k_ka big calcul
+# shellcheck disable=SC2086 # a list of names
+rounds $SCENARIOS
 LOAD_SERVERS=${SERVERS/busybox/} # a fork per connection: no capacity to compare
 if [ "$CAP" -gt 0 ] && [ "$CAP" -lt 100 ]; then
 	if cap_servers; then

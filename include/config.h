@@ -1,5 +1,5 @@
 /* httpd.conf: parsing, loading, the rules in force (ACLs, Basic auth,
- * index and error pages, interpreters). */
+ * index and error pages, interpreters, reverse-proxy rules). */
 #ifndef CONFIG_H
 #define CONFIG_H
 
@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "confline.h"
 #include "http.h"
+#include "upstream.h"
 
 /* Load FILE (or the busybox defaults /etc/httpd.conf then HOME/httpd.conf
  * when file is NULL); every bad line is reported as FILE:LINE: message.
@@ -39,5 +40,8 @@ bool config_has_interpreters(void);
 const char *config_index_name(void);
 /* An open fd of the custom page for this status (E404:…), or -1. */
 int config_error_page(int status);
+/* The P: rule for a request path (longest prefix), or NULL; valid until
+ * the next reload. */
+const struct upstream *config_proxy(const char *path, size_t n);
 
 #endif

@@ -19,7 +19,7 @@ enum confline_kind {
 	CK_HOME,        /* H:dir */
 	CK_ERROR_PAGE,  /* Ennn:file */
 	CK_INTERP,      /* *.ext:/path/interpreter */
-	CK_PROXY,       /* P:/url:[http://]host[:port]/path (not supported yet) */
+	CK_PROXY,       /* P:/url:[http://]host[:port]/path (checked by upstream.c) */
 };
 
 struct confline {

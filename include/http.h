@@ -124,7 +124,8 @@ struct stream_ops {
 	 * says what to answer instead. */
 	int (*head)(struct stream *s, struct response *resp, long long *clen);
 	/* Up to n body bytes into p: how many, 0 at the end, -1 none now (a
-	 * wake follows). */
+	 * wake follows), -2 broken off (the connection closes: a truncated
+	 * answer is never presented as complete). */
 	ssize_t (*read)(struct stream *s, char *p, size_t n);
 	/* Request body bytes for the source: it takes from b what it can now;
 	 * done: b holds the last of them. */

@@ -12,6 +12,7 @@
  * sorted by simply appending (O(1) set, clear and expiry). */
 enum timer_kind { T_HEADER, T_IDLE, T_WRITE, T_LINGER, T_CGI,
 		  T_EVENTS, /* server-sent events: the keep-alive comment */
+		  T_PROXY,  /* a P: upstream's silence */
 		  T__COUNT };
 
 struct timer {
@@ -30,7 +31,7 @@ struct watcher {
 	((type *)(void *)((char *)(p) - offsetof(type, member)))
 
 /* Duration of each kind of deadline (header, keep-alive idle, write,
- * linger, cgi), in ms. */
+ * linger, cgi, proxy), in ms. */
 extern int loop_timeout_ms[T__COUNT];
 extern int64_t loop_now;         /* ms, monotonic, updated once per wakeup */
 /* Reads of client bytes so far: a clock that orders requests against the

@@ -1,5 +1,5 @@
 /* Where a request goes, decided once right after its head is valid: the
- * dump, the API, a CGI script or a static file; its path is resolved
+ * dump, a P: upstream, the API, a CGI script or a static file; its path is resolved
  * once here, and ACL/auth, CGI and static all take that resolution. */
 #ifndef ROUTE_H
 #define ROUTE_H
@@ -20,6 +20,7 @@ enum route_kind {
 	R_CHAT,    /* --chat: /api/chat (also with -D) */
 	R_HEALTH,  /* --health: /healthz, /readyz (no A:/D:, no auth) */
 	R_METRICS, /* --metrics: /metrics (A:/D: and auth apply) */
+	R_PROXY,   /* a P: line's upstream */
 };
 
 /* Most paths fit in the connection itself: no allocation (and struct

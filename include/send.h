@@ -18,6 +18,7 @@ struct sender {
 	long long bytes_sent;     /* body bytes, for the access log */
 	long long stream_left;    /* length a stream announced, or -1 */
 	bool stream_done;         /* ... and its end is in body */
+	bool stream_broken;       /* ... or it broke off: close */
 };
 
 /* Ready for a new response. */

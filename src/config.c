@@ -49,6 +49,8 @@ struct config {
 	struct mime_rule *interp; /* *.ext:/path/interpreter, file order */
 	size_t ninterp;
 	struct webapp *web;      /* spa, set, cors… lines (webapp.c) */
+	struct upstream *proxy;  /* P: lines, resolved */
+	size_t nproxy;
 };
 
 static struct config empty;
@@ -112,6 +114,7 @@ static void config_free(struct config *c)
 	}
 	webapp_free(c->web);
 	free(c->interp);
+	free(c->proxy);
 	free(c->auth);
 	free(c->pages);
 	free(c->mime);
@@ -156,6 +159,25 @@ static int add_auth(struct config *c, const struct confline *r)
 	a[i].user = strdup(r->b);
 	a[i].pass = strdup(r->c);
 	return a[i].path && a[i].user && a[i].pass ? 0 : -1;
+}
+
+/* The host is resolved now, at load time: never in the loop. */
+static int add_proxy(struct loader *ld, int line, const struct confline *r)
+{
+	struct config *c = ld->c;
+	struct upstream *p = grow(c->proxy, &c->nproxy, sizeof(*c->proxy));
+	char err[300];
+
+	if (!p)
+		return -1;
+	c->proxy = p;
+	p += c->nproxy - 1;
+	if (upstream_parse(r->a, r->b, p, err, sizeof(err)) < 0 ||
+	    upstream_resolve(p, err, sizeof(err)) < 0) {
+		c->nproxy--;
+		report(ld, line, false, "%s", err);
+	}
+	return 0;
 }
 
 static int add_rule(struct loader *ld, int line, const struct confline *r)
@@ -212,9 +234,7 @@ static int add_rule(struct loader *ld, int line, const struct confline *r)
 		c->interp[c->ninterp - 1].type = strdup(r->b);
 		return c->interp[c->ninterp - 1].ext && c->interp[c->ninterp - 1].type ? 0 : -1;
 	case CK_PROXY:
-		report(ld, line, true, "P: (reverse proxy) lines are not supported yet; "
-		       "line ignored");
-		return 0;
+		return add_proxy(ld, line, r);
 	}
 	return 0;
 }
@@ -475,4 +495,9 @@ int config_error_page(int status)
 		if (cur->pages[i].status == status)
 			return open_page(cur, cur->pages[i].file);
 	return -1;
+}
+
+const struct upstream *config_proxy(const char *path, size_t n)
+{
+	return upstream_match(cur->proxy, cur->nproxy, path, n);
 }

@@ -5,9 +5,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth.h"
 #include "path.h"
+#include "upstream.h"
 #include "util.h"
 
 static void set_err(char *err, size_t errsz, const char *fmt, ...)
@@ -141,21 +143,21 @@ static int parse_error_page(const char *line, const char *val, struct confline *
 static int parse_proxy(char *val, struct confline *r, char *err, size_t errsz)
 {
 	char *host = strchr(val, ':');
+	struct upstream u;
 
-	if (!host || host == val)
-		goto bad;
+	if (!host || host == val) {
+		set_err(err, errsz, "expected P:/url:[http://]host[:port]/path");
+		return -1;
+	}
 	*host++ = '\0';
-	if (strncmp(host, "http://", 7) == 0)
+	if (strncasecmp(host, "http://", 7) == 0)
 		host += 7;
-	if (!*host || *host == '/' || !strchr(host, '/'))
-		goto bad;
+	if (upstream_parse(val, host, &u, err, errsz) < 0)
+		return -1;
 	r->kind = CK_PROXY;
 	r->a = val;
 	r->b = host;
 	return 0;
-bad:
-	set_err(err, errsz, "expected P:/url:[http://]host[:port]/path");
-	return -1;
 }
 
 int confline_parse(char *line, struct confline *r, char *err, size_t errsz)

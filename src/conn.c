@@ -346,6 +346,8 @@ static enum parse parse_head(struct conn *c)
 	 * a chunked one is gathered first (its length is CONTENT_LENGTH). */
 	cgi = c->route.kind == R_CGI;
 	r->to_pipe = cgi && r->has_body && !(c->rd.parser.flags & F_CHUNKED);
+	/* A proxied body, of any framing, streams to the upstream. */
+	r->to_pipe |= c->route.kind == R_PROXY && r->has_body;
 	r->keep_body = route_keeps_body(&c->route) || (cgi && !r->to_pipe);
 	if (r->to_pipe && (st = serve(c)) != S_OK)
 		return refuse_why(c, st, c->resp.why);
@@ -613,7 +615,13 @@ static enum step do_send(struct conn *c)
 			if (!c->streaming || c->tx.stream_done)
 				return next_request(c);
 			send_stream_pull(&c->tx, &c->resp); /* a stream's next piece */
+			if (c->tx.stream_broken)
+				return STEP_CLOSE;
+			/* Waiting for the stream: a client gone meanwhile ends
+			 * it (as in C_WAIT), its upstream or script with it. */
 			if (send_done(&c->tx) && !c->tx.stream_done) {
+				if (c->rdhup)
+					return STEP_CLOSE;
 				stream_idle(c);
 				return STEP_WAIT;
 			}

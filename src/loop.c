@@ -17,6 +17,7 @@ int loop_timeout_ms[T__COUNT] = {
 	[T_LINGER] = 2000,  /* draining after an error answer */
 	[T_CGI] = 60000,    /* a CGI script's whole run */
 	[T_EVENTS] = 15000, /* a comment on idle event streams, for proxies */
+	[T_PROXY] = 60000,  /* an upstream's silence (connect, answer) */
 };
 int64_t loop_now;
 uint64_t loop_reads;

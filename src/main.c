@@ -67,6 +67,7 @@ static void usage(FILE *f)
 	      "\t--health (/healthz, /readyz), --metrics (/metrics),\n"
 	      "\t--drain SEC (on SIGTERM/SIGQUIT: serve SEC s unready first),\n"
 	      "\t--trust-proxy CIDR, --proxy-protocol, --log-format clf|json\n"
+	      "\t--proxy-timeout SEC (P: upstream silent this long: 504)\n"
 	      "\t--help, --version\n"
 	      "or httpd --probe URL [--probe-timeout SEC] (exit 0 when GET URL answers 2xx)\n\n"
 	      "See httpd(8) and httpd.conf(5).\n",
@@ -96,7 +97,7 @@ static int parse_num(const char *s, long lo, long hi, long *out)
 enum { O_HEADER = 256, O_IDLE, O_WRITE, O_MAXCONN, O_GRACE, O_LIST, O_CGI_TIMEOUT,
        O_CGI_MAX, O_WORKERS, O_HELP, O_VERSION, O_INSPECT, O_CHAT,
        O_HEALTH, O_METRICS, O_DRAIN, O_PROBE, O_TRUST_PROXY, O_PROXY_PROTOCOL, O_LOG_FORMAT,
-       O_PROBE_TIMEOUT,
+       O_PROBE_TIMEOUT, O_PROXY_TIMEOUT,
        O_WEBAPP }; /* web-app options: O_WEBAPP + their index in webapp_opts */
 
 /* Web-app options are their config lines ("--spa F" is "spa F"). */
@@ -135,6 +136,7 @@ static const struct option longopts[] = {
 	{ "proxy-protocol", no_argument, NULL, O_PROXY_PROTOCOL },
 	{ "log-format", required_argument, NULL, O_LOG_FORMAT },
 	{ "probe-timeout", required_argument, NULL, O_PROBE_TIMEOUT },
+	{ "proxy-timeout", required_argument, NULL, O_PROXY_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -282,6 +284,10 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 		}
 		case O_CGI_TIMEOUT:
 			if (parse_secs(optarg, &loop_timeout_ms[T_CGI]) < 0)
+				return *status = bad("timeout", optarg), 1;
+			break;
+		case O_PROXY_TIMEOUT:
+			if (parse_secs(optarg, &loop_timeout_ms[T_PROXY]) < 0)
 				return *status = bad("timeout", optarg), 1;
 			break;
 		case O_WORKERS:

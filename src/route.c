@@ -17,6 +17,7 @@
 #include "health.h"
 #include "metrics.h"
 #include "path.h"
+#include "proxy.h"
 #include "static.h"
 #include "webapp.h"
 
@@ -66,6 +67,9 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
 		rt->kind = R_METRICS;
 	else if (f != R_NONE)
 		rt->kind = f;
+	/* P: lines before the rest, on the path as sent (busybox's prefixes) */
+	else if (config_proxy(path, req->path.len))
+		rt->kind = R_PROXY;
 	else if (req->method == HTTP_OPTIONS && webapp_active() &&
 	    webapp_cors(req, NULL, 0) == CORS_PREFLIGHT)
 		rt->kind = R_PREFLIGHT; /* from an allowed origin, whatever the path */
@@ -163,6 +167,10 @@ enum status route_serve(struct route *rt, const struct request *req,
 		break;
 	case R_CGI:
 		s = cgi_start(req, rel, &cc, resp);
+		break;
+	case R_PROXY: /* the rule found again: no reload comes in between */
+		s = proxy_start(req, config_proxy(span_ptr(req, req->path), req->path.len),
+				cl->addr, resp);
 		break;
 	case R_PREFLIGHT:
 		s = S_NO_CONTENT;

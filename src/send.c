@@ -21,6 +21,7 @@ void send_reset(struct sender *tx)
 	tx->bytes_sent = 0;
 	tx->stream_left = -1;
 	tx->stream_done = false;
+	tx->stream_broken = false;
 }
 
 void send_release(struct sender *tx)
@@ -188,6 +189,8 @@ void send_stream_pull(struct sender *tx, struct response *resp)
 		size_t room = STREAM_PENDING - tx->body.len;
 		ssize_t n = s->ops->read(s, tmp, room < sizeof(tmp) ? room : sizeof(tmp));
 
+		if (n == -2)
+			tx->stream_broken = true;
 		if (n < 0)
 			break;
 		if (n == 0)

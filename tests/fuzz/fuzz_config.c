@@ -147,11 +147,18 @@ static int check_line(const char *text, size_t n, char *err, size_t errsz)
 		    r.status > 599 || !clean(r.a))
 			abort();
 		break;
-	case CK_PROXY:
+	case CK_PROXY: {
+		struct upstream u;
+		char e2[256];
+
+		/* accepted lines give a rule upstream.c takes, with a plain path */
 		if (!inside(r.a, line, n + 1) || !inside(r.b, line, n + 1) ||
-		    !r.a[0] || !r.b[0] || !clean(r.a) || !clean(r.b))
+		    r.a[0] != '/' || !r.b[0] || !clean(r.a) || !clean(r.b) ||
+		    upstream_parse(r.a, r.b, &u, e2, sizeof(e2)) != 0 || u.path[0] != '/' ||
+		    strpbrk(u.path, "?# ") || !u.host[0] || u.port == 0 || u.port > 65535)
 			abort();
 		break;
+	}
 	default:
 		abort();
 	}
@@ -218,7 +225,8 @@ static void check_load(const uint8_t *data, size_t size)
 	int fd_base = lowest_free_fd();
 	char err[256], where[96], *out;
 	const char *s = (const char *)data, *end = s + size, *nl;
-	const char *last_index = NULL, *last_ext = NULL;
+	const char *last_index = NULL, *last_ext = NULL, *last_proxy = NULL;
+	char proxy[CONFLINE_MAX + 1];
 	char index[CONFLINE_MAX + 1], ext[CONFLINE_MAX + 1];
 	char type[CONFLINE_MAX + 1];
 	bool bad = false, has_nul = memchr(data, '\0', size) != NULL;
@@ -281,7 +289,10 @@ static void check_load(const uint8_t *data, size_t size)
 			line[len] = '\0';
 			if (confline_parse(line, &r, err, sizeof(err)) < 0)
 				abort();
-			if (r.kind == CK_INDEX) {
+			if (r.kind == CK_PROXY) {
+				snprintf(proxy, sizeof(proxy), "%s", r.a);
+				last_proxy = proxy;
+			} else if (r.kind == CK_INDEX) {
 				snprintf(index, sizeof(index), "%s", r.a);
 				last_index = index;
 			} else if (r.kind == CK_MIME && !strchr(r.a + 1, '.')) {
@@ -300,6 +311,8 @@ static void check_load(const uint8_t *data, size_t size)
 			abort();
 		if (last_ext && strcmp(mime_lookup(last_ext), type) != 0)
 			abort(); /* the last .ext: line wins */
+		if (last_proxy && !config_proxy(last_proxy, strlen(last_proxy)))
+			abort(); /* a P: line in force takes its own prefix */
 	}
 	free(out);
 	if (lowest_free_fd() != fd_base)
@@ -315,7 +328,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *nl;
 
 	if (!ready) {
+		upstream_numeric_only = true; /* a fuzzed host name never reaches DNS */
 		setup();
+		/* Reached here, in the first run: a function first reached later
+		 * makes libFuzzer start its symbolizer (pipes), which the fd
+		 * leak check below would take for ours. */
+		config_proxy("/", 1);
 		ready = true;
 	}
 	/* The first line alone, with a small error buffer too. */

@@ -242,13 +242,28 @@ class TestStartup(Base):
         self.assertNotIn(f"{conf}:1:", err)
         self.assertNotIn(f"{conf}:2:", err)
 
-    def test_unsupported_lines_warn(self):
+    def test_proxy_and_interpreter_lines_load(self):
+        """P: lines are rules now (test_proxy.py), interpreter lines run CGI
+        (test_cgi.py): neither is reported."""
         conf = self.conf("P:/proxy:127.0.0.1:9/x\n*.php:/usr/bin/php-cgi\n")
         with Server(self.home, "-c", conf) as s:
             self.assertEqual(request(s, "/file.txt")[0], 200)
+            self.assertEqual(request(s, "/proxy/a")[0], 502)  # nobody on port 9
             err = s.stderr()
-        self.assertIn(f"{conf}:1: warning: P: (reverse proxy) lines are not supported", err)
-        self.assertNotIn(f"{conf}:2:", err)  # interpreter lines run CGI (test_cgi.py)
+        self.assertNotIn(f"{conf}:1:", err)
+        self.assertNotIn(f"{conf}:2:", err)
+
+    @unittest.skipUnless(BUSYBOX, "busybox not installed")
+    def test_proxy_line_busybox_difference(self):
+        """README busybox table: Debian's busybox is built without P: (it logs
+        the line as a config error and serves the path from HOME); ours
+        passes it on (nobody on port 9 here: 502)."""
+        conf = self.conf("P:/file:127.0.0.1:9/x\n")
+        with BusyboxServer(self.home, "-c", conf) as b:
+            self.assertEqual(request(b, "/file.txt")[0], 200)  # not proxied
+            self.assertTrue(wait_for(lambda: "config error 'P:/file:" in b.stderr()))
+        with Server(self.home, "-c", conf) as s:
+            self.assertEqual(request(s, "/file.txt")[0], 502)
 
     def test_default_conf_in_home(self):
         """No -c: /etc/httpd.conf, else HOME/httpd.conf (read, never served)."""

@@ -227,7 +227,7 @@ class CommandLine(Base):
                     b"--cors-credentials", b"--cors-methods", b"--cors-headers",
                     b"--cors-max-age", b"--inspect", b"--chat", b"--health", b"--metrics",
                     b"--drain", b"--trust-proxy", b"--proxy-protocol", b"--log-format",
-                    b"--probe", b"--probe-timeout"):
+                    b"--probe", b"--probe-timeout", b"--proxy-timeout"):
             self.assertIn(opt, r.stdout)
 
     def test_version(self):

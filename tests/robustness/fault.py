@@ -8,7 +8,9 @@ One line per scenario with what was measured, then
 `robustness: N passed, N failed`; exit status 1 on any failure.
 Loopback only; every loop is bounded in count and in time; each scenario
 runs under its own watchdog. Python 3 standard library only."""
+import functools
 import hashlib
+import http.server
 import os
 import resource
 import selectors
@@ -469,16 +471,35 @@ def fd_exhaustion(home, _sha):
     return a + "; " + b
 
 
+class QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def upstream_conf(home):
+    """An upstream (Python's http.server on home, in a thread) and a config
+    passing /up/ to it: (server, config path)."""
+    up = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietFiles, directory=home))
+    threading.Thread(target=up.serve_forever, daemon=True).start()
+    conf = os.path.join(tempfile.mkdtemp(prefix="httpd-rob-conf-"), "httpd.conf")
+    with open(conf, "w") as f:
+        f.write(f"P:/up/:127.0.0.1:{up.server_address[1]}/\n")
+    return up, conf
+
+
 def idle_10k(home, _sha):
     """10,000 concurrent idle keep-alive connections, each having had one
-    answered request; RSS per connection; a new client is served."""
+    answered request; RSS per connection; a new client is served, and so is
+    a proxied request (P: line)."""
     n, batch = 10000, 500
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     check(hard >= n + 100, f"fd hard limit {hard} too low for {n} connections")
+    up, conf = upstream_conf(home)
     with Server(home, "--idle-timeout", "120", "--header-timeout", "60",
-                "--grace", "1") as srv:
+                "--grace", "1", "-c", conf) as srv:
         base = baseline_fds(srv)
         rss0 = rss_kb(srv.proc.pid)
         req = request()
@@ -531,6 +552,10 @@ def idle_10k(home, _sha):
             check(held >= n, f"server holds {held} of {n} connections (baseline "
                   f"{base}; open: {fd_desc(srv)})")
             dt = served_quickly(srv, 1.0, "new client with 10k idle")
+            status, body, dtp = timed_get(srv, "/up/small.txt")
+            check(status == 200 and body == SMALL,
+                  f"proxied with 10k idle: got {status} {body[:40]!r}")
+            check(dtp < 2.0, f"proxied with 10k idle: took {dtp:.2f} s (limit 2 s)")
             eof = 0
             for s in socks[:100]:  # still open: nothing to read, no EOF
                 try:
@@ -545,11 +570,13 @@ def idle_10k(home, _sha):
         check(back is not None, f"fd count {srv.socket_count()} not back to {base}")
         served_quickly(srv, 1.0, "client after closing 10k")
         stop_ok(srv)
+    up.shutdown()
+    up.server_close()
     per = (rss1 - rss0) / n
     check(per < 8, f"{per:.2f} kB RSS per idle connection")
     return (f"{n} idle keep-alive conns (one request each) set up in {t_open:.1f} s, "
             f"server held {held}; RSS {rss0}->{rss1} kB = {per:.2f} kB/conn; "
-            f"new client {dt * 1000:.1f} ms; fds back to baseline "
+            f"new client {dt * 1000:.1f} ms, proxied {dtp * 1000:.1f} ms; fds back to baseline "
             f"{back:.1f} s after closing")
 
 

@@ -88,7 +88,7 @@ static const struct lcase lcases[] = {
 	{ "E200:ok.html", -1, CK_NONE, "error status", NULL, NULL, 0, false },
 	{ "E:x.html", -1, CK_NONE, "error status", NULL, NULL, 0, false },
 	{ "E4o4:x.html", -1, CK_NONE, "error status", NULL, NULL, 0, false },
-	/* parsed, reported as not supported by the loader */
+	/* interpreters (CGI) and reverse-proxy rules (upstream.c checks the target) */
 	{ "*.php:/usr/bin/php-cgi", 0, CK_INTERP, ".php", "/usr/bin/php-cgi", NULL, 0,
 	  false },
 	{ "P:/url:http://host:8080/new/path", 0, CK_PROXY, "/url", "host:8080/new/path",
@@ -97,6 +97,12 @@ static const struct lcase lcases[] = {
 	{ "P:/url", -1, CK_NONE, "expected P:", NULL, NULL, 0, false },
 	{ "P:/url:http://", -1, CK_NONE, "expected P:", NULL, NULL, 0, false },
 	{ "P:/url:host", -1, CK_NONE, "expected P:", NULL, NULL, 0, false },
+	{ "P:/url:HTTP://[::1]:81/x", 0, CK_PROXY, "/url", "[::1]:81/x", NULL, 0, false },
+	{ "P:url:host/", -1, CK_NONE, "P: URL 'url' must start", NULL, NULL, 0, false },
+	{ "P:/url:https://host/", -1, CK_NONE, "upstream 'https://host/'", NULL, NULL, 0,
+	  false },
+	{ "P:/url:host:99999/", -1, CK_NONE, "upstream 'host:99999/': bad port", NULL, NULL, 0,
+	  false },
 	/* malformed lines */
 	{ "junk", -1, CK_NONE, "expected TYPE:VALUE", NULL, NULL, 0, false },
 	{ ":x", -1, CK_NONE, "expected TYPE:VALUE", NULL, NULL, 0, false },
@@ -597,15 +603,22 @@ static void test_reload_keeps_old(void **state)
 	write_file("httpd.conf", "E404:missing.html\n");
 	assert_int_equal(config_load(conf, dir), -1);
 	assert_string_equal(config_index_name(), "main.html");
-	/* warnings alone do not refuse the file */
-	write_file("httpd.conf", "P:/x:host/y\n*.php:/usr/bin/php\nI:w.html\n");
+	/* P: lines are resolved at load: a name that does not resolve is an error */
+	write_file("httpd.conf", "P:/x:no-such-host.invalid/y\nI:w.html\n");
+	assert_int_equal(config_load(conf, dir), -1);
+	assert_string_equal(config_index_name(), "main.html");
+	assert_null(config_proxy("/x/a", 4));
+	write_file("httpd.conf", "P:/x:127.0.0.1/y\n*.php:/usr/bin/php\nI:w.html\n");
 	assert_int_equal(config_load(conf, dir), 0);
 	assert_string_equal(config_index_name(), "w.html");
 	assert_int_equal(check("/", NULL, "10.0.0.1", &user, NULL, 0), S_OK);
 	assert_string_equal(mime_lookup("a.xyz"), "application/octet-stream");
+	assert_non_null(config_proxy("/x/a", 4));
+	assert_string_equal(config_proxy("/x/a", 4)->path, "/y");
 	/* a good one replaces it */
 	write_file("httpd.conf", "D:10.0.0.1\n");
 	config_reload();
+	assert_null(config_proxy("/x/a", 4));
 	assert_string_equal(config_index_name(), "index.html");
 	assert_int_equal(check("/", NULL, "10.0.0.1", &user, NULL, 0), S_FORBIDDEN);
 	assert_int_equal(check("/", NULL, "10.0.0.2", &user, NULL, 0), S_OK);
