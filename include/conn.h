@@ -1,4 +1,5 @@
-/* One client connection: its state machine, buffers and limits. */
+/* One client connection: its state, buffers and limits; the I/O-free
+ * engine of its exchanges (connio.h drives it in the loop). */
 #ifndef CONN_H
 #define CONN_H
 
@@ -72,9 +73,7 @@ struct conn_watch {
 };
 extern const struct conn_watch *conn_watch;
 
-/* Take a connected socket (or an inetd pair of fds) into the loop. */
-struct conn *conn_open(int fd, int wfd, const struct sockaddr *sa);
-/* The I/O-free engine, for the loop and for tests and fuzzing: */
+/* The I/O-free engine, for the loop (connio) and for tests and fuzzing: */
 /* A connection not (yet) in the loop. */
 struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa);
 void conn_free(struct conn *c);
@@ -84,18 +83,31 @@ bool conn_parse(struct conn *c);
 /* Drop the answered request and get ready for the next one. */
 void conn_next(struct conn *c);
 
-/* Advance the state machine (after readiness, or a stream's wake). */
-void conn_run(struct conn *c);
-/* After a batch of events: read every connection that has some, then
- * answer them (so the requests of a batch share their file checks). */
-void conn_flush(void);
-/* Server stopping: close the idle ones, the others after their answer. */
-void conn_stop_all(void);
-void conn_close_all(void);
-void conn_close(struct conn *c);
-/* Called when a connection is closed (a slot for another is free). */
-extern void (*conn_closed_hook)(void);
-/* Number of open connections. */
-int conn_count(void);
+/* For the loop's side (connio): */
+/* Fill resp for status s and switch to SEND. */
+void conn_respond(struct conn *c, enum status s);
+/* A request that cannot be read further: answer s and close. */
+void conn_refuse(struct conn *c, enum status s, const char *why);
+/* The answer is out: the log line, the metrics, the watcher. */
+void conn_finish(struct conn *c);
+/* The stream answering this request, if any, ends. */
+void conn_stream_stop(struct conn *c);
+/* Request body bytes for the stream (a script's stdin). */
+void conn_stream_feed(struct conn *c);
+/* A stream's wake (set by connio): the connection runs again. */
+extern void (*conn_stream_wake)(void *ctx, enum status fail);
+/* Idle connections hold no buffers. */
+void conn_release_buffers(struct conn *c);
+/* All the connection holds, before it is freed. */
+void conn_release(struct conn *c);
+
+enum conn_event { CW_OPEN, CW_READ, CW_HEAD, CW_ANSWER, CW_DONE, CW_CLOSE };
+void conn_report_event(struct conn *c, enum conn_event e, size_t n);
+/* Tell the watcher, if any: one predictable branch when there is none. */
+static inline void conn_report(struct conn *c, enum conn_event e, size_t n)
+{
+	if (__builtin_expect(conn_watch != NULL, 0))
+		conn_report_event(c, e, n);
+}
 
 #endif

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "conn.h"
+#include "connio.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -199,7 +199,7 @@ static void accept_batch(struct watcher *w, uint32_t events)
 		socklen_t sl = sizeof(ss);
 		int fd;
 
-		if (conn_count() >= server_cfg.max_conns) {
+		if (connio_count() >= server_cfg.max_conns) {
 			set_accepting(false); /* resumes when a slot frees */
 			accept_retry_at = 0;
 			return;
@@ -215,7 +215,7 @@ static void accept_batch(struct watcher *w, uint32_t events)
 			return; /* EAGAIN, or a connection already gone */
 		}
 		metrics_accepted++;
-		if (!conn_open(fd, fd, (struct sockaddr *)&ss))
+		if (!connio_open(fd, fd, (struct sockaddr *)&ss))
 			close(fd);
 	}
 }
@@ -253,7 +253,7 @@ static void stop(void)
 	nlisten = 0;
 	if (server_stop_hook)
 		server_stop_hook();
-	conn_stop_all();
+	connio_stop_all();
 }
 
 /* SIGTERM/SIGQUIT with --drain: serve on, unready and closing every
@@ -299,8 +299,8 @@ int server_init(void)
 
 	if (loop_init() < 0 || setup_signals() < 0)
 		return -1;
-	conn_closed_hook = conn_slot_freed;
-	metrics_init(conn_count);
+	connio_closed_hook = conn_slot_freed;
+	metrics_init(connio_count);
 	for (i = 0; i < nlisten; i++) {
 		listeners[i].w.on_event = accept_batch;
 		if (loop_watch(listeners[i].fd, &listeners[i].w, listen_events()) < 0)
@@ -318,9 +318,9 @@ int server_adopt(int rfd, int wfd)
 	if (getpeername(rfd, (struct sockaddr *)&ss, &sl) < 0)
 		ss.ss_family = AF_UNSPEC; /* a pipe: no peer address */
 	/* The loop ends when this connection does: no listener is left. */
-	if (!conn_open(rfd, wfd, (struct sockaddr *)&ss))
+	if (!connio_open(rfd, wfd, (struct sockaddr *)&ss))
 		return -1;
-	conn_flush();
+	connio_flush();
 	return 0;
 }
 
@@ -329,7 +329,7 @@ int server_run(void)
 	for (;;) {
 		int64_t d = loop_next_deadline();
 
-		if (conn_count() == 0 && (loop_stopping || nlisten == 0))
+		if (connio_count() == 0 && (loop_stopping || nlisten == 0))
 			break;
 		if (!accepting && accept_retry_at && accept_retry_at < d)
 			d = accept_retry_at;
@@ -341,7 +341,7 @@ int server_run(void)
 			log_error("epoll_wait: %s", strerror(errno));
 			return 1;
 		}
-		conn_flush();
+		connio_flush();
 		loop_free_dead(); /* nothing of this batch can name them any more */
 		if (!accepting && accept_retry_at && loop_now >= accept_retry_at &&
 		    !loop_stopping) {
@@ -353,7 +353,7 @@ int server_run(void)
 		if (loop_draining && !loop_stopping && loop_now >= drain_deadline)
 			stop();
 		if (loop_stopping && loop_now >= stop_deadline) {
-			conn_close_all();
+			connio_close_all();
 			break;
 		}
 	}
