@@ -85,6 +85,8 @@ int buf_printf(struct buf *b, size_t max, const char *fmt, ...)
 
 void buf_free(struct buf *b)
 {
+	if (!b->data)
+		return; /* most of a connection's buffers: nothing to give back */
 	if (b->cap == BUF_BLOCK && nspare < BUF_SPARE)
 		spare[nspare++] = b->data;
 	else
