@@ -109,6 +109,8 @@ struct request {
 struct seg {
 	bool file;
 	off_t off, len;
+	const char *mem;         /* not a file: bytes at mem + off (a cached
+				  * file's, kept by resp->cache), NULL: in body */
 };
 
 /* A response body produced over time: a CGI script's output now; a

@@ -196,7 +196,7 @@ void http_plan_body(struct response *r)
 
 int http_add_seg(struct response *resp, bool file, off_t off, off_t len)
 {
-	struct seg sg = { file, off, len };
+	struct seg sg = { file, off, len, NULL };
 
 	return buf_append(resp->segs, &sg, sizeof(sg), 256 * sizeof(sg));
 }
