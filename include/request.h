@@ -35,6 +35,7 @@ enum rq_step {
 	RQ_ERROR,  /* refused: *st and *why say why */
 };
 
+/* A reader in zeroed memory made ready: its buffers get their limits. */
 void request_init(struct reader *rd);
 /* Drop the answered request's bytes (pipelined ones after it stay in
  * rd->in); then request_reset. */

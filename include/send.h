@@ -24,7 +24,7 @@ struct sender {
 	bool stream_broken;       /* ... or it broke off: close */
 };
 
-/* Its buffers made, with their limits. */
+/* Its buffers made (tx zeroed), with their limits. */
 void send_init(struct sender *tx);
 /* Ready for a new response. */
 void send_reset(struct sender *tx);

@@ -120,7 +120,7 @@ static ssize_t fill(struct conn *c)
 			return -3;
 		if (grow > HTTP_IN_MAX - c->rd.in.len)
 			grow = HTTP_IN_MAX - c->rd.in.len;
-		if (grow == 0 || buf_reserve(&c->rd.in, grow) < 0)
+		if (buf_reserve(&c->rd.in, grow) < 0)
 			return -3;
 		c->rd.req.base = c->rd.in.data;
 	}

@@ -313,7 +313,7 @@ static void test_buf(void **state)
 static void test_buf_max(void **state)
 {
 	static const char x[3000] = { 0 };
-	struct buf b, big = BUF_INIT(2500);
+	struct buf b = { 0 }, big = BUF_INIT(2500);
 
 	(void)state;
 	buf_init(&b, 100);
