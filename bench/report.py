@@ -9,13 +9,14 @@ import csv
 import statistics
 
 OURS = "httpd"
-ORDER = ["httpd", "nginx", "lighttpd", "h2o", "busybox", "canned"]
+ORDER = ["httpd", "nginx", "lighttpd", "h2o", "busybox", "lwan", "canned"]
 LABEL = {
     "httpd": "**httpd (ours)**",
     "nginx": "nginx",
     "lighttpd": "lighttpd",
     "h2o": "h2o",
     "busybox": "busybox httpd",
+    "lwan": "lwan",
     "canned": "canned loop",
 }
 SCEN = [  # key, title, plot label
@@ -31,7 +32,16 @@ SCEN = [  # key, title, plot label
     ("small_close_cap", "612 B file, new connection each, server capped at {cap} % of its CPU",
      "612 B new, capped"),
 ]
-NO_KEEPALIVE = {"busybox"}  # answers every request on a fresh connection
+NO_KEEPALIVE = {"busybox"}
+LIMIT = "canned"
+# Against the limit: (scenario, what, title); what is "tput" (server/canned,
+# >1 wins) or "cpu" (server/canned CPU per request, <1 wins).
+LIMIT_COLS = [
+    ("small_ka_cap", "tput", "612 B keep-alive, capped, req/s"),
+    ("small_close_cap", "tput", "612 B new connection, capped, req/s"),
+    ("small_ka", "cpu", "612 B keep-alive, CPU/req"),
+    ("64k_ka", "cpu", "64 KiB keep-alive, CPU/req"),
+]  # answers every request on a fresh connection
 
 
 def load(path):
@@ -100,6 +110,8 @@ def main():
     ap.add_argument("--versions", default="")
     ap.add_argument("--hz", type=int, default=100)
     ap.add_argument("--cap", type=int, default=0)
+    ap.add_argument("--cc", default="")
+    ap.add_argument("--lwan", default="")
     a = ap.parse_args()
     scen = [(k, t.format(cap=a.cap), l) for k, t, l in SCEN]
 
@@ -132,7 +144,12 @@ def main():
       f"Ratios are ours/peer: above 1 we serve more, below 1 we use less CPU. "
       f"All servers run at once and the rounds are interleaved; a ratio is "
       f"the median of the ratios of each round. "
-      f"Only ratios from the same run mean anything.\n")
+      f"Only ratios from the same run mean anything.  ")
+    p(f"TCP congestion control of every server: {a.cc or 'not recorded'}.  ")
+    if a.lwan:
+        p(f"lwan: `{a.lwan}` (one thread; built from source with its own release flags).\n")
+    else:
+        p("lwan: skipped (no `LWAN=path` given).\n")
     if a.cap:
         p(f"*Capped* scenarios: every server in a cgroup allowed {a.cap} % of its "
           f"core, so that the server and not wrk (which saturates its own core "
@@ -187,6 +204,23 @@ def main():
         cells.append(fmt_ratio(int(ro["conns_kb"]), int(rp["conns_kb"])) if ok else "n/a")
         p(f"| {LABEL[s]} | " + " | ".join(cells) + " |")
     p("")
+
+    # Against the limit: the canned loop does the least any server can.
+    limit_cols = [c for c in LIMIT_COLS if (LIMIT, c[0]) in res]
+    if limit_cols:
+        p("## Against the limit: ratios server/canned loop "
+          "(req/s: >1 wins; CPU per request: <1 wins)\n")
+        p("| server | " + " | ".join(t for _, _, t in limit_cols) + " |")
+        p("|---|" + "---:|" * len(limit_cols))
+        for s in servers:
+            if s == LIMIT or s in NO_KEEPALIVE:
+                continue
+            cells = []
+            for k, what, _ in limit_cols:
+                v = ratio_value(groups, k, s, LIMIT, what, a.hz)
+                cells.append("n/a" if v is None else f"{v:.2f}×")
+            p(f"| {LABEL[s]} | " + " | ".join(cells) + " |")
+        p("")
 
     p("## Memory (RSS, all processes of the server)\n")
     p(f"| server | idle | with {a.idle:,} idle keep-alive connections | per connection |")

@@ -6,6 +6,8 @@
 #   DUR=1 ROUNDS=1 bench/run.sh      # a quick look
 #   SERVERS="httpd nginx" bench/run.sh
 #   SERVERS="httpd nginx" SCENARIOS=proxy DUR=1 ROUNDS=1 CAP=0 IDLE_CONNS=0 bench/run.sh
+#   LWAN=/work/lwan-build/src/bin/lwan/lwan bench/run.sh   # lwan beside them
+#   TCP_CC=cubic bench/run.sh        # another congestion control (default reno)
 #
 # Every server is pinned to CPU $SERVER_CPU (one worker / one thread), wrk
 # (one thread) to CPU $CLIENT_CPU. Traffic goes to 127.0.0.1 only. All the
@@ -15,6 +17,10 @@
 # machine. Then, as root, the small-file scenarios again with the servers
 # capped at $CAP % of their CPU (cgroup), where the server, not wrk, is the
 # bottleneck: its capacity.
+# Every server runs under the same TCP congestion control, $TCP_CC (reno by
+# default: lwan sets reno on its own sockets, the others take the system's),
+# set for the run with sysctl and restored after; the report names it.
+# (Not CC=: that is the C compiler's name, which make passes on to the build.)
 # Output: a markdown table on stdout and in $OUT/results.md, the same in
 # docs/benchmark.md ($DOC; empty: not written) with the date, commit and
 # settings of the run, the raw numbers in $OUT/raw.tsv, plot data in
@@ -40,6 +46,20 @@ SERVERS=${SERVERS:-"httpd nginx lighttpd h2o busybox canned"}
 PYTHON=${PYTHON:-python3}
 CAP=${CAP:-25} # % of one CPU for the capacity rounds; 0 skips them
 SCENARIOS=${SCENARIOS:-"small_ka small_close 64k_ka big calcul proxy"}
+TCP_CC=${TCP_CC:-reno}
+# lwan (not packaged; built as docs/performance.md says) when LWAN=path is given.
+LWAN=${LWAN:-}
+if [ -n "$LWAN" ]; then
+	[ -x "$LWAN" ] || { printf 'bench: LWAN=%s is not an executable\n' "$LWAN" >&2; exit 1; }
+	LWAN=$(realpath "$LWAN")
+	case " $SERVERS " in
+	*" lwan "*) ;;
+	*" canned "*) SERVERS=${SERVERS/canned/lwan canned} ;;
+	*) SERVERS="$SERVERS lwan" ;;
+	esac
+else
+	SERVERS=${SERVERS/lwan/}
+fi
 
 say() { printf '== %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
@@ -111,10 +131,35 @@ cleanup() {
 	done
 	[ -n "$TMP" ] && rm -rf "$TMP"
 	[ -n "$CAPDIR" ] && rmdir "$CAPDIR" 2>/dev/null
+	[ -n "$CC_WAS" ] && $SUDO sysctl -q -w "net.ipv4.tcp_congestion_control=$CC_WAS" >/dev/null
 	return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# --- TCP congestion control ---------------------------------------------------
+# A sender's congestion control sets how fast a loopback stream of 100 MB
+# grows (bbr: 1.3-1.9 GB/s, reno: 2.5 measured); a socket takes the system's
+# when it is made, so set it before any server starts.
+CC_WAS=
+CC_NOTE=
+cc_set() {
+	local now
+	now=$(sysctl -n net.ipv4.tcp_congestion_control 2>/dev/null) || {
+		CC_NOTE="the system's (unknown: no net.ipv4.tcp_congestion_control)"
+		return 0
+	}
+	if [ "$now" = "$TCP_CC" ]; then
+		CC_NOTE="$TCP_CC (the system's)"
+	elif $SUDO sysctl -q -w "net.ipv4.tcp_congestion_control=$TCP_CC" >/dev/null 2>&1; then
+		CC_WAS=$now
+		CC_NOTE="$TCP_CC (set for the run with sysctl net.ipv4.tcp_congestion_control; the system's $now restored after)"
+	else
+		CC_NOTE="$now, the system's: $TCP_CC could not be set (sysctl not writable or $TCP_CC not available)"
+	fi
+	say "TCP congestion control: $CC_NOTE"
+}
+cc_set
 
 # --- files --------------------------------------------------------------------
 TMP=$(mktemp -d /tmp/httpd-bench.XXXXXX)
@@ -156,7 +201,7 @@ wait_up() { # NAME
 check() { # NAME
 	local f got want
 	for f in index.html 64k.bin 100m.bin; do
-		[ "$1" = canned ] && [ "$f" != index.html ] && continue
+		[ "$1" = canned ] && [ "$f" = 100m.bin ] && continue
 		want="200 $(stat -c %s "$WWW/$f")"
 		got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' \
 			"http://127.0.0.1:${PORT[$1]}/${f%index.html}")
@@ -187,8 +232,9 @@ start_upstream() {
 	PID[upstream]=$!
 }
 
+# The canned loop also answers GET /64k.bin: a canned head + sendfile.
 start_canned() {
-	pin "$OUT/canned" "$1" >"$TMP/run/canned.log" 2>&1 &
+	pin "$OUT/canned" "$1" "$WWW/64k.bin" >"$TMP/run/canned.log" 2>&1 &
 	PID[canned]=$!
 }
 
@@ -268,6 +314,26 @@ EOF
 	PID[h2o]=$!
 }
 
+# One worker thread, as ours; its own socket options (it sets reno itself).
+start_lwan() {
+	local d=$TMP/run/lwan
+	mkdir -p "$d"
+	cat >"$d/lwan.conf" <<EOF
+keep_alive_timeout = 120
+quiet = true
+threads = 1
+max_file_descriptors = $((IDLE_CONNS * 2 + 1024))
+listener 127.0.0.1:$1
+site {
+    serve_files / {
+        path = $WWW
+    }
+}
+EOF
+	(cd "$d" && exec taskset -c "$SERVER_CPU" "$LWAN" -c "$d/lwan.conf") >"$TMP/run/lwan.log" 2>&1 &
+	PID[lwan]=$!
+}
+
 start_busybox() {
 	pin busybox httpd -f -p "127.0.0.1:$1" -h "$WWW" >"$TMP/run/busybox.log" 2>&1 &
 	PID[busybox]=$!
@@ -327,9 +393,11 @@ scenario() {
 	small_close | small_close_cap)
 		run "$name" "$scen" "$r" "$CONNS" / -H 'Connection: close' ;;
 	esac
-	[ "$name" = canned ] && return 0 # the one page only
 	case $scen in
 	64k_ka) run "$name" "$scen" "$r" "$CONNS" /64k.bin ;;
+	esac
+	[ "$name" = canned ] && return 0 # the page and the 64 KiB file only
+	case $scen in
 	big) run "$name" "$scen" "$r" 4 /100m.bin ;;
 	calcul) [ "$name" != httpd ] || run "$name" "$scen" "$r" "$CONNS" '/api/calcul?a=1&b=2' ;;
 	proxy) [ "$name" != httpd ] && [ "$name" != nginx ] ||
@@ -421,7 +489,7 @@ fi
 machine="$(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(uname -sr)"
 $PYTHON bench/report.py --raw "$RAW" --rss "$RSS" --dat "$OUT/results.dat" \
 	--dur "$DUR" --rounds "$ROUNDS" --conns "$CONNS" --idle "$IDLE_CONNS" --cap "$CAP" \
-	--machine "$machine" --versions "$(
+	--machine "$machine" --cc "$CC_NOTE" --lwan "$LWAN" --versions "$(
 		printf 'nginx %s; ' "$(nginx -v 2>&1 | sed 's/.*\///')"
 		printf 'lighttpd %s; ' "$(lighttpd -v 2>&1 | sed 's/^lighttpd\/\([^ ]*\).*/\1/')"
 		printf 'h2o %s; ' "$(h2o --version | awk 'NR==1 {print $3}')"

@@ -467,10 +467,13 @@ enum status config_check(const struct request *req, const char *rel, enum status
 
 const char *config_interpreter(const char *name)
 {
-	const char *slash = strrchr(name, '/');
-	const char *dot = strrchr(slash ? slash : name, '.');
+	const char *slash, *dot;
 	size_t i;
 
+	if (!cur->ninterp)
+		return NULL; /* most configurations: no name to look at */
+	slash = strrchr(name, '/');
+	dot = strrchr(slash ? slash : name, '.');
 	for (i = cur->ninterp; dot && i-- > 0;) /* a later line wins */
 		if (strcmp(cur->interp[i].ext, dot) == 0)
 			return cur->interp[i].type;

@@ -5,8 +5,8 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define NAME(s) { s, sizeof(s) - 1 }
 static const struct {
@@ -30,6 +30,75 @@ static const struct {
 	[H_AUTHORIZATION] = NAME("Authorization"),
 	[H_EXPECT] = NAME("Expect"),
 };
+
+/* The names by length, so that a lookup compares one or two names, not
+ * sixteen (lwan tells its few apart by their first four bytes). Filled at
+ * first use from hdr_names; today at most two names share a length. */
+#define NAME_LEN_MAX (sizeof("If-Unmodified-Since") - 1)
+#define SAME_LEN_MAX 3
+static signed char by_len[NAME_LEN_MAX + 1][SAME_LEN_MAX];
+static bool by_len_filled;
+
+static void by_len_fill(void)
+{
+	int i, k;
+
+	memset(by_len, -1, sizeof(by_len));
+	for (i = 0; i < H__COUNT; i++) {
+		signed char *row = by_len[hdr_names[i].len];
+
+		for (k = 0; k < SAME_LEN_MAX && row[k] >= 0; k++)
+			;
+		if (k == SAME_LEN_MAX)
+			abort(); /* a fourth name of one length: make room */
+		row[k] = (signed char)i;
+	}
+}
+
+/* Case-insensitive equality with a name of letters and '-', eight bytes
+ * at a time: OR 0x20 maps only CR onto '-', and on_header_field has
+ * refused CR in a name. */
+static bool name_is(const char *s, const char *name, size_t n)
+{
+	const uint64_t lower = 0x2020202020202020ULL;
+	uint64_t a, b;
+	size_t i;
+
+	if (n < 8) {
+		for (i = 0; i < n; i++)
+			if (((unsigned char)s[i] | 0x20) != ((unsigned char)name[i] | 0x20))
+				return false;
+		return true;
+	}
+	for (i = 0; i + 8 < n; i += 8) {
+		memcpy(&a, s + i, 8);
+		memcpy(&b, name + i, 8);
+		if ((a | lower) != (b | lower))
+			return false;
+	}
+	memcpy(&a, s + n - 8, 8); /* the last eight, overlapping */
+	memcpy(&b, name + n - 8, 8);
+	return (a | lower) == (b | lower);
+}
+
+/* Which known header a name is (any case), or -1. */
+static int header_index(const char *name, size_t n)
+{
+	const signed char *row;
+	int k;
+
+	if (n > NAME_LEN_MAX)
+		return -1;
+	if (!by_len_filled) {
+		by_len_fill();
+		by_len_filled = true;
+	}
+	row = by_len[n];
+	for (k = 0; k < SAME_LEN_MAX && row[k] >= 0; k++)
+		if (name_is(name, hdr_names[row[k]].name, n))
+			return row[k];
+	return -1;
+}
 
 static struct request *req_of(llhttp_t *p)
 {
@@ -89,19 +158,13 @@ static int on_header_field_complete(llhttp_t *p)
 	if (r->field.len == 0)
 		return fail(p, S_BAD_REQUEST, "empty header name");
 	r->cur = -1;
-	for (i = 0; i < H__COUNT; i++) {
-		if (hdr_names[i].len != r->field.len ||
-		    (name[0] | 0x20) != (hdr_names[i].name[0] | 0x20) ||
-		    strncasecmp(name, hdr_names[i].name, r->field.len) != 0)
-			continue;
-		if (i == H_HOST && r->hdr[i].off)
-			return fail(p, S_BAD_REQUEST, "duplicate Host");
-		if (!r->hdr[i].off) {
-			/* Present even when its value turns out empty. */
-			r->hdr[i].off = r->field.off;
-			r->cur = i;
-		}
-		break;
+	i = header_index(name, r->field.len);
+	if (i == H_HOST && r->hdr[i].off)
+		return fail(p, S_BAD_REQUEST, "duplicate Host");
+	if (i >= 0 && !r->hdr[i].off) {
+		/* Present even when its value turns out empty. */
+		r->hdr[i].off = r->field.off;
+		r->cur = i;
 	}
 	r->field.len = 0;
 	return 0;
@@ -112,9 +175,12 @@ static bool has_nul_or_cr(const char *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (s[i] == '\0' || s[i] == '\r')
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= '\r' && (c == '\0' || c == '\r')) /* one test for most bytes */
 			return true;
+	}
 	return false;
 }
 
@@ -259,8 +325,16 @@ void parse_clear(struct request *req)
 /* RFC 3986 §3.2.2 reg-name bytes: unreserved / sub-delims ('%' apart). */
 static bool is_reg_name_char(unsigned char c)
 {
-	return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9') ||
-	       (c && strchr("-._~!$&'()*+,;=", c));
+	if (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9'))
+		return true;
+	switch (c) { /* a switch, not strchr: a call for every dot of a name */
+	case '-': case '.': case '_': case '~': case '!': case '$': case '&':
+	case '\'': case '(': case ')': case '*': case '+': case ',': case ';':
+	case '=':
+		return true;
+	default:
+		return false;
+	}
 }
 
 static bool is_hex(unsigned char c)

@@ -136,6 +136,11 @@ static enum status redirect_slash(const struct request *req, struct response *re
 	return S_MOVED_PERMANENTLY;
 }
 
+static bool has_variant(const struct fc_entry *e)
+{
+	return e->rep[1].exists || e->rep[2].exists;
+}
+
 /* The representation Accept-Encoding likes best among the cached ones:
  * ties go to the variant (smaller), br before gzip. */
 static int choose_variant(const struct request *req, const struct fc_entry *e)
@@ -143,8 +148,11 @@ static int choose_variant(const struct request *req, const struct fc_entry *e)
 	const char *ae = span_ptr(req, req->hdr[H_ACCEPT_ENCODING]);
 	size_t aen = req->hdr[H_ACCEPT_ENCODING].len, i;
 	bool present = http_has_header(req, H_ACCEPT_ENCODING);
-	int best = cond_accept_q(ae, aen, present, "identity"), pick = 0;
+	int best, pick = 0;
 
+	if (!has_variant(e))
+		return 0; /* the file alone: nothing to choose */
+	best = cond_accept_q(ae, aen, present, "identity");
 	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
 		int q;
 
@@ -268,7 +276,7 @@ static enum status serve_file(const struct request *req, struct response *resp,
 	struct cond c;
 	enum status s;
 
-	if (e->rep[1].exists || e->rep[2].exists)
+	if (has_variant(e))
 		buf_puts(resp->hdrs, "Vary: Accept-Encoding\r\n");
 	memcpy(resp->etag, r->etag, sizeof(resp->etag));
 	resp->mtime = r->st.st_mtime;

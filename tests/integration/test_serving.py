@@ -174,6 +174,55 @@ class StaticFiles(Base):
             for c in socks:
                 c.close()
 
+    def test_replacements_seen_by_the_next_request(self):
+        """The file a path names now, however it changed: rewritten in
+        place to the same size and mtime, written through a hard link,
+        replaced by a rename, a symlink pointed elsewhere, its directory
+        swapped; small files (served from memory) and large ones (an open
+        fd) alike, on one kept-alive connection."""
+        big = 40 * 1024  # above the size kept in memory
+        home = self.make_home({"a.txt": b"aaaa", "b.txt": b"bbbb", "d/x.txt": b"in d",
+                               "big.bin": b"1" * big})
+        s = self.serve(home)
+        p = lambda *n: os.path.join(home, *n)  # noqa: E731
+        os.symlink("a.txt", p("link.txt"))
+        os.link(p("b.txt"), p("hard.txt"))
+        with connect(s) as c:
+            r = Reader(c)
+
+            def body(path):
+                c.sendall(req(path))
+                st, _, got = r.response()
+                self.assertEqual(st, 200, path)
+                return got
+            for path, want in (("/a.txt", b"aaaa"), ("/link.txt", b"aaaa"),
+                               ("/hard.txt", b"bbbb"), ("/d/x.txt", b"in d"),
+                               ("/big.bin", b"1" * big)):
+                self.assertEqual(body(path), want)
+                self.assertEqual(body(path), want)  # now a cache hit
+            # same size, mtime put back: only the ctime tells
+            t = os.stat(p("a.txt")).st_mtime_ns
+            with open(p("a.txt"), "r+b") as f:
+                f.write(b"AAAA")
+            os.utime(p("a.txt"), ns=(t, t))
+            self.assertEqual(body("/a.txt"), b"AAAA")
+            with open(p("b.txt"), "r+b") as f:  # through the other link
+                f.write(b"BB")
+            self.assertEqual(body("/hard.txt"), b"BBbb")
+            for name, content in (("a.txt", b"renamed over"), ("big.bin", b"2" * big)):
+                with open(p(name + ".new"), "wb") as f:
+                    f.write(content)
+                os.replace(p(name + ".new"), p(name))
+                self.assertEqual(body("/" + name), content)
+            os.symlink("b.txt", p("link.new"))
+            os.replace(p("link.new"), p("link.txt"))
+            self.assertEqual(body("/link.txt"), b"BBbb")
+            os.rename(p("d"), p("d.old"))
+            os.mkdir(p("d"))
+            with open(p("d", "x.txt"), "wb") as f:
+                f.write(b"new d")
+            self.assertEqual(body("/d/x.txt"), b"new d")
+
     def test_directory_redirect_keeps_query(self):
         home = self.make_home({"sub/index.html": b"sub index", "my dir/index.html": b"x"})
         s = self.serve(home)

@@ -278,6 +278,67 @@ static void test_header_values(void **state)
 	done(&t);
 }
 
+/* Every known name is found whatever its case, the two names of one
+ * length alike; a name of the same length that differs, or a longer one,
+ * is no known header. */
+static void test_header_names(void **state)
+{
+	static const struct {
+		const char *name, *value;
+		enum hdr h;
+	} known[] = {
+		{ "hOST", "x", H_HOST }, { "CONNECTION", "close", H_CONNECTION },
+		{ "content-type", "text/plain", H_CONTENT_TYPE },
+		{ "Content-LENGTH", "0", H_CONTENT_LENGTH },
+		{ "user-agent", "ua", H_USER_AGENT }, { "REFERER", "r", H_REFERER },
+		{ "IF-NONE-MATCH", "\"e\"", H_IF_NONE_MATCH },
+		{ "if-modified-since", "d", H_IF_MODIFIED_SINCE },
+		{ "If-match", "*", H_IF_MATCH },
+		{ "if-unmodified-since", "d", H_IF_UNMODIFIED_SINCE },
+		{ "RANGE", "bytes=0-1", H_RANGE }, { "if-RANGE", "\"e\"", H_IF_RANGE },
+		{ "accept-encoding", "gzip", H_ACCEPT_ENCODING },
+		{ "AUTHORIZATION", "Basic eDp5", H_AUTHORIZATION },
+	};
+	static const char *const unknown[] = {
+		"Hosx", "Rangf", "Expecu", "Refereq", "If-Matcg", "If-Rangd",
+		"Connectioo", "User_Agent", "Content-Typd", "If-None-Matcg",
+		"Authorizatioo", "Content_Length", "Accept-Encodinf",
+		"If-Modified-Sincd", "Transfer-Encodinf", "If-Unmodified-Sincd",
+		"If-Unmodified-Since-", "X",
+	};
+	char head[256];
+	struct parsed t;
+	size_t i;
+	int h, n;
+
+	(void)state;
+	for (i = 0; i < LEN(known); i++) {
+		n = snprintf(head, sizeof(head), "GET / HTTP/1.0\r\n%s: %s\r\n\r\n",
+			     known[i].name, known[i].value);
+		assert_int_equal(parse(&t, head, (size_t)n), S_OK);
+		for (h = 0; h < H__COUNT; h++)
+			assert_int_equal(http_has_header(&t.req, (enum hdr)h), h == (int)known[i].h);
+		assert_header(&t.req, known[i].h, known[i].value);
+		done(&t);
+	}
+	/* the two that need more around them */
+	assert_int_equal(parse(&t, S("POST / HTTP/1.1\r\nHost: x\r\n"
+				     "transfer-ENCODING: chunked\r\n\r\n0\r\n\r\n")), S_OK);
+	assert_header(&t.req, H_TRANSFER_ENCODING, "chunked");
+	done(&t);
+	assert_int_equal(parse(&t, S("GET / HTTP/1.1\r\nHost: x\r\n"
+				     "EXPECT: 100-continue\r\n\r\n")), S_OK);
+	assert_header(&t.req, H_EXPECT, "100-continue");
+	done(&t);
+	for (i = 0; i < LEN(unknown); i++) {
+		n = snprintf(head, sizeof(head), "GET / HTTP/1.0\r\n%s: v\r\n\r\n", unknown[i]);
+		assert_int_equal(parse(&t, head, (size_t)n), S_OK);
+		for (h = 0; h < H__COUNT; h++)
+			assert_false(http_has_header(&t.req, (enum hdr)h));
+		done(&t);
+	}
+}
+
 /* The first of a repeated header (other than Host) is the one kept. */
 static void test_repeated_header(void **state)
 {
@@ -576,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_heads),
 		cmocka_unit_test(test_spans),
 		cmocka_unit_test(test_header_values),
+		cmocka_unit_test(test_header_names),
 		cmocka_unit_test(test_repeated_header),
 		cmocka_unit_test(test_keep_alive),
 		cmocka_unit_test(test_header_count),
