@@ -89,6 +89,8 @@ struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
 	util_peer(sa, &c->peer, c->peer_str);
 	c->proxy_pending = client_proxy_protocol;
 	request_init(&c->rd);
+	send_init(&c->tx);
+	buf_init(&c->hdrs, HTTP_HDRS_MAX);
 	reset_request(c);
 	return c;
 }
@@ -215,7 +217,7 @@ static void handle(struct conn *c)
 		/* a script answers; a body gathered whole (chunked) goes to it */
 		if (c->rd.req.body.len)
 			buf_append(&c->rd.pipe_in, span_ptr(&c->rd.req, c->rd.req.body),
-				   c->rd.req.body.len, HTTP_PIPE_MAX + HTTP_IN_MAX);
+				   c->rd.req.body.len);
 		c->state = C_WAIT;
 		conn_stream_feed(c);
 		return;
@@ -303,7 +305,7 @@ void conn_finish(struct conn *c)
 {
 	int64_t us = c->t0 ? util_now_us() - c->t0 : 0;
 
-	if (c->resp.status >= 400)
+	if (c->resp.status >= S_BAD_REQUEST)
 		log_debug("%s: %d %s: %s", c->peer_str, c->resp.status,
 			  http_status_text(c->resp.status),
 			  c->resp.why ? c->resp.why : "-");
