@@ -7,6 +7,7 @@
 #include "http.h"
 
 #define ENV_MAX 128        /* variables passed to a script */
+#define CGIENV_BYTES (64 * 1024) /* ... and their bytes (struct cgienv b) */
 
 /* Who asks, for the script's environment. */
 struct cgi_client {

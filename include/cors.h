@@ -42,8 +42,7 @@ enum cors_kind {
 enum cors_kind cors_kind(const struct cors *c, const struct cors_req *r);
 /* The same, and the header lines it needs go to out (Vary:
  * Origin also for CORS_NONE when the answer depends on the origin). */
-enum cors_kind cors_decide(const struct cors *c, const struct cors_req *r, struct buf *out,
-			   size_t max);
+enum cors_kind cors_decide(const struct cors *c, const struct cors_req *r, struct buf *out);
 /* A configured origin: "*", or scheme://host[:port] in lower case as
  * browsers send it. -1 with a message. */
 int cors_origin_check(const char *origin, char *err, size_t errsz);

@@ -30,10 +30,9 @@ int hdrrule_pattern(char *pattern, bool *glob, char *err, size_t errsz);
 bool hdrrule_match(const char *pattern, bool glob, const char *path);
 /* Append field as a header line to out[from..], replacing a line of the
  * same name there: a later rule overrides an earlier one. -1 when full. */
-int hdrrule_put(struct buf *out, size_t from, const char *field, size_t namelen,
-		size_t max);
+int hdrrule_put(struct buf *out, size_t from, const char *field, size_t namelen);
 /* Every rule path matches, in order, into out (after from). */
 int hdrrule_apply(const struct hdrrule *r, size_t n, const char *path, struct buf *out,
-		  size_t from, size_t max);
+		  size_t from);
 
 #endif

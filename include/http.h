@@ -50,6 +50,11 @@ enum status {
 /* The input buffer holds one whole head, plus a kept body. */
 #define HTTP_IN_MAX (HTTP_URL_MAX + HTTP_HEADERS_MAX + 1024 + HTTP_BODY_KEEP_MAX)
 
+/* Limits of the response buffers (struct buf max): */
+#define HTTP_HDRS_MAX (64 * 1024)      /* extra header lines of an answer */
+#define HTTP_RESP_HEAD_MAX (64 * 1024) /* the formatted response head */
+#define HTTP_SEGS_MAX 256              /* body segments (multipart ranges) */
+
 /* A byte range of the connection's input buffer (offsets survive realloc). */
 struct span {
 	uint32_t off;

@@ -22,6 +22,6 @@ extern bool log_json;
 void log_access(const char *peer, const char *user, const struct request *req,
 		size_t avail, int status, long long bytes, int64_t us);
 /* Escape control bytes, '"' and '\\' as \xHH / \" / \\ (for log fields). */
-void log_escape(struct buf *out, const char *s, size_t n, size_t max);
+void log_escape(struct buf *out, const char *s, size_t n);
 
 #endif

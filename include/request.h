@@ -9,6 +9,12 @@
 
 #include "http.h"
 
+/* The input buffer: one whole head and a kept body (HTTP_IN_MAX, what is
+ * read), plus the CRs that bare-LF normalization inserts into the head. */
+#define REQUEST_IN_MAX (HTTP_IN_MAX + HTTP_HEADER_COUNT_MAX + 2)
+/* Body bytes on their way to a script: what waits, plus one read. */
+#define REQUEST_PIPE_MAX (HTTP_PIPE_MAX + HTTP_IN_MAX)
+
 struct reader {
 	llhttp_t parser;
 	struct request req;
@@ -29,6 +35,7 @@ enum rq_step {
 	RQ_ERROR,  /* refused: *st and *why say why */
 };
 
+/* A reader in zeroed memory made ready: its buffers get their limits. */
 void request_init(struct reader *rd);
 /* Drop the answered request's bytes (pipelined ones after it stay in
  * rd->in); then request_reset. */

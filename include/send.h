@@ -9,6 +9,9 @@
 
 #include "http.h"
 
+/* A generated body (a directory listing, a dump) or a stream's pieces. */
+#define SEND_BODY_MAX (4 * 1024 * 1024)
+
 struct sender {
 	struct buf out;           /* response head */
 	struct buf body;          /* generated response body (or a stream's piece) */
@@ -21,6 +24,8 @@ struct sender {
 	bool stream_broken;       /* ... or it broke off: close */
 };
 
+/* Its buffers made (tx zeroed), with their limits. */
+void send_init(struct sender *tx);
 /* Ready for a new response. */
 void send_reset(struct sender *tx);
 /* Idle: give the buffers back. */

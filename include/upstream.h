@@ -45,12 +45,12 @@ bool upstream_dot_segment(const char *path, size_t n);
 /* The request head for the upstream: method, the path with the prefix
  * replaced (query kept), HTTP/1.1, Host of the upstream, the client's
  * headers without hop-by-hop ones, X-Forwarded-For/-Proto/-Host, Via,
- * the body's framing and Connection: close. -1 when over max. */
-int upstream_request_head(struct buf *out, size_t max, const struct request *req,
+ * the body's framing and Connection: close. -1 when out is full. */
+int upstream_request_head(struct buf *out, const struct request *req,
 			  const struct upstream *u, const char *client_addr);
 /* Header lines p[0..n) ("Name: value" CRLF each) of an upstream's answer
  * appended to out, without hop-by-hop headers, framing (ours) and the
- * Server and Date we send ourselves; Via added. -1 when over max. */
-int upstream_response_headers(struct buf *out, size_t max, const char *p, size_t n);
+ * Server and Date we send ourselves; Via added. -1 when out is full. */
+int upstream_response_headers(struct buf *out, const char *p, size_t n);
 
 #endif

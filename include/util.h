@@ -13,18 +13,32 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+/* A growable buffer that never holds more than max bytes, the limit it
+ * was made with (buf_init, BUF_INIT): every append checks it. Limits are
+ * under 4 GiB, so cap and max share a word: struct conn, with seven of
+ * these, stays within malloc's fast (tcache) sizes. */
 struct buf {
 	char *data;
 	size_t len;
-	size_t cap;
+	uint32_t cap;
+	uint32_t max;
 };
 
-/* Make room for `need` more bytes without exceeding `max` in total; 0 or -1. */
-int buf_reserve(struct buf *b, size_t need, size_t max);
-int buf_append(struct buf *b, const void *p, size_t n, size_t max);
-int buf_puts(struct buf *b, const char *s, size_t max);
-int buf_printf(struct buf *b, size_t max, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+#define BUF_INIT(m) { .data = NULL, .len = 0, .cap = 0, .max = (m) }
+/* The buffer at b, in zeroed memory (calloc, memset) or freed, is
+ * limited to max bytes: one store, so making a connection's seven
+ * buffers costs next to nothing. Elsewhere: BUF_INIT. */
+static inline void buf_init(struct buf *b, size_t max)
+{
+	b->max = max > UINT32_MAX ? UINT32_MAX : (uint32_t)max;
+}
+/* Make room for `need` more bytes without exceeding b->max in total; 0 or -1. */
+int buf_reserve(struct buf *b, size_t need);
+int buf_append(struct buf *b, const void *p, size_t n);
+int buf_puts(struct buf *b, const char *s);
+int buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Its memory back; it stays usable, with the same max. */
 void buf_free(struct buf *b);
 
 /* Percent-decode n bytes of src into dst (at least n bytes); with plus_space,
@@ -33,9 +47,9 @@ void buf_free(struct buf *b);
 long util_pct_decode(char *dst, const char *src, size_t n, int plus_space);
 
 /* Append s, percent-encoding every byte outside RFC 3986 unreserved and '/'. */
-int util_pct_encode(struct buf *b, const char *s, size_t n, size_t max);
+int util_pct_encode(struct buf *b, const char *s, size_t n);
 /* Append s with & < > " ' replaced by entities. */
-int util_html_escape(struct buf *b, const char *s, size_t n, size_t max);
+int util_html_escape(struct buf *b, const char *s, size_t n);
 
 /* IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"): 29 chars + NUL. */
 #define HTTP_DATE_LEN 30
@@ -59,13 +73,13 @@ void util_peer(const struct sockaddr *sa, struct sockaddr_in6 *peer);
 #define UTIL_PEER_LEN 48
 const char *util_peer_str(const struct sockaddr_in6 *peer, char str[UTIL_PEER_LEN]);
 /* Standard base64 (RFC 4648 §4, padded) of p[0..n) appended to out. */
-int util_base64(struct buf *out, const unsigned char *p, size_t n, size_t max);
+int util_base64(struct buf *out, const unsigned char *p, size_t n);
 /* Monotonic clock in milliseconds. */
 int64_t util_now_ms(void);
 /* Monotonic microseconds (request durations). */
 int64_t util_now_us(void);
 /* s[0..n) as the contents of a JSON string (quotes, backslashes and
- * controls escaped; invalid UTF-8 becomes U+FFFD), b at most max bytes. */
-void util_json_escape(struct buf *b, const char *s, size_t n, size_t max);
+ * controls escaped; invalid UTF-8 becomes U+FFFD), as far as b takes it. */
+void util_json_escape(struct buf *b, const char *s, size_t n);
 
 #endif

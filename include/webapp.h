@@ -34,11 +34,11 @@ int webapp_option(const char *line, char *err, size_t errsz);
 /* Anything configured at all? */
 bool webapp_active(void);
 /* The CORS decision for req; with out, its lines into out. */
-enum cors_kind webapp_cors(const struct request *req, struct buf *out, size_t max);
+enum cors_kind webapp_cors(const struct request *req, struct buf *out);
 /* Header lines for every answer ("set Name: value"), or NULL. */
 const struct buf *webapp_always(void);
 /* Lines of the rules path ("/a/b", decoded) matches, into out from from on. */
-int webapp_rules(const char *path, struct buf *out, size_t from, size_t max);
+int webapp_rules(const char *path, struct buf *out, size_t from);
 /* The SPA entry (relative to HOME) for a GET/HEAD of rel, which is not
  * there: when rel's last segment has no extension; else NULL. */
 const char *webapp_spa(const struct request *req, const char *rel);

@@ -12,9 +12,8 @@
 #define API_PATH "/api/calcul"
 #define ALLOW "GET, HEAD, POST"
 /* Operands are echoed in plain decimal, up to DECIMAL_STR_MAX bytes each:
- * the count bounds the answer (about 2 MB at worst). */
+ * the count bounds the answer (about 2 MB at worst, under SEND_BODY_MAX). */
 #define API_OPERANDS_MAX 1000
-#define API_OUT_MAX ((size_t)(API_OPERANDS_MAX + 1) * (DECIMAL_STR_MAX + 1) + 64)
 /* Bytes of an operand quoted back in an error message. */
 #define API_QUOTE_MAX 40
 #define STR_(x) #x
@@ -43,7 +42,7 @@ bool api_match(const struct request *req)
 
 static void json_escape(struct buf *b, const char *s, size_t n)
 {
-	util_json_escape(b, s, n, API_OUT_MAX);
+	util_json_escape(b, s, n);
 }
 
 /* Replace the body with {"error":"..."}; returns s. */
@@ -62,9 +61,9 @@ static enum status fail(struct response *resp, enum status s, const char *fmt, .
 	if (n < 0)
 		n = 0;
 	resp->body->len = 0;
-	buf_puts(resp->body, "{\"error\":\"", API_OUT_MAX);
+	buf_puts(resp->body, "{\"error\":\"");
 	json_escape(resp->body, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
-	buf_puts(resp->body, "\"}", API_OUT_MAX);
+	buf_puts(resp->body, "\"}");
 	resp->ctype = "application/json";
 	return s;
 }
@@ -89,7 +88,7 @@ static void calc_init(struct calc *c, struct response *resp)
 	c->out = resp->body;
 	c->count = 0;
 	c->out->len = 0;
-	buf_puts(c->out, "{\"operands\":[", API_OUT_MAX);
+	buf_puts(c->out, "{\"operands\":[");
 }
 
 /* Add c->op, already parsed: echo it, sum it. */
@@ -103,8 +102,8 @@ static enum status calc_push(struct calc *c, struct response *resp)
 	if (decimal_add(&c->sum, &c->sum, &c->op) != DECIMAL_OK)
 		return fail(resp, S_BAD_REQUEST, "the sum has too many digits");
 	if (c->count++)
-		buf_append(c->out, ",", 1, API_OUT_MAX);
-	buf_append(c->out, c->num, n, API_OUT_MAX);
+		buf_append(c->out, ",", 1);
+	buf_append(c->out, c->num, n);
 	return S_OK;
 }
 
@@ -134,9 +133,9 @@ static enum status calc_done(struct calc *c, struct response *resp)
 			    "no operands: give numbers as query or form parameters "
 			    "(a=1&b=2) or as a JSON array or object");
 	n = decimal_format(&c->sum, c->num);
-	buf_puts(c->out, "],\"sum\":", API_OUT_MAX);
-	buf_append(c->out, c->num, n, API_OUT_MAX);
-	if (buf_puts(c->out, "}", API_OUT_MAX) < 0)
+	buf_puts(c->out, "],\"sum\":");
+	buf_append(c->out, c->num, n);
+	if (buf_puts(c->out, "}") < 0)
 		return fail(resp, S_INTERNAL_SERVER_ERROR, "out of memory");
 	resp->ctype = "application/json";
 	return S_OK;
@@ -348,7 +347,7 @@ enum status api_serve(const struct request *req, struct response *resp)
 		return fail(resp, S_NOT_FOUND, "not found: the endpoint is " API_PATH);
 	if (req->method != HTTP_GET && req->method != HTTP_HEAD &&
 	    req->method != HTTP_POST) {
-		buf_puts(resp->hdrs, "Allow: " ALLOW "\r\n", 4096);
+		buf_puts(resp->hdrs, "Allow: " ALLOW "\r\n");
 		return fail(resp, S_METHOD_NOT_ALLOWED, "method %s not allowed: use " ALLOW,
 			    llhttp_method_name(req->method));
 	}

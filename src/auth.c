@@ -9,7 +9,7 @@
 
 #include "path.h"
 
-#define HDR_MAX 4096 /* the WWW-Authenticate line */
+#define AUTH_LINE_MAX 4096 /* the WWW-Authenticate line: a longer realm is cut */
 
 static int b64val(unsigned char c)
 {
@@ -157,16 +157,17 @@ static const char *intern(const char *s)
 static void add_challenge(struct response *resp, const char *realm)
 {
 	const char *p;
+	size_t from = resp->hdrs->len;
 
-	buf_puts(resp->hdrs, "WWW-Authenticate: Basic realm=\"", HDR_MAX);
-	for (p = realm; *p; p++) {
+	buf_puts(resp->hdrs, "WWW-Authenticate: Basic realm=\"");
+	for (p = realm; *p && resp->hdrs->len - from + 5 <= AUTH_LINE_MAX; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			continue;
 		if (*p == '"' || *p == '\\')
-			buf_append(resp->hdrs, "\\", 1, HDR_MAX);
-		buf_append(resp->hdrs, p, 1, HDR_MAX);
+			buf_append(resp->hdrs, "\\", 1);
+		buf_append(resp->hdrs, p, 1);
 	}
-	buf_puts(resp->hdrs, "\"\r\n", HDR_MAX);
+	buf_puts(resp->hdrs, "\"\r\n");
 }
 
 /* The first (longest) matching prefix decides; any user of that prefix. */

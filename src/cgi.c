@@ -201,8 +201,9 @@ int cgi_header_line(const char *line, size_t n, struct response *resp,
 		if (*status == 0)
 			*status = S_FOUND; /* local redirects too: the client follows them */
 	}
-	if (buf_append(resp->hdrs, line, n, CGI_HEAD_MAX) < 0 ||
-	    buf_append(resp->hdrs, "\r\n", 2, CGI_HEAD_MAX) < 0)
+	if (resp->hdrs->len + n + 2 > CGI_HEAD_MAX || /* the script's lines: 502 beyond */
+	    buf_append(resp->hdrs, line, n) < 0 ||
+	    buf_append(resp->hdrs, "\r\n", 2) < 0)
 		return -1;
 	return 0;
 }
@@ -404,7 +405,7 @@ static int head(struct stream *s, struct response *resp, long long *clen)
 
 		if (!g->can_read)
 			return 0;
-		if (buf_reserve(&g->head, 4096, CGI_HEAD_MAX + 4096) < 0)
+		if (buf_reserve(&g->head, 4096) < 0)
 			return fail(g, resp, "header block too large");
 		n = read(g->out_fd, g->head.data + g->head.len, 4096);
 		if (n < 0 && errno == EINTR)
@@ -481,7 +482,7 @@ static enum status run(const struct request *req, const struct cgi_client *cl,
 		       struct response *resp, struct target *t)
 {
 	char script[PATH_REL_MAX * 2], name[PATH_REL_MAX + 1];
-	struct cgienv env = { .n = 0 };
+	struct cgienv env = { .n = 0, .b = BUF_INIT(CGIENV_BYTES) };
 	struct stat st;
 	struct cgi *g;
 	int fd;
@@ -500,6 +501,7 @@ static enum status run(const struct request *req, const struct cgi_client *cl,
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return S_SERVICE_UNAVAILABLE;
+	buf_init(&g->head, CGI_HEAD_MAX + 4096); /* a block over CGI_HEAD_MAX, and one read */
 	snprintf(script, sizeof(script), "%s/%s", path_home(), t->rel);
 	snprintf(name, sizeof(name), "/%s", t->rel);
 	cgienv_build(&env, req, cl, script, name, strlen(name), t->info);

@@ -9,17 +9,15 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define ENV_BYTES (64 * 1024)
-
 static void env_add(struct cgienv *e, const char *name, const char *val, size_t vlen)
 {
 	size_t off = e->b.len;
 
 	if (e->n == ENV_MAX)
 		return;
-	if (buf_printf(&e->b, ENV_BYTES, "%s=", name) < 0 ||
-	    buf_append(&e->b, val, vlen, ENV_BYTES) < 0 ||
-	    buf_append(&e->b, "", 1, ENV_BYTES) < 0) {
+	if (buf_printf(&e->b, "%s=", name) < 0 ||
+	    buf_append(&e->b, val, vlen) < 0 ||
+	    buf_append(&e->b, "", 1) < 0) {
 		e->b.len = off;
 		return;
 	}

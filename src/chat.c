@@ -177,7 +177,7 @@ static enum status fail(struct response *resp, enum status s, const char *why)
 
 	resp->body->len = 0;
 	if (t)
-		buf_puts(resp->body, t, strlen(t) + 1);
+		buf_puts(resp->body, t);
 	free(t);
 	json_decref(o);
 	resp->ctype = "application/json";
@@ -212,7 +212,7 @@ static enum status say(const struct request *req, const struct sockaddr_in6 *pee
 	if (why)
 		return fail(resp, S_BAD_REQUEST, why);
 	if (!rate_ok(&peer->sin6_addr)) {
-		buf_puts(resp->hdrs, "Retry-After: 1\r\n", 1024);
+		buf_puts(resp->hdrs, "Retry-After: 1\r\n");
 		return fail(resp, S_TOO_MANY_REQUESTS, "too many messages: wait a second");
 	}
 	o = json_pack("{s:s,s:s,s:I}", "name", name, "text", text, "at",
@@ -225,7 +225,7 @@ static enum status say(const struct request *req, const struct sockaddr_in6 *pee
 	if (!id)
 		return fail(resp, S_INTERNAL_SERVER_ERROR, "not sent");
 	resp->body->len = 0;
-	buf_printf(resp->body, 64, "{\"id\":%llu}\n", (unsigned long long)id);
+	buf_printf(resp->body, "{\"id\":%llu}\n", (unsigned long long)id);
 	resp->ctype = "application/json";
 	return S_OK;
 }
@@ -237,6 +237,6 @@ enum status chat_serve(const struct request *req, const struct sockaddr_in6 *pee
 		return say(req, peer, resp);
 	if (req->method == HTTP_GET || req->method == HTTP_HEAD)
 		return events_subscribe(channel, req, resp, CHAT_BACKLOG);
-	buf_puts(resp->hdrs, ALLOW, 1024);
+	buf_puts(resp->hdrs, ALLOW);
 	return fail(resp, S_METHOD_NOT_ALLOWED, "use GET to listen, POST to talk");
 }

@@ -388,7 +388,7 @@ static int commit(struct loader *ld)
 
 int config_load(const char *file, const char *home)
 {
-	char name[4096];
+	char name[PATH_REL_MAX];
 	struct loader ld = { .file = name };
 	char err[256];
 	bool failed;

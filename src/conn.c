@@ -102,6 +102,8 @@ struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
 	util_peer(sa, &c->peer);
 	c->proxy_pending = client_proxy_protocol;
 	request_init(&c->rd);
+	send_init(&c->tx);
+	buf_init(&c->hdrs, HTTP_HDRS_MAX);
 	reset_request(c);
 	return c;
 }
@@ -228,7 +230,7 @@ static void handle(struct conn *c)
 		/* a script answers; a body gathered whole (chunked) goes to it */
 		if (c->rd.req.body.len)
 			buf_append(&c->rd.pipe_in, span_ptr(&c->rd.req, c->rd.req.body),
-				   c->rd.req.body.len, HTTP_PIPE_MAX + HTTP_IN_MAX);
+				   c->rd.req.body.len);
 		c->state = C_WAIT;
 		conn_stream_feed(c);
 		return;
@@ -319,7 +321,7 @@ static void log_answer(const struct conn *c, int64_t us)
 	char addr[UTIL_PEER_LEN];
 
 	util_peer_str(&c->peer, addr);
-	if (c->resp.status >= 400 && log_level >= 2)
+	if (c->resp.status >= S_BAD_REQUEST && log_level >= 2)
 		log_debug("%s: %d %s: %s", addr, c->resp.status,
 			  http_status_text(c->resp.status),
 			  c->resp.why ? c->resp.why : "-");

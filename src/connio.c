@@ -114,9 +114,13 @@ static ssize_t fill(struct conn *c)
 	if (c->rd.in.len == c->rd.in.cap) {
 		size_t grow = c->rd.in.cap ? c->rd.in.cap : 2048;
 
+		/* reads stop at HTTP_IN_MAX; the buffer's max leaves room for
+		 * the CRs bare-LF normalization inserts */
+		if (c->rd.in.len >= HTTP_IN_MAX)
+			return -3;
 		if (grow > HTTP_IN_MAX - c->rd.in.len)
 			grow = HTTP_IN_MAX - c->rd.in.len;
-		if (grow == 0 || buf_reserve(&c->rd.in, grow, HTTP_IN_MAX) < 0)
+		if (buf_reserve(&c->rd.in, grow) < 0)
 			return -3;
 		c->rd.req.base = c->rd.in.data;
 	}

@@ -52,8 +52,7 @@ enum cors_kind cors_kind(const struct cors *c, const struct cors_req *r)
 	return r->method == HTTP_OPTIONS && r->has_acrm ? CORS_PREFLIGHT : CORS_SIMPLE;
 }
 
-enum cors_kind cors_decide(const struct cors *c, const struct cors_req *r, struct buf *out,
-			   size_t max)
+enum cors_kind cors_decide(const struct cors *c, const struct cors_req *r, struct buf *out)
 {
 	enum cors_kind k = cors_kind(c, r);
 	int rc = 0;
@@ -63,26 +62,26 @@ enum cors_kind cors_decide(const struct cors *c, const struct cors_req *r, struc
 	/* The answer depends on Origin unless it is "*" for all: caches
 	 * must know (Fetch §3.2.6), also when we add nothing. */
 	if (!c->any || c->credentials)
-		rc |= buf_puts(out, "Vary: Origin\r\n", max);
+		rc |= buf_puts(out, "Vary: Origin\r\n");
 	if (k == CORS_NONE)
 		return k;
 	if (c->any && !c->credentials)
-		rc |= buf_puts(out, "Access-Control-Allow-Origin: *\r\n", max);
+		rc |= buf_puts(out, "Access-Control-Allow-Origin: *\r\n");
 	else
-		rc |= buf_printf(out, max, "Access-Control-Allow-Origin: %.*s\r\n",
+		rc |= buf_printf(out, "Access-Control-Allow-Origin: %.*s\r\n",
 				 (int)r->origin_len, r->origin);
 	if (c->credentials)
-		rc |= buf_puts(out, "Access-Control-Allow-Credentials: true\r\n", max);
+		rc |= buf_puts(out, "Access-Control-Allow-Credentials: true\r\n");
 	if (k == CORS_PREFLIGHT) {
-		rc |= buf_printf(out, max, "Access-Control-Allow-Methods: %s\r\n",
+		rc |= buf_printf(out, "Access-Control-Allow-Methods: %s\r\n",
 				 c->methods ? c->methods : CORS_METHODS_DEFAULT);
 		if (c->headers)
-			rc |= buf_printf(out, max, "Access-Control-Allow-Headers: %s\r\n",
+			rc |= buf_printf(out, "Access-Control-Allow-Headers: %s\r\n",
 					 c->headers);
 		else if (r->acrh && cors_list_ok(r->acrh, r->acrh_len))
-			rc |= buf_printf(out, max, "Access-Control-Allow-Headers: %.*s\r\n",
+			rc |= buf_printf(out, "Access-Control-Allow-Headers: %.*s\r\n",
 					 (int)r->acrh_len, r->acrh);
-		rc |= buf_printf(out, max, "Access-Control-Max-Age: %ld\r\n",
+		rc |= buf_printf(out, "Access-Control-Max-Age: %ld\r\n",
 				 c->max_age < 0 ? (long)CORS_MAX_AGE_DEFAULT : c->max_age);
 	}
 	return rc ? CORS_NONE : k; /* out of room: as if not allowed */

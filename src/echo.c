@@ -29,7 +29,7 @@ static bool utf8_valid(const char *s, size_t n)
 /* Bytes as a JSON string: UTF-8 as is, an invalid byte as U+FFFD. */
 static json_t *str(const char *s, size_t n)
 {
-	struct buf b = { 0 };
+	struct buf b = BUF_INIT(4 * n); /* U+FFFD: 3 bytes for 1 */
 	size_t i = 0, u;
 	json_t *j;
 
@@ -38,9 +38,9 @@ static json_t *str(const char *s, size_t n)
 	while (i < n) {
 		u = util_utf8_len((const unsigned char *)s + i, n - i);
 		if (u)
-			buf_append(&b, s + i, u, 4 * n);
+			buf_append(&b, s + i, u);
 		else
-			buf_append(&b, "\xef\xbf\xbd", 3, 4 * n);
+			buf_append(&b, "\xef\xbf\xbd", 3);
 		i += u ? u : 1;
 	}
 	j = json_stringn(b.data ? b.data : "", b.len);
@@ -50,10 +50,10 @@ static json_t *str(const char *s, size_t n)
 
 json_t *echo_base64(const char *p, size_t n)
 {
-	struct buf b = { 0 };
+	struct buf b = BUF_INIT(n / 3 * 4 + 8);
 	json_t *j;
 
-	util_base64(&b, (const unsigned char *)p, n, n / 3 * 4 + 8);
+	util_base64(&b, (const unsigned char *)p, n);
 	j = json_stringn(b.data ? b.data : "", b.len);
 	buf_free(&b);
 	return j;
@@ -137,10 +137,10 @@ enum status echo_serve(const struct request *req, const char *addr, unsigned por
 	json_decref(o);
 	if (!text)
 		return S_INTERNAL_SERVER_ERROR;
-	buf_puts(resp->body, text, strlen(text) + 2);
-	buf_puts(resp->body, "\n", resp->body->len + 2);
+	buf_puts(resp->body, text);
+	buf_puts(resp->body, "\n");
 	free(text);
 	resp->ctype = "application/json";
-	buf_puts(resp->hdrs, "Cache-Control: no-store\r\n", 1024);
+	buf_puts(resp->hdrs, "Cache-Control: no-store\r\n");
 	return S_OK;
 }

@@ -113,12 +113,15 @@ int events_init(void)
 struct events_channel *events_channel_new(unsigned ring)
 {
 	struct events_channel *ch = calloc(1, sizeof(*ch));
+	unsigned i;
 
 	if (!ch || !ring || !(ch->ring = calloc(ring, sizeof(*ch->ring)))) {
 		free(ch);
 		return NULL;
 	}
 	ch->cap = ring;
+	for (i = 0; i < ring; i++)
+		buf_init(&ch->ring[i].text, EVENTS_EVENT_MAX);
 	ch->first = ch->next = 1; /* 0 is no id */
 	ch->ping.kind = -1;
 	ch->ping.on_expire = on_ping;
@@ -142,11 +145,11 @@ uint64_t events_publish(struct events_channel *ch, const char *type, const char 
 		return 0;
 	ev = &ch->ring[id % ch->cap];
 	ev->text.len = 0;
-	if (buf_printf(&ev->text, EVENTS_EVENT_MAX, "id: %" PRIu64 "\n", id) < 0 ||
-	    (type && buf_printf(&ev->text, EVENTS_EVENT_MAX, "event: %s\n", type) < 0) ||
-	    buf_puts(&ev->text, "data: ", EVENTS_EVENT_MAX) < 0 ||
-	    buf_append(&ev->text, data, n, EVENTS_EVENT_MAX) < 0 ||
-	    buf_puts(&ev->text, "\n\n", EVENTS_EVENT_MAX) < 0) {
+	if (buf_printf(&ev->text, "id: %" PRIu64 "\n", id) < 0 ||
+	    (type && buf_printf(&ev->text, "event: %s\n", type) < 0) ||
+	    buf_puts(&ev->text, "data: ") < 0 ||
+	    buf_append(&ev->text, data, n) < 0 ||
+	    buf_puts(&ev->text, "\n\n") < 0) {
 		ev->text.len = 0;
 		if (ev->id && ev->id >= ch->first)
 			ch->first = ev->id + 1; /* its old event is gone too */
@@ -275,7 +278,7 @@ static int sub_head(struct stream *st, struct response *resp, long long *clen)
 	resp->status = S_OK;
 	resp->ctype = "text/event-stream";
 	/* no caching; no buffering in proxies that honour it (nginx) */
-	buf_puts(resp->hdrs, "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n", 1024);
+	buf_puts(resp->hdrs, "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n");
 	*clen = -1;
 	return 1;
 }

@@ -89,8 +89,7 @@ bool hdrrule_match(const char *pattern, bool glob, const char *path)
 	return path_under(path, pattern);
 }
 
-int hdrrule_put(struct buf *out, size_t from, const char *field, size_t namelen,
-		size_t max)
+int hdrrule_put(struct buf *out, size_t from, const char *field, size_t namelen)
 {
 	const char *line = out->len > from ? http_line_find(out->data + from, out->len - from,
 							     field, namelen) : NULL;
@@ -102,19 +101,19 @@ int hdrrule_put(struct buf *out, size_t from, const char *field, size_t namelen,
 		memmove(out->data + off, out->data + off + n, out->len - off - n);
 		out->len -= n;
 	}
-	if (buf_puts(out, field, max) < 0 || buf_puts(out, "\r\n", max) < 0)
+	if (buf_puts(out, field) < 0 || buf_puts(out, "\r\n") < 0)
 		return -1;
 	return 0;
 }
 
 int hdrrule_apply(const struct hdrrule *r, size_t n, const char *path, struct buf *out,
-		  size_t from, size_t max)
+		  size_t from)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (hdrrule_match(r[i].pattern, r[i].glob, path) &&
-		    hdrrule_put(out, from, r[i].field, r[i].namelen, max) < 0)
+		    hdrrule_put(out, from, r[i].field, r[i].namelen) < 0)
 			return -1;
 	return 0;
 }

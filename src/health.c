@@ -9,8 +9,6 @@
 #include "loop.h"
 #include "path.h"
 
-#define HEALTH_BODY_MAX 256
-
 bool health_enabled;
 
 static bool path_is(const struct request *req, const char *p)
@@ -40,7 +38,7 @@ enum status health_serve(const struct request *req, struct response *resp)
 	const char *why = NULL;
 
 	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
-		buf_puts(resp->hdrs, "Allow: GET, HEAD\r\n", HEALTH_BODY_MAX);
+		buf_puts(resp->hdrs, "Allow: GET, HEAD\r\n");
 		return S_METHOD_NOT_ALLOWED;
 	}
 	if (path_is(req, "/readyz")) {
@@ -50,9 +48,9 @@ enum status health_serve(const struct request *req, struct response *resp)
 			why = "home directory not readable";
 	}
 	resp->body->len = 0;
-	buf_printf(resp->body, HEALTH_BODY_MAX, "%s\n", why ? why : "ok");
+	buf_printf(resp->body, "%s\n", why ? why : "ok");
 	resp->ctype = "text/plain; charset=utf-8";
-	buf_puts(resp->hdrs, "Cache-Control: no-store\r\n", HEALTH_BODY_MAX);
+	buf_puts(resp->hdrs, "Cache-Control: no-store\r\n");
 	resp->why = why;
 	return why ? S_SERVICE_UNAVAILABLE : S_OK;
 }

@@ -111,7 +111,7 @@ void http_error_body(struct response *resp)
 
 	resp->body->len = 0;
 	resp->ctype = "text/html; charset=utf-8";
-	buf_printf(resp->body, 4096,
+	buf_printf(resp->body,
 		   "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
 		   "<body><h1>%d %s</h1></body></html>\n",
 		   resp->status, text, resp->status, text);
@@ -198,7 +198,7 @@ int http_add_seg(struct response *resp, bool file, off_t off, off_t len)
 {
 	struct seg sg = { file, off, len, NULL };
 
-	return buf_append(resp->segs, &sg, sizeof(sg), 256 * sizeof(sg));
+	return buf_append(resp->segs, &sg, sizeof(sg));
 }
 
 /* The head is built for every answer: its size is bounded up front, so
@@ -286,13 +286,14 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 	size_t tn = strlen(text), cn = resp->ctype ? strlen(resp->ctype) : 0;
 	size_t en = strlen(resp->etag), hn = resp->hdrs ? resp->hdrs->len : 0;
 	const char *x = hn ? resp->hdrs->data : NULL;
-	size_t xn = !resp->xhdr_ok ? 0 : resp->status >= 400 ? resp->xhdr_all : resp->xhdr_ok;
+	size_t xn = !resp->xhdr_ok ? 0 :
+		    resp->status >= S_BAD_REQUEST ? resp->xhdr_all : resp->xhdr_ok;
 	unsigned code = (unsigned)resp->status % 1000;
 	char lm[HTTP_DATE_LEN], *p;
 
 	if (xn > hn)
 		xn = hn;
-	if (buf_reserve(out, HEAD_FIXED + tn + cn + en + hn, 64 * 1024) < 0)
+	if (buf_reserve(out, HEAD_FIXED + tn + cn + en + hn) < 0)
 		return -1;
 	p = out->data + out->len;
 	/* Our version is 1.1 whatever the request's (RFC 9110 §6.2). */

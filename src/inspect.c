@@ -13,7 +13,6 @@
 
 #define PREFIX "/_inspect"
 #define EVENTS_PATH PREFIX "/events"
-#define HDRS_MAX 1024
 
 bool inspect_enabled;
 
@@ -84,7 +83,7 @@ enum status inspect_serve(const struct request *req, struct response *resp)
 	const struct inspect_asset *a;
 
 	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
-		buf_puts(resp->hdrs, "Allow: GET, HEAD\r\n", HDRS_MAX);
+		buf_puts(resp->hdrs, "Allow: GET, HEAD\r\n");
 		return S_METHOD_NOT_ALLOWED;
 	}
 	if (n == sizeof("/events") - 1 && memcmp(p, "/events", n) == 0)
@@ -95,15 +94,14 @@ enum status inspect_serve(const struct request *req, struct response *resp)
 		a = asset(p + 1, n - 1);
 	if (!a)
 		return S_NOT_FOUND;
-	if (buf_append(resp->body, a->data, a->len, a->len + 1) < 0)
+	if (buf_append(resp->body, a->data, a->len) < 0)
 		return S_INTERNAL_SERVER_ERROR;
 	resp->ctype = asset_type(a->name);
 	/* Client bytes are shown with textContent; this stops any script
 	 * that got in anyway. */
 	buf_puts(resp->hdrs, "Content-Security-Policy: default-src 'self'; "
 			     "style-src 'self'; script-src 'self'; object-src 'none'\r\n"
-			     "X-Content-Type-Options: nosniff\r\nCache-Control: no-cache\r\n",
-		 HDRS_MAX);
+			     "X-Content-Type-Options: nosniff\r\nCache-Control: no-cache\r\n");
 	return S_OK;
 }
 
@@ -126,7 +124,7 @@ static void add_raw(struct rec *r, const char *p, size_t n)
 
 	if (!r->raw_total)
 		r->t_first = r->t_read;
-	buf_append(&r->raw, p, n < room ? n : room, INSPECT_RAW_MAX);
+	buf_append(&r->raw, p, n < room ? n : room);
 	r->raw_total += n;
 }
 
@@ -164,6 +162,8 @@ void inspect_open(void **rec, const char *peer)
 	*rec = r;
 	if (!r)
 		return;
+	buf_init(&r->raw, INSPECT_RAW_MAX);
+	buf_init(&r->head, INSPECT_HEAD_MAX);
 	r->conn = ++nconns;
 	snprintf(r->peer, sizeof(r->peer), "%s", peer);
 	r->accepted = r->t_read = now_us();
@@ -197,8 +197,7 @@ void inspect_answer(void **rec, const char *head, size_t n)
 		return;
 	r->t_answer = now_us();
 	r->head.len = 0;
-	buf_append(&r->head, head, n < INSPECT_HEAD_MAX ? n : INSPECT_HEAD_MAX,
-		   INSPECT_HEAD_MAX);
+	buf_append(&r->head, head, n < INSPECT_HEAD_MAX ? n : INSPECT_HEAD_MAX);
 }
 
 void inspect_done(void **rec, const char *rest, size_t n)

@@ -153,17 +153,17 @@ static int list_row(struct buf *b, const struct entry *e)
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
 	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	human_size(e->size, size);
-	rc |= buf_puts(b, "<tr><td class=\"n\"><a href=\"", LIST_BODY_MAX);
-	rc |= util_pct_encode(b, e->name, nl, LIST_BODY_MAX);
-	rc |= buf_puts(b, e->dir ? "/\">" : "\">", LIST_BODY_MAX);
-	rc |= util_html_escape(b, e->name, nl, LIST_BODY_MAX);
+	rc |= buf_puts(b, "<tr><td class=\"n\"><a href=\"");
+	rc |= util_pct_encode(b, e->name, nl);
+	rc |= buf_puts(b, e->dir ? "/\">" : "\">");
+	rc |= util_html_escape(b, e->name, nl);
 	if (e->dir)
-		rc |= buf_printf(b, LIST_BODY_MAX, "/</a></td><td class=\"s\">-</td>");
+		rc |= buf_printf(b, "/</a></td><td class=\"s\">-</td>");
 	else
-		rc |= buf_printf(b, LIST_BODY_MAX,
+		rc |= buf_printf(b,
 				 "</a></td><td class=\"s\" data-bytes=\"%lld\">%s</td>",
 				 (long long)e->size, size);
-	rc |= buf_printf(b, LIST_BODY_MAX,
+	rc |= buf_printf(b,
 			 "<td class=\"m\"><time datetime=\"%s\">%s</time></td></tr>\n",
 			 iso, when);
 	return rc;
@@ -172,7 +172,7 @@ static int list_row(struct buf *b, const struct entry *e)
 /* The HTML page of a directory (rel beneath HOME, already open as dir). */
 enum status listing_page(struct response *resp, int dir, const char *rel)
 {
-	struct buf *b = resp->body, title = { 0 };
+	struct buf *b = resp->body, title = BUF_INIT(PATH_REL_MAX * 6);
 	struct entry *ents = NULL;
 	size_t n = 0, i, row;
 	bool cut = false;
@@ -180,18 +180,16 @@ enum status listing_page(struct response *resp, int dir, const char *rel)
 
 	if (read_entries(dir, rel, &ents, &n, &cut) < 0)
 		return http_status_from_errno(errno);
-	if (buf_puts(&title, "/", PATH_REL_MAX * 6) ||
-	    (strcmp(rel, ".") != 0 && (util_html_escape(&title, rel, strlen(rel),
-						   PATH_REL_MAX * 6) ||
-				  buf_puts(&title, "/", PATH_REL_MAX * 6))) ||
-	    buf_append(&title, "", 1, PATH_REL_MAX * 6))
+	if (buf_puts(&title, "/") ||
+	    (strcmp(rel, ".") != 0 && (util_html_escape(&title, rel, strlen(rel)) ||
+				  buf_puts(&title, "/"))) ||
+	    buf_append(&title, "", 1))
 		goto out;
 	b->len = 0;
-	if (buf_printf(b, LIST_BODY_MAX, list_head, title.data, title.data) ||
+	if (buf_printf(b, list_head, title.data, title.data) ||
 	    (strcmp(rel, ".") != 0 &&
 	     buf_puts(b, "<tr><td class=\"n\"><a href=\"../\">../</a></td>"
-			 "<td class=\"s\"></td><td class=\"m\"></td></tr>\n",
-		      LIST_BODY_MAX)))
+			 "<td class=\"s\"></td><td class=\"m\"></td></tr>\n")))
 		goto out;
 	/* Rows stop where the page would pass its bound; the foot still fits. */
 	for (i = 0; i < n; i++) {
@@ -202,7 +200,7 @@ enum status listing_page(struct response *resp, int dir, const char *rel)
 			break;
 		}
 	}
-	if (buf_printf(b, LIST_BODY_MAX, "</tbody></table>\n%s</body></html>\n",
+	if (buf_printf(b, "</tbody></table>\n%s</body></html>\n",
 		       cut ? "<p>Listing cut short: too many entries.</p>\n" : ""))
 		goto out;
 	resp->ctype = "text/html; charset=utf-8";

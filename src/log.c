@@ -63,7 +63,7 @@ void log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_escape(struct buf *out, const char *s, size_t n, size_t max)
+void log_escape(struct buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i;
@@ -74,36 +74,36 @@ void log_escape(struct buf *out, const char *s, size_t n, size_t max)
 
 		if (c == '"' || c == '\\') {
 			e[1] = (char)c;
-			buf_append(out, e, 2, max);
+			buf_append(out, e, 2);
 		} else if (c < 0x20 || c == 0x7f) {
-			buf_append(out, e, 4, max);
+			buf_append(out, e, 4);
 		} else {
-			buf_append(out, &s[i], 1, max);
+			buf_append(out, &s[i], 1);
 		}
 	}
 }
 
 static void field(struct buf *b, const struct request *req, enum hdr h)
 {
-	buf_puts(b, " \"", LOG_LINE_MAX);
+	buf_puts(b, " \"");
 	if (req && http_has_header(req, h) && req->hdr[h].len)
-		log_escape(b, span_ptr(req, req->hdr[h]), req->hdr[h].len, LOG_LINE_MAX);
+		log_escape(b, span_ptr(req, req->hdr[h]), req->hdr[h].len);
 	else
-		buf_puts(b, "-", LOG_LINE_MAX);
-	buf_puts(b, "\"", LOG_LINE_MAX);
+		buf_puts(b, "-");
+	buf_puts(b, "\"");
 }
 
 /* A JSON string value, or null when absent. */
 static void json_field(struct buf *b, const char *name, const char *s, size_t n, bool have)
 {
-	buf_printf(b, LOG_LINE_MAX, ",\"%s\":", name);
+	buf_printf(b, ",\"%s\":", name);
 	if (!have) {
-		buf_puts(b, "null", LOG_LINE_MAX);
+		buf_puts(b, "null");
 		return;
 	}
-	buf_puts(b, "\"", LOG_LINE_MAX);
-	util_json_escape(b, s, n > LOG_REQUEST_MAX ? LOG_REQUEST_MAX : n, LOG_LINE_MAX);
-	buf_puts(b, "\"", LOG_LINE_MAX);
+	buf_puts(b, "\"");
+	util_json_escape(b, s, n > LOG_REQUEST_MAX ? LOG_REQUEST_MAX : n);
+	buf_puts(b, "\"");
 }
 
 static void json_header(struct buf *b, const char *name, const struct request *req,
@@ -126,18 +126,18 @@ static void json_line(struct buf *b, const char *peer, const char *user,
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	buf_printf(b, LOG_LINE_MAX, "{\"time\":\"%s.%03ldZ\"", stamp, ts.tv_nsec / 1000000);
+	buf_printf(b, "{\"time\":\"%s.%03ldZ\"", stamp, ts.tv_nsec / 1000000);
 	json_field(b, "client", peer, strlen(peer), true);
 	json_field(b, "method", req ? span_ptr(req, req->method_s) : NULL,
 		   req ? req->method_s.len : 0, req != NULL);
 	json_field(b, "target", req ? span_ptr(req, req->url) : NULL,
 		   req ? req->url.len : 0, req != NULL);
-	buf_printf(b, LOG_LINE_MAX, ",\"status\":%d,\"bytes\":%lld,\"duration\":%lld.%06lld",
+	buf_printf(b, ",\"status\":%d,\"bytes\":%lld,\"duration\":%lld.%06lld",
 		   status, bytes, (long long)(us / 1000000), (long long)(us % 1000000));
 	json_header(b, "referer", req, H_REFERER);
 	json_header(b, "user_agent", req, H_USER_AGENT);
 	json_field(b, "user", user, user ? strlen(user) : 0, user != NULL);
-	buf_puts(b, "}\n", LOG_LINE_MAX);
+	buf_puts(b, "}\n");
 }
 
 /* Combined Log Format; req->base may hold a partial request. */
@@ -164,21 +164,21 @@ static void clf_line(struct buf *b, const char *peer, const char *user,
 		if (n && line[n - 1] == '\r')
 			n--;
 	}
-	buf_printf(b, LOG_LINE_MAX, "%s - %s [%s] \"", peer, user ? user : "-", stamp);
+	buf_printf(b, "%s - %s [%s] \"", peer, user ? user : "-", stamp);
 	if (n)
-		log_escape(b, line, n > LOG_REQUEST_MAX ? LOG_REQUEST_MAX : n, LOG_LINE_MAX);
+		log_escape(b, line, n > LOG_REQUEST_MAX ? LOG_REQUEST_MAX : n);
 	else
-		buf_puts(b, "-", LOG_LINE_MAX);
-	buf_printf(b, LOG_LINE_MAX, "\" %d %lld", status, bytes);
+		buf_puts(b, "-");
+	buf_printf(b, "\" %d %lld", status, bytes);
 	field(b, req && req->head_end ? req : NULL, H_REFERER);
 	field(b, req && req->head_end ? req : NULL, H_USER_AGENT);
-	buf_puts(b, "\n", LOG_LINE_MAX);
+	buf_puts(b, "\n");
 }
 
 void log_access(const char *peer, const char *user, const struct request *req,
 		size_t avail, int status, long long bytes, int64_t us)
 {
-	struct buf b = { 0 };
+	struct buf b = BUF_INIT(LOG_LINE_MAX);
 
 	if (log_level < 1)
 		return;

@@ -6,8 +6,6 @@
 
 #include "cgi.h"
 
-#define METRICS_OUT_MAX (16 * 1024)
-
 enum { M_GET, M_HEAD, M_POST, M_OPTIONS, M_OTHER, M__COUNT };
 static const char *const method_names[M__COUNT] = { "GET", "HEAD", "POST", "OPTIONS",
 						     "other" };
@@ -75,7 +73,7 @@ bool metrics_match(const struct request *req)
 
 static void family(struct buf *b, const char *name, const char *type, const char *help)
 {
-	buf_printf(b, METRICS_OUT_MAX, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 static void show_requests(struct buf *b)
@@ -86,7 +84,7 @@ static void show_requests(struct buf *b)
 	       "Requests answered, by method and status class.");
 	for (m = 0; m < M__COUNT; m++)
 		for (k = 0; k < 5; k++)
-			buf_printf(b, METRICS_OUT_MAX,
+			buf_printf(b,
 				   "httpd_requests_total{method=\"%s\",code=\"%dxx\"} %llu\n",
 				   method_names[m], k + 1, (unsigned long long)requests[m][k]);
 }
@@ -100,11 +98,11 @@ static void show_durations(struct buf *b)
 	       "From a complete request head to the last byte of its answer.");
 	for (i = 0; i < NBUCKETS; i++) {
 		cum += buckets[i];
-		buf_printf(b, METRICS_OUT_MAX,
+		buf_printf(b,
 			   "httpd_request_duration_seconds_bucket{le=\"%s\"} %llu\n",
 			   bucket_le[i], (unsigned long long)cum);
 	}
-	buf_printf(b, METRICS_OUT_MAX,
+	buf_printf(b,
 		   "httpd_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
 		   "httpd_request_duration_seconds_sum %lld.%06lld\n"
 		   "httpd_request_duration_seconds_count %llu\n",
@@ -117,30 +115,30 @@ enum status metrics_serve(const struct request *req, struct response *resp)
 	struct buf *b = resp->body;
 
 	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
-		buf_puts(resp->hdrs, "Allow: GET, HEAD\r\n", METRICS_OUT_MAX);
+		buf_puts(resp->hdrs, "Allow: GET, HEAD\r\n");
 		return S_METHOD_NOT_ALLOWED;
 	}
 	b->len = 0;
 	show_requests(b);
 	family(b, "httpd_response_bytes_total", "counter", "Bytes sent, heads included.");
-	buf_printf(b, METRICS_OUT_MAX, "httpd_response_bytes_total %llu\n",
+	buf_printf(b, "httpd_response_bytes_total %llu\n",
 		   (unsigned long long)bytes_sent);
 	family(b, "httpd_connections_open", "gauge", "Client connections open now.");
-	buf_printf(b, METRICS_OUT_MAX, "httpd_connections_open %d\n",
+	buf_printf(b, "httpd_connections_open %d\n",
 		   open_conns ? open_conns() : 0);
 	family(b, "httpd_connections_accepted_total", "counter", "Client connections accepted.");
-	buf_printf(b, METRICS_OUT_MAX, "httpd_connections_accepted_total %llu\n",
+	buf_printf(b, "httpd_connections_accepted_total %llu\n",
 		   (unsigned long long)metrics_accepted);
 	show_durations(b);
 	family(b, "httpd_cgi_running", "gauge", "CGI scripts running now.");
-	buf_printf(b, METRICS_OUT_MAX, "httpd_cgi_running %d\n", cgi_running());
+	buf_printf(b, "httpd_cgi_running %d\n", cgi_running());
 	family(b, "httpd_start_time_seconds", "gauge", "Start time of the process (Unix time).");
-	buf_printf(b, METRICS_OUT_MAX, "httpd_start_time_seconds %lld\n", (long long)started);
+	buf_printf(b, "httpd_start_time_seconds %lld\n", (long long)started);
 	family(b, "httpd_build_info", "gauge", "Version and compiler of this build.");
-	buf_printf(b, METRICS_OUT_MAX,
+	buf_printf(b,
 		   "httpd_build_info{version=\"%s\",compiler=\"%s\"} 1\n",
 		   HTTPD_VERSION, __VERSION__);
 	resp->ctype = "text/plain; version=0.0.4; charset=utf-8";
-	buf_puts(resp->hdrs, "Cache-Control: no-store\r\n", METRICS_OUT_MAX);
+	buf_puts(resp->hdrs, "Cache-Control: no-store\r\n");
 	return S_OK;
 }

@@ -259,7 +259,7 @@ static int on_body(llhttp_t *p, const char *at, size_t n)
 		r->chunk_check = true;
 	}
 	if (r->to_pipe) {
-		if (buf_append(r->pipe, at, n, HTTP_PIPE_MAX + HTTP_IN_MAX) < 0)
+		if (buf_append(r->pipe, at, n) < 0)
 			return fail(p, S_INTERNAL_SERVER_ERROR, "out of memory");
 		/* Full: pause here until the script has read some. */
 		r->pipe_paused = r->pipe->len >= HTTP_PIPE_MAX;

@@ -21,6 +21,10 @@
 #define PROXY_OUT_MAX (64 * 1024)  /* request bytes waiting for the upstream */
 #define PROXY_READ (16 * 1024)     /* one read from the upstream */
 #define PROXY_HEAD_MAX HTTP_HEADERS_MAX /* the answer's header block: 502 beyond */
+#define PROXY_HDRS_MAX (PROXY_HEAD_MAX + 64) /* ... as passed on, with Via */
+/* p->out: the request head (as large as the client's could be), then
+ * body bytes, PROXY_OUT_MAX of them at a time (feed). */
+#define PROXY_REQ_MAX (HTTP_IN_MAX + 1024)
 #define PROXY_FIELDS_MAX 100       /* its header lines */
 
 struct proxy {
@@ -67,7 +71,7 @@ static int on_field(llhttp_t *lp, const char *at, size_t n)
 
 	if (!http_token(at, n)) /* llhttp (lax build) takes "X A:" */
 		return bad(p, "invalid upstream header name");
-	return buf_append(&p->fields, at, n, PROXY_HEAD_MAX) < 0
+	return buf_append(&p->fields, at, n) < 0
 	       ? bad(p, "upstream header block too large") : 0;
 }
 
@@ -77,7 +81,7 @@ static int on_field_complete(llhttp_t *lp)
 
 	if (++p->nfields > PROXY_FIELDS_MAX)
 		return bad(p, "too many upstream header lines");
-	return buf_append(&p->fields, ": ", 2, PROXY_HEAD_MAX) < 0
+	return buf_append(&p->fields, ": ", 2) < 0
 	       ? bad(p, "upstream header block too large") : 0;
 }
 
@@ -90,7 +94,7 @@ static int on_value(llhttp_t *lp, const char *at, size_t n)
 	for (i = 0; i < n; i++)
 		if (at[i] == '\r' || at[i] == '\n' || at[i] == '\0')
 			return bad(p, "CR, LF or NUL in an upstream header value");
-	return buf_append(&p->fields, at, n, PROXY_HEAD_MAX) < 0
+	return buf_append(&p->fields, at, n) < 0
 	       ? bad(p, "upstream header block too large") : 0;
 }
 
@@ -98,7 +102,7 @@ static int on_value_complete(llhttp_t *lp)
 {
 	struct proxy *p = of(lp);
 
-	return buf_append(&p->fields, "\r\n", 2, PROXY_HEAD_MAX) < 0
+	return buf_append(&p->fields, "\r\n", 2) < 0
 	       ? bad(p, "upstream header block too large") : 0;
 }
 
@@ -129,7 +133,7 @@ static int on_body(llhttp_t *lp, const char *at, size_t n)
 	struct proxy *p = of(lp);
 
 	/* At most one read's worth is here at a time (read_upstream). */
-	return buf_append(&p->body, at, n, 2 * PROXY_READ) < 0 ? bad(p, "out of memory") : 0;
+	return buf_append(&p->body, at, n) < 0 ? bad(p, "out of memory") : 0;
 }
 
 static int on_message_complete(llhttp_t *lp)
@@ -273,8 +277,8 @@ static int head(struct stream *s, struct response *resp, long long *clen)
 		resp->status = p->fail;
 		return -1;
 	}
-	if (upstream_response_headers(resp->hdrs, PROXY_HEAD_MAX + 64, p->fields.data,
-				      p->fields.len) < 0) {
+	if (upstream_response_headers(resp->hdrs, p->fields.data,
+				      p->fields.len) < 0 || resp->hdrs->len > PROXY_HDRS_MAX) {
 		fail(p, S_BAD_GATEWAY, "upstream header block too large");
 		resp->status = p->fail;
 		return -1;
@@ -324,16 +328,16 @@ static void feed(struct stream *s, struct buf *b, bool done)
 		return;
 	}
 	if (k && p->chunked)
-		buf_printf(&p->out, PROXY_OUT_MAX + 64, "%zx\r\n", k);
-	if (k && buf_append(&p->out, b->data, k, PROXY_OUT_MAX + 64) == 0) {
+		buf_printf(&p->out, "%zx\r\n", k);
+	if (k && buf_append(&p->out, b->data, k) == 0) {
 		memmove(b->data, b->data + k, b->len - k);
 		b->len -= k;
 		if (p->chunked)
-			buf_append(&p->out, "\r\n", 2, PROXY_OUT_MAX + 64);
+			buf_append(&p->out, "\r\n", 2);
 	}
 	if (done && b->len == 0 && !p->body_queued) {
 		if (p->chunked)
-			buf_append(&p->out, "0\r\n\r\n", 5, PROXY_OUT_MAX + 64);
+			buf_append(&p->out, "0\r\n\r\n", 5);
 		p->body_queued = true;
 	}
 	flush(p);
@@ -423,6 +427,9 @@ enum status proxy_start(const struct request *req, const struct upstream *u,
 		return S_SERVICE_UNAVAILABLE;
 	p->fd = -1;
 	p->clen = -1;
+	buf_init(&p->out, PROXY_REQ_MAX);
+	buf_init(&p->fields, PROXY_HEAD_MAX);
+	buf_init(&p->body, 2 * PROXY_READ);
 	p->stream.ops = &proxy_ops;
 	p->timer.kind = -1;
 	p->timer.on_expire = on_timeout;
@@ -434,7 +441,7 @@ enum status proxy_start(const struct request *req, const struct upstream *u,
 	p->naddr = u->naddr;
 	llhttp_init(&p->parser, HTTP_RESPONSE, &settings);
 	p->parser.data = p;
-	if (upstream_request_head(&p->out, HTTP_IN_MAX + 1024, req, u, client_addr) < 0) {
+	if (upstream_request_head(&p->out, req, u, client_addr) < 0) {
 		resp->why = "request head too large for the upstream";
 		goto err;
 	}

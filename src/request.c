@@ -9,6 +9,9 @@
 
 void request_init(struct reader *rd)
 {
+	buf_init(&rd->in, REQUEST_IN_MAX);
+	buf_init(&rd->raw, HTTP_IN_MAX);
+	buf_init(&rd->pipe_in, REQUEST_PIPE_MAX);
 	parse_init(&rd->parser, &rd->req);
 }
 
@@ -72,9 +75,9 @@ static int normalize_head(struct reader *rd, size_t *end, bool keep_raw)
 
 	if (!bare)
 		return 0;
-	if (keep_raw && buf_append(&rd->raw, rd->in.data, *end, HTTP_IN_MAX) < 0)
+	if (keep_raw && buf_append(&rd->raw, rd->in.data, *end) < 0)
 		return -1;
-	if (buf_reserve(&rd->in, bare, HTTP_IN_MAX + HTTP_HEADER_COUNT_MAX + 2) < 0)
+	if (buf_reserve(&rd->in, bare) < 0)
 		return -1;
 	memmove(rd->in.data + *end + bare, rd->in.data + *end, rd->in.len - *end);
 	w = *end + bare;

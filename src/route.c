@@ -21,8 +21,6 @@
 #include "static.h"
 #include "webapp.h"
 
-#define HDRS_MAX (64 * 1024)
-
 /* Routes of features turned on by an option: they answer in -D mode too.
  * Out of line: off, they cost the hot path one branch. */
 __attribute__((cold, noinline)) static enum route_kind feature(const struct request *req)
@@ -71,7 +69,7 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
 	else if (config_proxy(path, req->path.len))
 		rt->kind = R_PROXY;
 	else if (req->method == HTTP_OPTIONS && webapp_active() &&
-	    webapp_cors(req, NULL, 0) == CORS_PREFLIGHT)
+	    webapp_cors(req, NULL) == CORS_PREFLIGHT)
 		rt->kind = R_PREFLIGHT; /* from an allowed origin, whatever the path */
 	else if (api_match(req))
 		rt->kind = R_API;
@@ -85,7 +83,7 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
  * when there is no room: the answer goes without them). */
 static uint32_t insert_lines(struct buf *hdrs, size_t at, const char *p, size_t n)
 {
-	if (!n || buf_reserve(hdrs, n, HDRS_MAX) < 0)
+	if (!n || buf_reserve(hdrs, n) < 0)
 		return 0;
 	memmove(hdrs->data + at + n, hdrs->data + at, hdrs->len - at);
 	memcpy(hdrs->data + at, p, n);
@@ -100,20 +98,20 @@ static void webapp_first(const struct request *req, struct response *resp)
 	const struct buf *always = webapp_always();
 
 	if (always)
-		buf_append(resp->hdrs, always->data, always->len, HDRS_MAX);
-	webapp_cors(req, resp->hdrs, HDRS_MAX);
+		buf_append(resp->hdrs, always->data, always->len);
+	webapp_cors(req, resp->hdrs);
 	resp->xhdr_all = resp->xhdr_ok = (uint32_t)resp->hdrs->len;
 }
 
 /* The rules of the path asked for, after those lines: for answers < 400. */
 static void webapp_rules_of(const char *rel, struct response *resp)
 {
-	static struct buf rules; /* reused: no allocation per request */
+	static struct buf rules = BUF_INIT(HTTP_HDRS_MAX); /* reused: no allocation per request */
 	char path[PATH_REL_MAX + 2];
 
 	rules.len = 0;
 	snprintf(path, sizeof(path), "/%s", strcmp(rel, ".") ? rel : "");
-	webapp_rules(path, &rules, 0, HDRS_MAX);
+	webapp_rules(path, &rules, 0);
 	resp->xhdr_ok = resp->xhdr_all + insert_lines(resp->hdrs, resp->xhdr_all, rules.data,
 						      rules.len);
 }
@@ -133,7 +131,7 @@ static enum status spa_fallback(const struct request *req, const char *rel,
 	resp->missing = false;
 	s = static_serve_file(req, spa, resp);
 	if (s < S_BAD_REQUEST)
-		buf_puts(resp->hdrs, "Cache-Control: no-cache\r\n", HDRS_MAX);
+		buf_puts(resp->hdrs, "Cache-Control: no-cache\r\n");
 	return s;
 }
 
@@ -243,7 +241,7 @@ void route_error_body(const struct route *rt, const struct request *req, bool pa
 		/* refused before the route served it: the lines for every answer */
 		r->xhdr_all = r->xhdr_ok = insert_lines(r->hdrs, 0, always->data, always->len);
 	}
-	if (r->status >= 400 && parsed && !r->ctype && route_is_api(rt, req))
+	if (r->status >= S_BAD_REQUEST && parsed && !r->ctype && route_is_api(rt, req))
 		api_error_body(r, r->status); /* the API speaks JSON, even for our limits */
 	else if (r->status >= 300 && r->status != S_NOT_MODIFIED && r->fd < 0 && !r->ctype)
 		error_page(r);

@@ -14,6 +14,13 @@
 #define STREAM_PENDING (64 * 1024) /* stream output buffered before backpressure */
 #define STREAM_READ (16 * 1024)   /* one read from a stream */
 
+void send_init(struct sender *tx)
+{
+	buf_init(&tx->out, HTTP_RESP_HEAD_MAX);
+	buf_init(&tx->body, SEND_BODY_MAX);
+	buf_init(&tx->segs, HTTP_SEGS_MAX * sizeof(struct seg));
+}
+
 void send_reset(struct sender *tx)
 {
 	tx->out.len = tx->body.len = tx->segs.len = 0;
@@ -38,8 +45,7 @@ void send_head(struct sender *tx, struct response *resp, int minor)
 		resp->close = true; /* a header too large for us: plain 500 */
 		tx->out.len = 0;
 		buf_puts(&tx->out, "HTTP/1.1 500 Internal Server Error\r\n"
-				   "Content-Length: 0\r\nConnection: close\r\n\r\n",
-			 1024);
+				   "Content-Length: 0\r\nConnection: close\r\n\r\n");
 		resp->head_only = true;
 	}
 	if (resp->head_only)
@@ -151,16 +157,16 @@ static void stream_body(struct sender *tx, struct response *resp, const char *p,
 	if (!n)
 		return;
 	if (resp->chunked)
-		buf_printf(&tx->body, SIZE_MAX, "%zx\r\n", n);
-	buf_append(&tx->body, p, n, SIZE_MAX);
+		buf_printf(&tx->body, "%zx\r\n", n);
+	buf_append(&tx->body, p, n);
 	if (resp->chunked)
-		buf_append(&tx->body, "\r\n", 2, SIZE_MAX);
+		buf_append(&tx->body, "\r\n", 2);
 }
 
 static void stream_end(struct sender *tx, struct response *resp)
 {
 	if (resp->chunked)
-		buf_append(&tx->body, "0\r\n\r\n", 5, SIZE_MAX);
+		buf_append(&tx->body, "0\r\n\r\n", 5);
 	if (tx->stream_left > 0)
 		resp->close = true; /* fewer bytes than announced: only a
 				       * close can tell the client */

@@ -20,8 +20,6 @@
 #include "range.h"
 #include "loop.h"
 
-#define HDRS_MAX (64 * 1024)
-
 #define ALLOW_FILE "Allow: GET, HEAD, OPTIONS\r\n"
 #define ALLOW_SERVER "Allow: GET, HEAD, POST, OPTIONS\r\n" /* OPTIONS * */
 
@@ -106,7 +104,7 @@ static enum status check_method(const struct request *req, struct response *resp
 		return S_OK;
 	if (!is_standard_method(req->method))
 		return S_NOT_IMPLEMENTED;
-	buf_puts(resp->hdrs, ALLOW_FILE, HDRS_MAX);
+	buf_puts(resp->hdrs, ALLOW_FILE);
 	return S_METHOD_NOT_ALLOWED;
 }
 
@@ -115,7 +113,7 @@ static enum status serve_asterisk(const struct request *req, struct response *re
 {
 	if (req->method != HTTP_OPTIONS)
 		return S_BAD_REQUEST;
-	buf_puts(resp->hdrs, ALLOW_SERVER, HDRS_MAX);
+	buf_puts(resp->hdrs, ALLOW_SERVER);
 	return S_NO_CONTENT;
 }
 
@@ -125,17 +123,16 @@ static enum status serve_asterisk(const struct request *req, struct response *re
 static enum status redirect_slash(const struct request *req, struct response *resp,
 				  const char *rel)
 {
-	buf_puts(resp->hdrs, "Location: /", HDRS_MAX);
+	buf_puts(resp->hdrs, "Location: /");
 	if (strcmp(rel, ".") != 0) {
-		util_pct_encode(resp->hdrs, rel, strlen(rel), HDRS_MAX);
-		buf_puts(resp->hdrs, "/", HDRS_MAX);
+		util_pct_encode(resp->hdrs, rel, strlen(rel));
+		buf_puts(resp->hdrs, "/");
 	}
 	if (req->query.len) {
-		buf_puts(resp->hdrs, "?", HDRS_MAX);
-		buf_append(resp->hdrs, span_ptr(req, req->query), req->query.len,
-			   HDRS_MAX);
+		buf_puts(resp->hdrs, "?");
+		buf_append(resp->hdrs, span_ptr(req, req->query), req->query.len);
 	}
-	buf_puts(resp->hdrs, "\r\n", HDRS_MAX);
+	buf_puts(resp->hdrs, "\r\n");
 	return S_MOVED_PERMANENTLY;
 }
 
@@ -188,7 +185,7 @@ static enum status multipart(struct response *resp, const char *ctype,
 	b->len = 0;
 	for (i = 0; i < n; i++) {
 		off = b->len;
-		rc |= buf_printf(b, HDRS_MAX, "%s--%s\r\nContent-Type: %s\r\n"
+		rc |= buf_printf(b, "%s--%s\r\nContent-Type: %s\r\n"
 				 "Content-Range: bytes %lld-%lld/%lld\r\n\r\n",
 				 i ? "\r\n" : "", boundary, ctype,
 				 (long long)rg[i].start,
@@ -198,9 +195,9 @@ static enum status multipart(struct response *resp, const char *ctype,
 		rc |= http_add_seg(resp, true, rg[i].start, rg[i].len);
 	}
 	off = b->len;
-	rc |= buf_printf(b, HDRS_MAX, "\r\n--%s--\r\n", boundary);
+	rc |= buf_printf(b, "\r\n--%s--\r\n", boundary);
 	rc |= http_add_seg(resp, false, (off_t)off, (off_t)(b->len - off));
-	rc |= buf_printf(resp->hdrs, HDRS_MAX,
+	rc |= buf_printf(resp->hdrs,
 			 "Content-Type: multipart/byteranges; boundary=%s\r\n",
 			 boundary);
 	if (rc)
@@ -228,7 +225,7 @@ static enum status apply_range(const struct request *req, struct response *resp,
 	case RANGE_IGNORE:
 		return S_OK;
 	case RANGE_UNSATISFIABLE:
-		buf_printf(resp->hdrs, HDRS_MAX, "Content-Range: bytes */%lld\r\n",
+		buf_printf(resp->hdrs, "Content-Range: bytes */%lld\r\n",
 			   (long long)size);
 		return S_RANGE_NOT_SATISFIABLE;
 	case RANGE_OK:
@@ -238,7 +235,7 @@ static enum status apply_range(const struct request *req, struct response *resp,
 		return encoded ? S_OK : multipart(resp, resp->ctype, rg, n, size);
 	resp->off = rg[0].start;
 	resp->len = rg[0].len;
-	buf_printf(resp->hdrs, HDRS_MAX, "Content-Range: bytes %lld-%lld/%lld\r\n",
+	buf_printf(resp->hdrs, "Content-Range: bytes %lld-%lld/%lld\r\n",
 		   (long long)rg[0].start, (long long)(rg[0].start + rg[0].len - 1),
 		   (long long)size);
 	return S_PARTIAL_CONTENT;
@@ -254,7 +251,7 @@ static int body_from_memory(struct response *resp, const char *data)
 	if (n == 0) { /* the whole file or one range: sent from there, not copied */
 		struct seg whole = { false, resp->off, resp->len, data };
 
-		return buf_append(resp->segs, &whole, sizeof(whole), SIZE_MAX);
+		return buf_append(resp->segs, &whole, sizeof(whole));
 	}
 	for (i = 0; i < n; i++) /* multipart: file pieces are read from there too */
 		if (sg[i].file) {
@@ -275,7 +272,7 @@ static enum status serve_file(const struct request *req, struct response *resp,
 	enum status s;
 
 	if (has_variant(e))
-		buf_puts(resp->hdrs, "Vary: Accept-Encoding\r\n", HDRS_MAX);
+		buf_puts(resp->hdrs, "Vary: Accept-Encoding\r\n");
 	memcpy(resp->etag, r->etag, sizeof(resp->etag));
 	resp->mtime = r->st.st_mtime;
 	cond_from_request(&c, req);
@@ -289,9 +286,9 @@ static enum status serve_file(const struct request *req, struct response *resp,
 	s = apply_range(req, resp, r->st.st_size, v != 0);
 	if (s != S_OK && s != S_PARTIAL_CONTENT)
 		goto done;
-	buf_puts(resp->hdrs, "Accept-Ranges: bytes\r\n", HDRS_MAX);
+	buf_puts(resp->hdrs, "Accept-Ranges: bytes\r\n");
 	if (v)
-		buf_printf(resp->hdrs, HDRS_MAX, "Content-Encoding: %s\r\n",
+		buf_printf(resp->hdrs, "Content-Encoding: %s\r\n",
 			   variants[v - 1].coding);
 	resp->cache = e; /* the core gives it back when the body is out */
 	if (r->data) {
@@ -388,7 +385,7 @@ enum status static_serve(const struct request *req, const char *rel, enum status
 			s = S_NOT_FOUND; /* "a.txt/" names a directory (ENOTDIR) */
 			resp->why = "a file named as a directory";
 		} else if (req->method == HTTP_OPTIONS) {
-			buf_puts(resp->hdrs, ALLOW_FILE, HDRS_MAX);
+			buf_puts(resp->hdrs, ALLOW_FILE);
 			s = S_NO_CONTENT;
 		} else {
 			return serve_file(req, resp, rel, e);
@@ -404,7 +401,7 @@ enum status static_serve(const struct request *req, const char *rel, enum status
 		return http_status_from_errno(errno);
 	}
 	if (req->method == HTTP_OPTIONS) {
-		buf_puts(resp->hdrs, ALLOW_FILE, HDRS_MAX);
+		buf_puts(resp->hdrs, ALLOW_FILE);
 		return S_NO_CONTENT;
 	}
 	if (path[req->path.len - 1] != '/')

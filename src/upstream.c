@@ -241,7 +241,7 @@ static bool dropped(const char *p, size_t n, const struct field *f, const char *
 	return named_by_connection(p, n, f);
 }
 
-static int copy_fields(struct buf *out, size_t max, const char *p, size_t n,
+static int copy_fields(struct buf *out, const char *p, size_t n,
 		       const char *const *drop)
 {
 	struct field f;
@@ -251,15 +251,15 @@ static int copy_fields(struct buf *out, size_t max, const char *p, size_t n,
 	while (rc == 0 && next_field(p, n, &i, &f)) {
 		if (dropped(p, n, &f, drop))
 			continue;
-		rc |= buf_append(out, f.name, f.nlen, max);
-		rc |= buf_append(out, ": ", 2, max);
-		rc |= buf_append(out, f.val, f.vlen, max);
-		rc |= buf_append(out, "\r\n", 2, max);
+		rc |= buf_append(out, f.name, f.nlen);
+		rc |= buf_append(out, ": ", 2);
+		rc |= buf_append(out, f.val, f.vlen);
+		rc |= buf_append(out, "\r\n", 2);
 	}
 	return rc;
 }
 
-int upstream_request_head(struct buf *out, size_t max, const struct request *req,
+int upstream_request_head(struct buf *out, const struct request *req,
 			  const struct upstream *u, const char *client_addr)
 {
 	static const char *const drop[] = {
@@ -274,44 +274,44 @@ int upstream_request_head(struct buf *out, size_t max, const struct request *req
 	struct field f;
 	int rc = 0;
 
-	rc |= buf_append(out, span_ptr(req, req->method_s), req->method_s.len, max);
-	rc |= buf_printf(out, max, " %s", u->path);
-	rc |= buf_append(out, path + plen, req->path.len - plen, max);
+	rc |= buf_append(out, span_ptr(req, req->method_s), req->method_s.len);
+	rc |= buf_printf(out, " %s", u->path);
+	rc |= buf_append(out, path + plen, req->path.len - plen);
 	if (after < span_ptr(req, req->url) + req->url.len && *after == '?') {
-		rc |= buf_append(out, "?", 1, max);
-		rc |= buf_append(out, span_ptr(req, req->query), req->query.len, max);
+		rc |= buf_append(out, "?", 1);
+		rc |= buf_append(out, span_ptr(req, req->query), req->query.len);
 	}
-	rc |= buf_printf(out, max, " HTTP/1.1\r\nHost: %s\r\n", u->authority);
-	rc |= copy_fields(out, max, fields, fn, drop);
+	rc |= buf_printf(out, " HTTP/1.1\r\nHost: %s\r\n", u->authority);
+	rc |= copy_fields(out, fields, fn, drop);
 	/* Earlier proxies' X-Forwarded-For, then the client (as nginx's
 	 * $proxy_add_x_forwarded_for); the other two are ours alone. */
-	rc |= buf_puts(out, "X-Forwarded-For: ", max);
+	rc |= buf_puts(out, "X-Forwarded-For: ");
 	while (next_field(fields, fn, &i, &f))
 		if (name_is(&f, "X-Forwarded-For") && f.vlen) {
-			rc |= buf_append(out, f.val, f.vlen, max);
-			rc |= buf_append(out, ", ", 2, max);
+			rc |= buf_append(out, f.val, f.vlen);
+			rc |= buf_append(out, ", ", 2);
 		}
-	rc |= buf_printf(out, max, "%s\r\nX-Forwarded-Proto: http\r\n", client_addr);
+	rc |= buf_printf(out, "%s\r\nX-Forwarded-Proto: http\r\n", client_addr);
 	if (http_has_header(req, H_HOST)) {
-		rc |= buf_puts(out, "X-Forwarded-Host: ", max);
-		rc |= buf_append(out, span_ptr(req, req->hdr[H_HOST]), req->hdr[H_HOST].len, max);
-		rc |= buf_append(out, "\r\n", 2, max);
+		rc |= buf_puts(out, "X-Forwarded-Host: ");
+		rc |= buf_append(out, span_ptr(req, req->hdr[H_HOST]), req->hdr[H_HOST].len);
+		rc |= buf_append(out, "\r\n", 2);
 	}
-	rc |= buf_printf(out, max, "Via: 1.%d httpd\r\n", req->minor);
+	rc |= buf_printf(out, "Via: 1.%d httpd\r\n", req->minor);
 	if (req->has_body && req->content_length)
-		rc |= buf_printf(out, max, "Content-Length: %llu\r\n",
+		rc |= buf_printf(out, "Content-Length: %llu\r\n",
 				 (unsigned long long)req->content_length);
 	else if (req->has_body)
-		rc |= buf_puts(out, "Transfer-Encoding: chunked\r\n", max);
-	rc |= buf_puts(out, "Connection: close\r\n\r\n", max);
+		rc |= buf_puts(out, "Transfer-Encoding: chunked\r\n");
+	rc |= buf_puts(out, "Connection: close\r\n\r\n");
 	return rc ? -1 : 0;
 }
 
-int upstream_response_headers(struct buf *out, size_t max, const char *p, size_t n)
+int upstream_response_headers(struct buf *out, const char *p, size_t n)
 {
 	static const char *const drop[] = { "Server", "Date", NULL };
 
-	if (copy_fields(out, max, p, n, drop) < 0)
+	if (copy_fields(out, p, n, drop) < 0)
 		return -1;
-	return buf_puts(out, "Via: 1.1 httpd\r\n", max);
+	return buf_puts(out, "Via: 1.1 httpd\r\n");
 }

@@ -23,8 +23,9 @@ static char *block_get(void)
 	return nspare ? spare[--nspare] : malloc(BUF_BLOCK);
 }
 
-int buf_reserve(struct buf *b, size_t need, size_t max)
+int buf_reserve(struct buf *b, size_t need)
 {
+	size_t max = b->max;
 	size_t cap;
 	char *p;
 
@@ -47,13 +48,13 @@ int buf_reserve(struct buf *b, size_t need, size_t max)
 	if (!p)
 		return -1;
 	b->data = p;
-	b->cap = cap;
+	b->cap = (uint32_t)cap;
 	return 0;
 }
 
-int buf_append(struct buf *b, const void *p, size_t n, size_t max)
+int buf_append(struct buf *b, const void *p, size_t n)
 {
-	if (buf_reserve(b, n, max) < 0)
+	if (buf_reserve(b, n) < 0)
 		return -1;
 	if (n)
 		memcpy(b->data + b->len, p, n);
@@ -61,12 +62,12 @@ int buf_append(struct buf *b, const void *p, size_t n, size_t max)
 	return 0;
 }
 
-int buf_puts(struct buf *b, const char *s, size_t max)
+int buf_puts(struct buf *b, const char *s)
 {
-	return buf_append(b, s, strlen(s), max);
+	return buf_append(b, s, strlen(s));
 }
 
-int buf_printf(struct buf *b, size_t max, const char *fmt, ...)
+int buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -74,7 +75,7 @@ int buf_printf(struct buf *b, size_t max, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || buf_reserve(b, (size_t)n + 1, max) < 0)
+	if (n < 0 || buf_reserve(b, (size_t)n + 1) < 0)
 		return -1;
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
@@ -130,7 +131,7 @@ long util_pct_decode(char *dst, const char *src, size_t n, int plus_space)
 	return (long)o;
 }
 
-int util_pct_encode(struct buf *b, const char *s, size_t n, size_t max)
+int util_pct_encode(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i;
@@ -140,16 +141,16 @@ int util_pct_encode(struct buf *b, const char *s, size_t n, size_t max)
 		char e[3] = { '%', hex[c >> 4], hex[c & 15] };
 
 		if (isalnum(c) || (c && strchr("-._~/", c))) {
-			if (buf_append(b, &s[i], 1, max) < 0)
+			if (buf_append(b, &s[i], 1) < 0)
 				return -1;
-		} else if (buf_append(b, e, 3, max) < 0) {
+		} else if (buf_append(b, e, 3) < 0) {
 			return -1;
 		}
 	}
 	return 0;
 }
 
-int util_html_escape(struct buf *b, const char *s, size_t n, size_t max)
+int util_html_escape(struct buf *b, const char *s, size_t n)
 {
 	size_t i;
 
@@ -163,7 +164,7 @@ int util_html_escape(struct buf *b, const char *s, size_t n, size_t max)
 		case '"': e = "&quot;"; break;
 		case '\'': e = "&#39;"; break;
 		}
-		if (e ? buf_puts(b, e, max) : buf_append(b, &s[i], 1, max))
+		if (e ? buf_puts(b, e) : buf_append(b, &s[i], 1))
 			return -1;
 	}
 	return 0;
@@ -242,23 +243,23 @@ int64_t util_now_us(void)
 }
 
 /* s as the contents of a JSON string; invalid UTF-8 becomes U+FFFD. */
-void util_json_escape(struct buf *b, const char *s, size_t n, size_t max)
+void util_json_escape(struct buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, u;
 
 	while (i < n) {
 		if (p[i] == '"' || p[i] == '\\') {
-			buf_printf(b, max, "\\%c", p[i]);
+			buf_printf(b, "\\%c", p[i]);
 			i++;
 		} else if (p[i] < 0x20 || p[i] == 0x7f) {
-			buf_printf(b, max, "\\u%04x", p[i]);
+			buf_printf(b, "\\u%04x", p[i]);
 			i++;
 		} else if ((u = util_utf8_len(p + i, n - i)) > 0) {
-			buf_append(b, p + i, u, max);
+			buf_append(b, p + i, u);
 			i += u;
 		} else {
-			buf_puts(b, "\\ufffd", max);
+			buf_puts(b, "\\ufffd");
 			i++;
 		}
 	}
@@ -350,21 +351,21 @@ const char *util_peer_str(const struct sockaddr_in6 *peer, char str[UTIL_PEER_LE
 	return str;
 }
 
-int util_base64(struct buf *out, const unsigned char *p, size_t n, size_t max)
+int util_base64(struct buf *out, const unsigned char *p, size_t n)
 {
 	static const char b64[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t i;
 	char q[4];
 
-	if (buf_reserve(out, (n + 2) / 3 * 4, max) < 0)
+	if (buf_reserve(out, (n + 2) / 3 * 4) < 0)
 		return -1;
 	for (i = 0; i + 2 < n; i += 3) {
 		q[0] = b64[p[i] >> 2];
 		q[1] = b64[(p[i] & 3) << 4 | p[i + 1] >> 4];
 		q[2] = b64[(p[i + 1] & 15) << 2 | p[i + 2] >> 6];
 		q[3] = b64[p[i + 2] & 63];
-		buf_append(out, q, 4, max);
+		buf_append(out, q, 4);
 	}
 	if (i < n) {
 		q[0] = b64[p[i] >> 2];
@@ -373,7 +374,7 @@ int util_base64(struct buf *out, const unsigned char *p, size_t n, size_t max)
 		if (i + 1 < n)
 			q[2] = b64[(p[i + 1] & 15) << 2];
 		q[3] = '=';
-		buf_append(out, q, 4, max);
+		buf_append(out, q, 4);
 	}
 	return 0;
 }

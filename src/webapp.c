@@ -15,6 +15,7 @@
 #include "path.h"
 
 #define FIELD_MAX 1024
+#define ALWAYS_MAX (FIELD_MAX * 64) /* the "set" lines for every answer */
 #define OPT_MAX 64
 
 struct webapp {
@@ -68,6 +69,7 @@ struct webapp *webapp_new(void)
 
 	if (!w)
 		return NULL;
+	buf_init(&w->always, ALWAYS_MAX);
 	w->cors.max_age = -1;
 	for (i = 0; i < noptions; i++)
 		if (webapp_parse(w, options[i], err, sizeof(err)) < 0) { /* checked before */
@@ -143,7 +145,7 @@ static int set_rule(struct webapp *w, char *v, char *err, size_t errsz)
 	if (hdrrule_field(v, field, sizeof(field), &nl, err, errsz) < 0)
 		return -1;
 	if (!pat)
-		return hdrrule_put(&w->always, 0, field, nl, FIELD_MAX * 64) < 0 ? -2 : 0;
+		return hdrrule_put(&w->always, 0, field, nl) < 0 ? -2 : 0;
 	r = realloc(w->rules, (w->nrules + 1) * sizeof(*r));
 	if (!r)
 		return -2;
@@ -289,6 +291,7 @@ int webapp_option(const char *line, char *err, size_t errsz)
 		snprintf(err, errsz, "out of memory");
 		return -1;
 	}
+	buf_init(&w->always, ALWAYS_MAX);
 	noptions++;
 	/* all of them so far: a contradiction shows at the option making it */
 	for (i = 0; i < noptions && rc == 0; i++)
@@ -306,7 +309,7 @@ bool webapp_active(void)
 	return active;
 }
 
-enum cors_kind webapp_cors(const struct request *req, struct buf *out, size_t max)
+enum cors_kind webapp_cors(const struct request *req, struct buf *out)
 {
 	size_t n;
 	struct cors_req r = { .method = req->method };
@@ -318,7 +321,7 @@ enum cors_kind webapp_cors(const struct request *req, struct buf *out, size_t ma
 		     http_header_scan(req, "Access-Control-Request-Method", &n);
 	if (r.has_acrm)
 		r.acrh = http_header_scan(req, "Access-Control-Request-Headers", &r.acrh_len);
-	return out ? cors_decide(&cur->cors, &r, out, max) : cors_kind(&cur->cors, &r);
+	return out ? cors_decide(&cur->cors, &r, out) : cors_kind(&cur->cors, &r);
 }
 
 const struct buf *webapp_always(void)
@@ -326,9 +329,9 @@ const struct buf *webapp_always(void)
 	return cur && cur->always.len ? &cur->always : NULL;
 }
 
-int webapp_rules(const char *path, struct buf *out, size_t from, size_t max)
+int webapp_rules(const char *path, struct buf *out, size_t from)
 {
-	return cur ? hdrrule_apply(cur->rules, cur->nrules, path, out, from, max) : 0;
+	return cur ? hdrrule_apply(cur->rules, cur->nrules, path, out, from) : 0;
 }
 
 const char *webapp_spa(const struct request *req, const char *rel)

@@ -14,6 +14,7 @@
 
 #include "api.h"
 #include "decimal.h"
+#include "send.h"
 
 static char fmt1[DECIMAL_STR_MAX], fmt2[DECIMAL_STR_MAX];
 
@@ -162,7 +163,7 @@ static void check_api(uint8_t flags, const char *s, size_t n)
 {
 	const char *ct = ctypes[(flags >> 3) % (sizeof(ctypes) / sizeof(ctypes[0]))];
 	const char *path = flags & 0x80 ? "/api/calcul/x" : "/api/calcul";
-	struct buf body = { 0 }, hdrs = { 0 };
+	struct buf body = BUF_INIT(SEND_BODY_MAX), hdrs = BUF_INIT(HTTP_HDRS_MAX);
 	struct response resp = { .fd = -1, .body = &body, .hdrs = &hdrs };
 	struct request req = { .method = methods[flags & 7] };
 	size_t o = 1;

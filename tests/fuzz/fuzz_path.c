@@ -39,12 +39,12 @@ static void check_clean(const char *out, size_t outsz)
 static void check_idempotent(const char *out)
 {
 	static char again[OUT_MAX];
-	struct buf b = { 0 };
+	struct buf b = BUF_INIT(4 * OUT_MAX);
 	size_t n = strlen(out);
 	enum status st;
 
-	if (buf_puts(&b, "/", 4 * OUT_MAX) < 0 ||
-	    util_pct_encode(&b, out, n, 4 * OUT_MAX) < 0)
+	if (buf_puts(&b, "/") < 0 ||
+	    util_pct_encode(&b, out, n) < 0)
 		abort();
 	st = path_resolve(b.data, b.len, again, sizeof(again));
 	if (st == S_OK) {
@@ -55,7 +55,7 @@ static void check_idempotent(const char *out)
 	}
 	if (!strchr(out, '%')) { /* nothing to decode: as is */
 		b.len = 1;
-		buf_append(&b, out, n, 4 * OUT_MAX);
+		buf_append(&b, out, n);
 		st = path_resolve(b.data, b.len, again, sizeof(again));
 		if (st != S_OK || strcmp(again, out) != 0)
 			abort();

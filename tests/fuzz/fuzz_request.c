@@ -121,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (size > HTTP_IN_MAX)
 		size = HTTP_IN_MAX;
-	buf_append(&c->rd.in, data, size, HTTP_IN_MAX);
+	buf_append(&c->rd.in, data, size);
 	c->rd.req.base = c->rd.in.data;
 	for (i = 0; i < 64 && conn_parse(c); i++) {
 		check_answer(c);

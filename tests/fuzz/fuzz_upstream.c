@@ -58,11 +58,11 @@ static void check_headers(const char *p, size_t size)
 	static const char *const never[] = { "Connection", "Keep-Alive", "TE", "Trailer",
 					     "Transfer-Encoding", "Upgrade", "Content-Length",
 					     "Server", "Date", NULL };
-	struct buf out = { 0 };
+	struct buf out = BUF_INIT(1 << 20);
 	const char *line, *end;
 	size_t k;
 
-	if (upstream_response_headers(&out, 1 << 20, p, size) < 0)
+	if (upstream_response_headers(&out, p, size) < 0)
 		abort(); /* the output is never longer than the input plus Via */
 	if (out.len < 16 || memcmp(out.data + out.len - 16, "Via: 1.1 httpd\r\n", 16) != 0)
 		abort();

@@ -219,13 +219,14 @@ class Timeouts(Base):
         c.settimeout(5)
         c.connect((s.host, s.port))
         c.sendall(req("/big.bin"))
-        self.assertTrue(wait_until(lambda: s.socket_count() > base, 5), "request not seen")
-        t0 = time.monotonic()
+        # The answer's first bytes prove the server took the connection (watching
+        # its socket count rise could miss it: under valgrind on a loaded machine it
+        # may be accepted and dropped between two polls).
+        first = c.recv(16)
+        self.assertTrue(first.startswith(b"HTTP/1.1 200 "), first)
         self.assertTrue(wait_until(lambda: s.socket_count() <= base, 10),
                         "stalled reader not dropped")
-        self.assertLess(time.monotonic() - t0, 10)
-        got = recv_all(c)
-        self.assertTrue(got.startswith(b"HTTP/1.1 200 "))
+        got = first + recv_all(c)
         self.assertLess(len(got), 64 << 20)
 
     def test_timeout_values(self):

@@ -500,6 +500,7 @@ static void fake(struct fake *f, const char *path, const char *auth, const char 
 		f->req.hdr[H_AUTHORIZATION].len = (uint32_t)strlen(auth);
 		memcpy(f->buf + n + 1, auth, strlen(auth));
 	}
+	buf_init(&f->hdrs, HTTP_HDRS_MAX);
 	f->resp.hdrs = &f->hdrs;
 	f->resp.fd = -1;
 	f->peer.sin6_family = AF_INET6;

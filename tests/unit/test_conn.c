@@ -71,7 +71,7 @@ static int drive(const char *bytes, size_t n, struct answer *a, size_t max)
 	size_t k = 0;
 
 	assert_non_null(c);
-	assert_int_equal(buf_append(&c->rd.in, bytes, n, HTTP_IN_MAX), 0);
+	assert_int_equal(buf_append(&c->rd.in, bytes, n), 0);
 	c->rd.req.base = c->rd.in.data;
 	while (k < max && conn_parse(c)) {
 		assert_int_equal(c->state, C_SEND);
@@ -162,7 +162,7 @@ static void test_byte_by_byte(void **state)
 	assert_non_null(c);
 	for (i = 0; i < sizeof(req) - 1; i++) {
 		assert_false(conn_parse(c));
-		assert_int_equal(buf_append(&c->rd.in, req + i, 1, HTTP_IN_MAX), 0);
+		assert_int_equal(buf_append(&c->rd.in, req + i, 1), 0);
 		c->rd.req.base = c->rd.in.data;
 	}
 	assert_true(conn_parse(c));

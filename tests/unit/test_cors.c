@@ -88,7 +88,7 @@ static const struct {
 
 static void test_decide(void **state)
 {
-	struct buf out = { 0 };
+	struct buf out = BUF_INIT(4096);
 	size_t i;
 
 	(void)state;
@@ -100,8 +100,8 @@ static void test_decide(void **state)
 		enum cors_kind k;
 
 		out.len = 0;
-		k = cors_decide(cases[i].c, &r, &out, 4096);
-		buf_append(&out, "", 1, 4096);
+		k = cors_decide(cases[i].c, &r, &out);
+		buf_append(&out, "", 1);
 		if (k != cases[i].want || strcmp(out.data, cases[i].lines) != 0)
 			fail_msg("%s: kind %d (want %d), lines:\n%s\nwant:\n%s", cases[i].name,
 				 k, cases[i].want, out.data, cases[i].lines);

@@ -142,23 +142,23 @@ static void test_apply(void **state)
 				  "Cache-Control: public, max-age=31536000, immutable\r\n" },
 		{ "/assets/sw.js", "K: v\r\nX-Frame-Options: DENY\r\ncache-control: no-store\r\n" },
 	};
-	struct buf b = { 0 };
+	struct buf b = BUF_INIT(1024);
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		b.len = 0;
-		buf_puts(&b, "K: v\r\n", 1024);
-		assert_int_equal(hdrrule_apply(rules, 4, cases[i].path, &b, b.len, 1024), 0);
-		buf_append(&b, "", 1, 1024);
+		buf_puts(&b, "K: v\r\n");
+		assert_int_equal(hdrrule_apply(rules, 4, cases[i].path, &b, b.len), 0);
+		buf_append(&b, "", 1);
 		b.len--;
 		assert_int_equal(b.len, strlen(cases[i].want));
 		assert_memory_equal(b.data, cases[i].want, b.len);
 	}
 	/* a line before from is kept even when a rule names it */
 	b.len = 0;
-	buf_puts(&b, "X-Frame-Options: SAMEORIGIN\r\n", 1024);
-	assert_int_equal(hdrrule_apply(rules, 1, "/", &b, b.len, 1024), 0);
+	buf_puts(&b, "X-Frame-Options: SAMEORIGIN\r\n");
+	assert_int_equal(hdrrule_apply(rules, 1, "/", &b, b.len), 0);
 	assert_int_equal(b.len, strlen("X-Frame-Options: SAMEORIGIN\r\nX-Frame-Options: DENY\r\n"));
 	buf_free(&b);
 }
@@ -168,23 +168,23 @@ static void test_apply(void **state)
  * bytes of them. */
 static void test_head_hook(void **state)
 {
-	struct buf out = { 0 }, hdrs = { 0 };
+	struct buf out = BUF_INIT(1024), hdrs = BUF_INIT(1024);
 	struct response r = { 0 };
 	char *head;
 
 	(void)state;
-	buf_puts(&hdrs, "X-Always: 1\r\nVary: Origin\r\n", 1024);
+	buf_puts(&hdrs, "X-Always: 1\r\nVary: Origin\r\n");
 	r.xhdr_all = (uint32_t)hdrs.len;
 	buf_puts(&hdrs, "Cache-Control: immutable\r\nAccept-Ranges: none\r\n"
-		 "Content-Type: text/x-mine\r\nX-Always: 2\r\n", 1024);
+		 "Content-Type: text/x-mine\r\nX-Always: 2\r\n");
 	r.xhdr_ok = (uint32_t)hdrs.len;
-	buf_puts(&hdrs, "Vary: Accept-Encoding\r\nAccept-Ranges: bytes\r\n", 1024);
+	buf_puts(&hdrs, "Vary: Accept-Encoding\r\nAccept-Ranges: bytes\r\n");
 	r.status = S_OK;
 	r.ctype = "text/plain";
 	r.hdrs = &hdrs;
 	snprintf(r.etag, sizeof(r.etag), "\"e\"");
 	assert_int_equal(http_format_head(&out, &r, 1, "D"), 0);
-	buf_append(&out, "", 1, 1024);
+	buf_append(&out, "", 1);
 	head = out.data;
 	assert_non_null(strstr(head, "Vary: Accept-Encoding\r\n"));
 	assert_non_null(strstr(head, "Vary: Origin\r\n"));
@@ -200,7 +200,7 @@ static void test_head_hook(void **state)
 	out.len = 0;
 	r.status = S_NOT_FOUND;
 	assert_int_equal(http_format_head(&out, &r, 1, "D"), 0);
-	buf_append(&out, "", 1, 1024);
+	buf_append(&out, "", 1);
 	head = out.data;
 	assert_null(strstr(head, "Cache-Control"));
 	assert_null(strstr(head, "X-Always: 2"));
@@ -212,7 +212,7 @@ static void test_head_hook(void **state)
 	r.status = S_OK;
 	r.xhdr_all = r.xhdr_ok = 0;
 	assert_int_equal(http_format_head(&out, &r, 1, "D"), 0);
-	buf_append(&out, "", 1, 1024);
+	buf_append(&out, "", 1);
 	assert_non_null(strstr(out.data, "X-Always: 1\r\nVary: Origin\r\nCache-Control"));
 	buf_free(&out);
 	buf_free(&hdrs);

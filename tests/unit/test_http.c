@@ -73,7 +73,7 @@ static void test_status_from_errno(void **state)
 
 static void expect_head(const struct response *r, int minor, const char *want)
 {
-	struct buf out = { 0 };
+	struct buf out = BUF_INIT(HTTP_RESP_HEAD_MAX);
 
 	assert_int_equal(http_format_head(&out, r, minor, DATE), 0);
 	if (out.len != strlen(want) || memcmp(out.data, want, out.len) != 0)
@@ -83,11 +83,11 @@ static void expect_head(const struct response *r, int minor, const char *want)
 
 static void test_format_head(void **state)
 {
-	struct buf body = { 0 }, hdrs = { 0 };
+	struct buf body = BUF_INIT(4096), hdrs = BUF_INIT(256);
 	struct response r;
 
 	(void)state;
-	buf_puts(&body, "hello", 64);
+	buf_puts(&body, "hello");
 
 	/* a generated body, 1.1 keep-alive */
 	memset(&r, 0, sizeof(r));
@@ -149,7 +149,7 @@ static void test_format_head(void **state)
 	memset(&r, 0, sizeof(r));
 	r.status = S_NO_CONTENT;
 	r.fd = -1;
-	buf_puts(&hdrs, "Allow: GET, HEAD, OPTIONS\r\n", 256);
+	buf_puts(&hdrs, "Allow: GET, HEAD, OPTIONS\r\n");
 	r.hdrs = &hdrs;
 	expect_head(&r, 1, "HTTP/1.1 204 No Content\r\nServer: httpd\r\nDate: " DATE "\r\n"
 			   "Allow: GET, HEAD, OPTIONS\r\n\r\n");
@@ -181,7 +181,7 @@ static void test_format_head(void **state)
 	r.status = S_MOVED_PERMANENTLY;
 	r.fd = -1;
 	hdrs.len = 0;
-	buf_puts(&hdrs, "Location: /dir/?q=1\r\n", 256);
+	buf_puts(&hdrs, "Location: /dir/?q=1\r\n");
 	r.hdrs = &hdrs;
 	expect_head(&r, 1, "HTTP/1.1 301 Moved Permanently\r\nServer: httpd\r\nDate: " DATE
 			   "\r\nContent-Length: 0\r\nLocation: /dir/?q=1\r\n\r\n");

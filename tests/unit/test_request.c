@@ -41,7 +41,7 @@ static enum status parse(struct parsed *t, const char *head, size_t n)
 	memset(&rd, 0, sizeof(rd));
 	request_init(&rd);
 	request_reset(&rd);
-	assert_int_equal(buf_append(&rd.in, head, n, HTTP_IN_MAX), 0);
+	assert_int_equal(buf_append(&rd.in, head, n), 0);
 	rd.req.base = rd.in.data;
 	step = request_head(&rd, false, &st, &why);
 	if (step == RQ_HEAD) {

@@ -67,7 +67,7 @@ static void test_cgi_header_line(void **state)
 
 	(void)state;
 	for (i = 0; i < LEN(cgi_lines); i++) {
-		struct buf hdrs = { 0 };
+		struct buf hdrs = BUF_INIT(HTTP_HDRS_MAX);
 		struct response resp = { .hdrs = &hdrs, .fd = -1 };
 		int status = 0, rc;
 		bool ctype = false;
@@ -129,12 +129,12 @@ static void check_escapes(const struct esc_case *c, size_t n, bool dump)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		struct buf b = { 0 };
+		struct buf b = BUF_INIT(4096);
 
 		if (dump)
 			dump_escape(&b, c[i].in, c[i].n);
 		else
-			log_escape(&b, c[i].in, c[i].n, 4096);
+			log_escape(&b, c[i].in, c[i].n);
 		if (b.len != strlen(c[i].want) || memcmp(b.data ? b.data : "", c[i].want, b.len))
 			fail_msg("%s case %zu: \"%.*s\", want \"%s\"", dump ? "dump" : "log", i,
 				 (int)b.len, b.data ? b.data : "", c[i].want);

@@ -121,9 +121,9 @@ static void test_pct_encode(void **state)
 	(void)state;
 	for (i = 0; i < LEN(encode_cases); i++) {
 		const struct enc_case *c = &encode_cases[i];
-		struct buf b = { 0 };
+		struct buf b = BUF_INIT(4096);
 
-		assert_int_equal(util_pct_encode(&b, c->in, c->n, 4096), 0);
+		assert_int_equal(util_pct_encode(&b, c->in, c->n), 0);
 		if (b.len != c->want_n || (b.len && memcmp(b.data, c->want, b.len)))
 			fail_msg("encode case %zu: \"%.*s\" (%zu bytes), want \"%s\"", i,
 				 (int)b.len, b.data ? b.data : "", b.len, c->want);
@@ -135,13 +135,13 @@ static void test_pct_encode(void **state)
 static void test_pct_roundtrip(void **state)
 {
 	char in[256], out[256];
-	struct buf b = { 0 };
+	struct buf b = BUF_INIT(4096);
 	int i;
 
 	(void)state;
 	for (i = 0; i < 256; i++)
 		in[i] = (char)i;
-	assert_int_equal(util_pct_encode(&b, in, sizeof(in), 4096), 0);
+	assert_int_equal(util_pct_encode(&b, in, sizeof(in)), 0);
 	assert_int_equal(util_pct_decode(out, b.data, b.len, 0), 256);
 	assert_memory_equal(in, out, 256);
 	buf_free(&b);
@@ -149,15 +149,15 @@ static void test_pct_roundtrip(void **state)
 
 static void test_pct_encode_bound(void **state)
 {
-	struct buf b = { 0 };
+	struct buf b = BUF_INIT(6), b9 = BUF_INIT(9);
 
 	(void)state;
-	assert_int_equal(util_pct_encode(&b, "   ", 3, 6), -1);
+	assert_int_equal(util_pct_encode(&b, "   ", 3), -1);
 	assert_true(b.len <= 6);
 	buf_free(&b);
-	assert_int_equal(util_pct_encode(&b, "   ", 3, 9), 0);
-	assert_int_equal(b.len, 9);
-	buf_free(&b);
+	assert_int_equal(util_pct_encode(&b9, "   ", 3), 0);
+	assert_int_equal(b9.len, 9);
+	buf_free(&b9);
 }
 
 static const struct enc_case html_cases[] = {
@@ -182,9 +182,9 @@ static void test_html_escape(void **state)
 	(void)state;
 	for (i = 0; i < LEN(html_cases); i++) {
 		const struct enc_case *c = &html_cases[i];
-		struct buf b = { 0 };
+		struct buf b = BUF_INIT(4096);
 
-		assert_int_equal(util_html_escape(&b, c->in, c->n, 4096), 0);
+		assert_int_equal(util_html_escape(&b, c->in, c->n), 0);
 		assert_int_equal(b.len, c->want_n);
 		if (b.len)
 			assert_memory_equal(b.data, c->want, c->want_n);
@@ -194,10 +194,10 @@ static void test_html_escape(void **state)
 
 static void test_html_escape_bound(void **state)
 {
-	struct buf b = { 0 };
+	struct buf b = BUF_INIT(5);
 
 	(void)state;
-	assert_int_equal(util_html_escape(&b, "<<", 2, 5), -1);
+	assert_int_equal(util_html_escape(&b, "<<", 2), -1);
 	buf_free(&b);
 }
 
@@ -286,26 +286,64 @@ static void test_parse_http_date(void **state)
 
 static void test_buf(void **state)
 {
-	struct buf b = { 0 };
+	struct buf b = BUF_INIT(8), p = BUF_INIT(8), z = BUF_INIT(0);
 
 	(void)state;
-	assert_int_equal(buf_puts(&b, "abc", 8), 0);
-	assert_int_equal(buf_append(&b, "defgh", 5, 8), 0);
+	assert_int_equal(buf_puts(&b, "abc"), 0);
+	assert_int_equal(buf_append(&b, "defgh", 5), 0);
 	assert_int_equal(b.len, 8);
 	assert_memory_equal(b.data, "abcdefgh", 8);
-	assert_int_equal(buf_append(&b, "i", 1, 8), -1); /* over max */
+	assert_int_equal(buf_append(&b, "i", 1), -1); /* over max */
 	assert_int_equal(b.len, 8);
 	assert_true(b.cap <= 8);
 	buf_free(&b);
 	assert_null(b.data);
 	assert_int_equal(b.len, 0);
-	assert_int_equal(buf_printf(&b, 64, "%d-%s", 42, "x"), 0);
-	assert_int_equal(b.len, 4);
-	assert_memory_equal(b.data, "42-x", 4);
-	assert_int_equal(buf_printf(&b, 8, "%s", "too long"), -1);
+	assert_int_equal(buf_printf(&p, "%d-%s", 42, "x"), 0);
+	assert_int_equal(p.len, 4);
+	assert_memory_equal(p.data, "42-x", 4);
+	assert_int_equal(buf_printf(&p, "%s", "too long"), -1);
+	buf_free(&p);
+	assert_int_equal(buf_append(&z, "", 0), 0);
+	buf_free(&z);
+}
+
+/* A buffer never grows past the max it was made with, through any of the
+ * appends, and keeps that max when its memory goes back. */
+static void test_buf_max(void **state)
+{
+	static const char x[3000] = { 0 };
+	struct buf b = { 0 }, big = BUF_INIT(2500);
+
+	(void)state;
+	buf_init(&b, 100);
+	assert_int_equal(b.max, 100);
+	assert_int_equal(buf_append(&b, x, 101), -1);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(buf_append(&b, x, 100), 0);
+	assert_true(b.cap <= 100);
+	assert_int_equal(buf_reserve(&b, 1), -1);
+	assert_int_equal(buf_append(&b, x, 1), -1);
+	assert_int_equal(buf_puts(&b, "y"), -1);
+	assert_int_equal(buf_printf(&b, "%s", ""), -1); /* its NUL does not fit */
+	assert_int_equal(util_pct_encode(&b, "a", 1), -1);
+	assert_int_equal(util_html_escape(&b, "a", 1), -1);
+	assert_int_equal(util_base64(&b, (const unsigned char *)"a", 1), -1);
+	assert_int_equal(b.len, 100);
+	assert_true(b.cap <= 100);
 	buf_free(&b);
-	assert_int_equal(buf_append(&b, "", 0, 0), 0);
+	assert_int_equal(b.max, 100); /* freed, still bounded */
+	assert_int_equal(buf_append(&b, x, 101), -1);
+	assert_null(b.data);
 	buf_free(&b);
+	/* past the first 2 KiB block: grows, but not beyond its max */
+	assert_int_equal(buf_append(&big, x, 2000), 0);
+	assert_int_equal(buf_append(&big, x, 501), -1);
+	assert_int_equal(buf_append(&big, x, 500), 0);
+	assert_int_equal(big.len, 2500);
+	assert_true(big.cap <= 2500);
+	assert_int_equal(buf_append(&big, x, 1), -1);
+	buf_free(&big);
 }
 
 static void test_ieq(void **state)
@@ -332,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_http_date),
 		cmocka_unit_test(test_parse_http_date),
 		cmocka_unit_test(test_buf),
+		cmocka_unit_test(test_buf_max),
 		cmocka_unit_test(test_ieq),
 	};
 
