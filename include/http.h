@@ -173,7 +173,8 @@ struct response {
 	off_t clen;              /* Content-Length, set by the core */
 	struct buf *hdrs;        /* extra header lines, each ending in CRLF */
 	time_t mtime;            /* Last-Modified when != 0 */
-	char etag[HTTP_ETAG_LEN]; /* ETag when not empty */
+	const char *etag;        /* ETag when not NULL (a cached file's, held
+				  * by cache while the answer goes out) */
 	const char *why;         /* reason of a 4xx/5xx, logged at -vv */
 	bool close;              /* Connection: close */
 	bool chunked;            /* streamed: Transfer-Encoding: chunked */

@@ -284,7 +284,7 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 {
 	const char *text = http_status_text(resp->status);
 	size_t tn = strlen(text), cn = resp->ctype ? strlen(resp->ctype) : 0;
-	size_t en = strlen(resp->etag), hn = resp->hdrs ? resp->hdrs->len : 0;
+	size_t en = resp->etag ? strlen(resp->etag) : 0, hn = resp->hdrs ? resp->hdrs->len : 0;
 	const char *x = hn ? resp->hdrs->data : NULL;
 	size_t xn = !resp->xhdr_ok ? 0 :
 		    resp->status >= S_BAD_REQUEST ? resp->xhdr_all : resp->xhdr_ok;

@@ -273,7 +273,7 @@ static enum status serve_file(const struct request *req, struct response *resp,
 
 	if (has_variant(e))
 		buf_puts(resp->hdrs, "Vary: Accept-Encoding\r\n");
-	memcpy(resp->etag, r->etag, sizeof(resp->etag));
+	resp->etag = r->etag;
 	resp->mtime = r->st.st_mtime;
 	cond_from_request(&c, req);
 	if ((s = cond_evaluate(&c, resp->etag, resp->mtime)) != S_OK)
@@ -299,12 +299,15 @@ static enum status serve_file(const struct request *req, struct response *resp,
 	resp->fd = r->fd;
 	return s;
 done:
-	/* 304 keeps the validators; an error page gets the core's body. */
+	/* 304 keeps the validators (and e, where its ETag is); an error
+	 * page gets the core's body. */
 	resp->ctype = NULL;
-	if (s != S_NOT_MODIFIED) {
-		resp->etag[0] = '\0';
-		resp->mtime = 0;
+	if (s == S_NOT_MODIFIED) {
+		resp->cache = e;
+		return s;
 	}
+	resp->etag = NULL;
+	resp->mtime = 0;
 	fcache_put(e);
 	return s;
 }

@@ -119,7 +119,7 @@ static void test_format_head(void **state)
 	r.len = r.clen = 123456789;
 	r.ctype = "image/png";
 	r.mtime = 784111777;
-	strcpy(r.etag, "\"2b9c1e7a-75bcd15\"");
+	r.etag = "\"2b9c1e7a-75bcd15\"";
 	expect_head(&r, 1, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
 			   "Content-Type: image/png\r\nContent-Length: 123456789\r\n"
 			   "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
