@@ -217,18 +217,12 @@ enum status http_status_from_errno(int err);
 /* Small HTML error page into resp->body, with its Content-Type. */
 void http_error_body(struct response *resp);
 /* RFC 9110 §5.6.2 token characters (letters first: header names). */
+/* Byte classes, one load per byte of every header name and host. */
+enum { HTTP_TCHAR = 1, HTTP_REG_NAME = 2 };
+extern const unsigned char http_byte_class[256];
 static inline bool http_tchar(unsigned char c)
 {
-	if (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9'))
-		return true;
-	switch (c) {
-	case '!': case '#': case '$': case '%': case '&': case '\'':
-	case '*': case '+': case '-': case '.': case '^': case '_':
-	case '`': case '|': case '~':
-		return true;
-	default:
-		return false;
-	}
+	return http_byte_class[c] & HTTP_TCHAR;
 }
 
 /* Is s[0..n) a token (RFC 9110 §5.6.2), as header names are? */

@@ -203,6 +203,21 @@ int http_add_seg(struct response *resp, bool file, off_t off, off_t len)
 
 /* The head is built for every answer: its size is bounded up front, so
  * one reservation, then plain copies; no printf. */
+/* RFC 9110 §5.6.2 tchar; RFC 3986 §3.2.2 reg-name bytes (unreserved,
+ * sub-delims; '%' apart, its escapes are checked where they are used). */
+#define T HTTP_TCHAR
+#define R HTTP_REG_NAME
+const unsigned char http_byte_class[256] = {
+	['0' ... '9'] = T | R, ['A' ... 'Z'] = T | R, ['a' ... 'z'] = T | R,
+	['-'] = T | R, ['.'] = T | R, ['_'] = T | R, ['~'] = T | R,
+	['!'] = T | R, ['$'] = T | R, ['&'] = T | R, ['\''] = T | R,
+	['*'] = T | R, ['+'] = T | R,
+	['#'] = T, ['%'] = T, ['^'] = T, ['`'] = T, ['|'] = T,
+	['('] = R, [')'] = R, [','] = R, [';'] = R, ['='] = R,
+};
+#undef T
+#undef R
+
 #define HEAD_FIXED 256 /* every line below but the variable values */
 #define PUT(p, lit) put(p, lit, sizeof(lit) - 1)
 
