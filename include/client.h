@@ -27,15 +27,15 @@ bool client_forwarded(const struct request *req, const struct in6_addr *peer,
 /* The connection's own peer, kept while its peer fields name a client. */
 struct client_orig;
 /* After a request head: when a trusted proxy forwards req for someone,
- * peer and peer_str (util_peer's text) become that client, the port kept,
+ * peer becomes that client, the port kept,
  * and *orig (allocated once, free() it with the connection) keeps the
  * real peer; otherwise they are the real peer again. Nothing to do when
  * no network is trusted. */
-void client_apply(const struct request *req, struct sockaddr_in6 *peer, char *peer_str,
+void client_apply(const struct request *req, struct sockaddr_in6 *peer,
 		  struct client_orig **orig);
 /* --proxy-protocol: take the PROXY header off the start of in; the peer
  * becomes its source when it names one. -1: not a valid header (close);
  * 0: more bytes needed; 1: taken. */
-int client_proxy_take(struct buf *in, struct sockaddr_in6 *peer, char *peer_str);
+int client_proxy_take(struct buf *in, struct sockaddr_in6 *peer);
 
 #endif

@@ -29,16 +29,13 @@ struct conn {
 	struct conn *ready_next;   /* ... with events in this batch */
 	bool queued;              /* in that list */
 	bool watched;             /* in the epoll set (after its first run) */
-	int fd;                   /* read side (and write side for sockets) */
-	int wfd;                  /* write side: differs in inetd mode on pipes */
-	enum conn_state state;
 	bool can_read, can_write;
 	bool rdhup;               /* the peer shut its side (EOF is pending) */
 	bool eof;                 /* a read saw the end (or an error) */
 	bool closing;             /* close after the current answer */
 	bool streaming;           /* head out, body pulled from resp.stream */
 	bool proxy_pending;       /* --proxy-protocol: its header not read yet */
-	union {                   /* one or the other: struct conn stays 1 KiB */
+	union {                   /* one or the other: struct conn stays < 1 KB */
 		int64_t t0;       /* util_now_us() at the complete head (0: not timed) */
 		size_t lingered;  /* bytes drained in C_LINGER, after the answer */
 	};
@@ -48,8 +45,12 @@ struct conn {
 	struct response resp;
 	struct sender tx;         /* the response going out */
 	struct buf hdrs;          /* extra response header lines */
-	struct sockaddr_in6 peer; /* IPv4 peers as v4-mapped addresses; the client */
-	char peer_str[UTIL_PEER_LEN];
+	struct sockaddr_in6 peer; /* IPv4 peers as v4-mapped addresses; the client
+				   * (as text: util_peer_str, when needed) */
+	/* after peer's 28 bytes: no hole (struct conn stays under 1 KB) */
+	int fd;                   /* read side (and write side for sockets) */
+	int wfd;                  /* write side: differs in inetd mode on pipes */
+	enum conn_state state;
 	const char *user;         /* authenticated user, for the log */
 	void *watch_rec;          /* the watcher's record (conn_watch) */
 	/* while peer holds whom a trusted proxy forwards for: the real one */
@@ -96,6 +97,8 @@ void conn_stream_stop(struct conn *c);
 void conn_stream_feed(struct conn *c);
 /* A stream's wake (set by connio): the connection runs again. */
 extern void (*conn_stream_wake)(void *ctx, enum status fail);
+/* A -vv line about c: its peer (as text only when shown), then what. */
+void conn_debug(const struct conn *c, const char *what);
 /* Idle connections hold no buffers. */
 void conn_release_buffers(struct conn *c);
 /* All the connection holds, before it is freed. */

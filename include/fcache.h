@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "http.h"
+
 #define FC_REPS 3                  /* identity, .br, .gz */
 #define FC_SMALL (16 * 1024)       /* files kept in memory up to this size */
 #define FC_ENTRIES 1024            /* bounds: entries, open fds, bytes */
@@ -21,7 +23,7 @@ struct fc_rep {
 	int fd;                    /* -1 when the content is in data */
 	struct stat st;
 	char *data;
-	char etag[48];             /* strong, from mtime and size (+ coding) */
+	char etag[HTTP_ETAG_LEN];  /* strong, from mtime and size (+ coding) */
 };
 
 struct fc_entry {

@@ -88,6 +88,11 @@ struct request {
 	uint8_t major, minor;
 	bool keep_alive;
 	bool has_body;
+	bool keep_body;          /* the handler wants the body kept in memory */
+	bool keep_raw;           /* ... as received, chunk framing included */
+	bool to_pipe;            /* the body streams to a CGI script through pipe */
+	bool pipe_paused;        /* ... whose buffer is full: parsing waits */
+	bool chunk_check;        /* the CRLF at chunk_end is still to be checked */
 	struct span method_s, url, path, query, body;
 	struct span hdr[H__COUNT];
 	struct span field;       /* header name being parsed */
@@ -95,17 +100,12 @@ struct request {
 	int cur;                 /* index in hdr of the value being parsed, or -1 */
 	uint32_t head_end;       /* offset just past the blank line */
 	enum status error;       /* set by the glue when the request is refused */
-	bool keep_body;          /* the handler wants the body kept in memory */
-	bool keep_raw;           /* ... as received, chunk framing included */
-	bool to_pipe;            /* the body streams to a CGI script through pipe */
-	bool pipe_paused;        /* ... whose buffer is full: parsing waits */
+	uint32_t chunk_line;     /* where the next chunk-size line starts (0:
+				  * the first, at head_end) */
 	struct buf *pipe;
 	uint64_t content_length; /* as announced (0 when chunked) */
 	uint32_t body_len;       /* body bytes seen (kept or not) */
 	uint32_t chunk_end;      /* where the CRLF after chunk data must be */
-	bool chunk_check;        /* ... and it is still to be checked */
-	uint32_t chunk_line;     /* where the next chunk-size line starts (0:
-				  * the first, at head_end) */
 	uint64_t discard_len;
 	uint64_t stamp;          /* loop_reads when its last byte was read */
 };
@@ -114,6 +114,8 @@ struct request {
 struct seg {
 	bool file;
 	off_t off, len;
+	const char *mem;         /* not a file: bytes at mem + off (a cached
+				  * file's, kept by resp->cache), NULL: in body */
 };
 
 /* A response body produced over time: a CGI script's output now; a
@@ -149,6 +151,10 @@ struct stream {
 	const char *why;         /* reason of a failure, logged at -vv */
 };
 
+/* The longest ETag we make, NUL included: quotes, the mtime in ns and the
+ * size in hex (16 digits each at most), a dash, a coding ("-gz"). */
+#define HTTP_ETAG_LEN 40
+
 struct response {
 	enum status status;
 	/* hdrs begins with lines of header rules and CORS, which replace the
@@ -167,7 +173,8 @@ struct response {
 	off_t clen;              /* Content-Length, set by the core */
 	struct buf *hdrs;        /* extra header lines, each ending in CRLF */
 	time_t mtime;            /* Last-Modified when != 0 */
-	char etag[48];           /* ETag when not empty */
+	const char *etag;        /* ETag when not NULL (a cached file's, held
+				  * by cache while the answer goes out) */
 	const char *why;         /* reason of a 4xx/5xx, logged at -vv */
 	bool close;              /* Connection: close */
 	bool chunked;            /* streamed: Transfer-Encoding: chunked */
@@ -210,18 +217,12 @@ enum status http_status_from_errno(int err);
 /* Small HTML error page into resp->body, with its Content-Type. */
 void http_error_body(struct response *resp);
 /* RFC 9110 §5.6.2 token characters (letters first: header names). */
+/* Byte classes, one load per byte of every header name and host. */
+enum { HTTP_TCHAR = 1, HTTP_REG_NAME = 2 };
+extern const unsigned char http_byte_class[256];
 static inline bool http_tchar(unsigned char c)
 {
-	if (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9'))
-		return true;
-	switch (c) {
-	case '!': case '#': case '$': case '%': case '&': case '\'':
-	case '*': case '+': case '-': case '.': case '^': case '_':
-	case '`': case '|': case '~':
-		return true;
-	default:
-		return false;
-	}
+	return http_byte_class[c] & HTTP_TCHAR;
 }
 
 /* Is s[0..n) a token (RFC 9110 §5.6.2), as header names are? */

@@ -38,7 +38,6 @@ struct route {
 /* Who asks: for the A:/D: rules and the CGI environment. */
 struct route_client {
 	const struct sockaddr_in6 *peer;
-	const char *addr;         /* the peer as text */
 	int fd;                   /* the client's socket */
 };
 

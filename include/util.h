@@ -65,9 +65,13 @@ int util_ieq(const char *s, size_t n, const char *lit);
 /* Length of the valid UTF-8 sequence at p (1 for ASCII), 0 if invalid. */
 size_t util_utf8_len(const unsigned char *p, size_t n);
 /* A peer's address into *peer (zeroed by the caller) as IPv6, IPv4 as
- * v4-mapped, and as text ("-" when it has none: a pipe). */
+ * v4-mapped; family AF_UNSPEC when it has none (a pipe). */
+void util_peer(const struct sockaddr *sa, struct sockaddr_in6 *peer);
+/* The peer as text ("-" when it has none), into str, returned. Made only
+ * when a log line, a CGI or proxied request or the inspector needs it:
+ * a connection keeps no copy (idle memory, accept's cost). */
 #define UTIL_PEER_LEN 48
-void util_peer(const struct sockaddr *sa, struct sockaddr_in6 *peer, char str[UTIL_PEER_LEN]);
+const char *util_peer_str(const struct sockaddr_in6 *peer, char str[UTIL_PEER_LEN]);
 /* Standard base64 (RFC 4648 §4, padded) of p[0..n) appended to out. */
 int util_base64(struct buf *out, const unsigned char *p, size_t n);
 /* Monotonic clock in milliseconds. */

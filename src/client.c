@@ -168,20 +168,17 @@ bool client_forwarded(const struct request *req, const struct in6_addr *peer,
 
 struct client_orig {
 	struct sockaddr_in6 peer;
-	char str[UTIL_PEER_LEN];
 };
 
-void client_apply(const struct request *req, struct sockaddr_in6 *peer, char *peer_str,
+void client_apply(const struct request *req, struct sockaddr_in6 *peer,
 		  struct client_orig **orig)
 {
 	struct sockaddr_in6 fw;
 
 	if (!ntrusted)
 		return;
-	if (*orig) { /* the previous request was forwarded: back to the real peer */
+	if (*orig) /* the previous request was forwarded: back to the real peer */
 		*peer = (*orig)->peer;
-		memcpy(peer_str, (*orig)->str, UTIL_PEER_LEN);
-	}
 	fw = *peer;
 	if (!client_forwarded(req, &peer->sin6_addr, &fw.sin6_addr))
 		return;
@@ -191,19 +188,20 @@ void client_apply(const struct request *req, struct sockaddr_in6 *peer, char *pe
 			return; /* no memory: the peer stands */
 	}
 	(*orig)->peer = *peer;
-	memcpy((*orig)->str, peer_str, UTIL_PEER_LEN);
-	util_peer((const struct sockaddr *)&fw, peer, peer_str);
+	fw.sin6_family = AF_INET6; /* even behind a pipe: it names a client */
+	*peer = fw;
 }
 
-int client_proxy_take(struct buf *in, struct sockaddr_in6 *peer, char *peer_str)
+int client_proxy_take(struct buf *in, struct sockaddr_in6 *peer)
 {
+	char str[UTIL_PEER_LEN];
 	struct sockaddr_in6 src;
 	size_t used;
 	bool has_src;
 
 	switch (proxyproto_parse(in->data, in->len, &src, &has_src, &used)) {
 	case PP_BAD:
-		log_debug("%s: no valid PROXY protocol header", peer_str);
+		log_debug("%s: no valid PROXY protocol header", util_peer_str(peer, str));
 		return -1;
 	case PP_MORE:
 		return 0;
@@ -211,7 +209,7 @@ int client_proxy_take(struct buf *in, struct sockaddr_in6 *peer, char *peer_str)
 		break;
 	}
 	if (has_src)
-		util_peer((const struct sockaddr *)&src, peer, peer_str);
+		util_peer((const struct sockaddr *)&src, peer);
 	memmove(in->data, in->data + used, in->len - used);
 	in->len -= used;
 	return 1;

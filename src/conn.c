@@ -16,6 +16,10 @@
 
 enum parse { P_MORE, P_READY };
 
+/* With malloc's 8-byte header a 976-byte chunk: an idle connection costs
+ * under 1 KB (make robustness measures it). */
+_Static_assert(sizeof(struct conn) <= 968, "struct conn outgrew its malloc chunk");
+
 const struct conn_watch *conn_watch;
 void (*conn_stream_wake)(void *ctx, enum status fail);
 
@@ -25,11 +29,12 @@ __attribute__((cold, noinline))
 void conn_report_event(struct conn *c, enum conn_event e, size_t n)
 {
 	const struct conn_watch *w = conn_watch;
+	char addr[UTIL_PEER_LEN];
 	bool rest;
 
 	switch (e) {
 	case CW_OPEN:
-		w->open(&c->watch_rec, c->peer_str);
+		w->open(&c->watch_rec, util_peer_str(&c->peer, addr));
 		break;
 	case CW_READ: /* the n bytes just read, at the end of the input */
 		w->read(&c->watch_rec, c->rd.in.data + c->rd.in.len, n);
@@ -49,6 +54,14 @@ void conn_report_event(struct conn *c, enum conn_event e, size_t n)
 		w->close(&c->watch_rec);
 		break;
 	}
+}
+
+void conn_debug(const struct conn *c, const char *what)
+{
+	char addr[UTIL_PEER_LEN];
+
+	if (log_level >= 2)
+		log_debug("%s: %s", util_peer_str(&c->peer, addr), what);
 }
 
 /* The file of the answer: cached ones go back to the cache. */
@@ -86,7 +99,7 @@ struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
 	c->fd = fd;
 	c->wfd = wfd;
 	c->timer.kind = -1;
-	util_peer(sa, &c->peer, c->peer_str);
+	util_peer(sa, &c->peer);
 	c->proxy_pending = client_proxy_protocol;
 	request_init(&c->rd);
 	send_init(&c->tx);
@@ -189,7 +202,7 @@ static void stream_begin(struct conn *c)
 /* The handler of the route (not the dump): a stream is started here. */
 static enum status serve(struct conn *c)
 {
-	struct route_client cl = { &c->peer, c->peer_str, c->fd };
+	struct route_client cl = { &c->peer, c->fd };
 	enum status s = route_serve(&c->route, &c->rd.req, &cl, &c->resp, &c->user);
 
 	if (s == S_OK)
@@ -249,7 +262,7 @@ static enum parse parse_head(struct conn *c)
 	}
 	if (metrics_enabled || log_json)
 		c->t0 = util_now_us();
-	client_apply(r, &c->peer, c->peer_str, &c->orig);
+	client_apply(r, &c->peer, &c->orig);
 	conn_report(c, CW_HEAD, 0);
 	route_decide(&c->route, r, dump_mode);
 	/* A CGI body with a length streams to the script, which starts now;
@@ -269,7 +282,7 @@ static enum parse parse_head(struct conn *c)
 		/* A fresh socket buffer always takes these few bytes; if not,
 		 * the client sends its body after its own short wait. */
 		if (write(c->wfd, cont, sizeof(cont) - 1) < 0)
-			log_debug("%s: 100 Continue not sent", c->peer_str);
+			conn_debug(c, "100 Continue not sent");
 	}
 	llhttp_resume(&c->rd.parser);
 	return parse_body(c);
@@ -301,20 +314,31 @@ bool conn_parse(struct conn *c)
 	return parse_body(c) == P_READY;
 }
 
+/* -v: the access line; -vv: also why an error was answered. */
+__attribute__((cold, noinline))
+static void log_answer(const struct conn *c, int64_t us)
+{
+	char addr[UTIL_PEER_LEN];
+
+	util_peer_str(&c->peer, addr);
+	if (c->resp.status >= S_BAD_REQUEST && log_level >= 2)
+		log_debug("%s: %d %s: %s", addr, c->resp.status,
+			  http_status_text(c->resp.status),
+			  c->resp.why ? c->resp.why : "-");
+	/* probes every few hundred ms would drown the log */
+	if (c->route.kind != R_HEALTH || log_level >= 2)
+		log_access(addr, c->user, &c->rd.req, c->rd.in.len, c->resp.status,
+			   c->tx.bytes_sent, us);
+}
+
 void conn_finish(struct conn *c)
 {
 	int64_t us = c->t0 ? util_now_us() - c->t0 : 0;
 
-	if (c->resp.status >= S_BAD_REQUEST)
-		log_debug("%s: %d %s: %s", c->peer_str, c->resp.status,
-			  http_status_text(c->resp.status),
-			  c->resp.why ? c->resp.why : "-");
 	conn_stream_stop(c);
 	conn_report(c, CW_DONE, 0);
-	/* probes every few hundred ms would drown the log */
-	if (c->route.kind != R_HEALTH || log_level >= 2)
-		log_access(c->peer_str, c->user, &c->rd.req, c->rd.in.len, c->resp.status,
-			   c->tx.bytes_sent, us);
+	if (__builtin_expect(log_level >= 1, 0))
+		log_answer(c, us);
 	if (metrics_enabled)
 		metrics_answer(c->rd.head_parsed ? c->rd.req.method : -1, c->resp.status,
 			       c->tx.bytes_sent, us);

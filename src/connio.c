@@ -64,7 +64,7 @@ struct conn *connio_open(int fd, int wfd, const struct sockaddr *sa)
 	nconns++;
 	conn_report(c, CW_OPEN, 0);
 	loop_timer_set(&c->timer, T_HEADER);
-	log_debug("%s: connected", c->peer_str);
+	conn_debug(c, "connected");
 	enqueue(c);
 	return c;
 }
@@ -81,7 +81,7 @@ static int watch(struct conn *c)
 
 static void conn_close(struct conn *c)
 {
-	log_debug("%s: closed", c->peer_str);
+	conn_debug(c, "closed");
 	loop_timer_clear(&c->timer);
 	if (c->fd != c->wfd)
 		close(c->wfd);
@@ -219,7 +219,7 @@ static enum step do_recv(struct conn *c)
 		ssize_t n;
 
 		if (c->proxy_pending && c->rd.in.len) { /* --proxy-protocol */
-			int r = client_proxy_take(&c->rd.in, &c->peer, c->peer_str);
+			int r = client_proxy_take(&c->rd.in, &c->peer);
 
 			if (r < 0)
 				return STEP_CLOSE;
@@ -418,8 +418,7 @@ static void conn_timeout(struct timer *t)
 		conn_run(c);
 		return;
 	}
-	log_debug("%s: %s timed out", c->peer_str,
-		  c->state == C_SEND ? "response" : "connection");
+	conn_debug(c, c->state == C_SEND ? "response timed out" : "connection timed out");
 	conn_close(c);
 }
 

@@ -196,13 +196,28 @@ void http_plan_body(struct response *r)
 
 int http_add_seg(struct response *resp, bool file, off_t off, off_t len)
 {
-	struct seg sg = { file, off, len };
+	struct seg sg = { file, off, len, NULL };
 
 	return buf_append(resp->segs, &sg, sizeof(sg));
 }
 
 /* The head is built for every answer: its size is bounded up front, so
  * one reservation, then plain copies; no printf. */
+/* RFC 9110 §5.6.2 tchar; RFC 3986 §3.2.2 reg-name bytes (unreserved,
+ * sub-delims; '%' apart, its escapes are checked where they are used). */
+#define T HTTP_TCHAR
+#define R HTTP_REG_NAME
+const unsigned char http_byte_class[256] = {
+	['0' ... '9'] = T | R, ['A' ... 'Z'] = T | R, ['a' ... 'z'] = T | R,
+	['-'] = T | R, ['.'] = T | R, ['_'] = T | R, ['~'] = T | R,
+	['!'] = T | R, ['$'] = T | R, ['&'] = T | R, ['\''] = T | R,
+	['*'] = T | R, ['+'] = T | R,
+	['#'] = T, ['%'] = T, ['^'] = T, ['`'] = T, ['|'] = T,
+	['('] = R, [')'] = R, [','] = R, [';'] = R, ['='] = R,
+};
+#undef T
+#undef R
+
 #define HEAD_FIXED 256 /* every line below but the variable values */
 #define PUT(p, lit) put(p, lit, sizeof(lit) - 1)
 
@@ -284,7 +299,7 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 {
 	const char *text = http_status_text(resp->status);
 	size_t tn = strlen(text), cn = resp->ctype ? strlen(resp->ctype) : 0;
-	size_t en = strlen(resp->etag), hn = resp->hdrs ? resp->hdrs->len : 0;
+	size_t en = resp->etag ? strlen(resp->etag) : 0, hn = resp->hdrs ? resp->hdrs->len : 0;
 	const char *x = hn ? resp->hdrs->data : NULL;
 	size_t xn = !resp->xhdr_ok ? 0 :
 		    resp->status >= S_BAD_REQUEST ? resp->xhdr_all : resp->xhdr_ok;

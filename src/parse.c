@@ -322,19 +322,9 @@ void parse_clear(struct request *req)
 
 /* --- checks llhttp leaves to us ------------------------------------------ */
 
-/* RFC 3986 §3.2.2 reg-name bytes: unreserved / sub-delims ('%' apart). */
 static bool is_reg_name_char(unsigned char c)
 {
-	if (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9'))
-		return true;
-	switch (c) { /* a switch, not strchr: a call for every dot of a name */
-	case '-': case '.': case '_': case '~': case '!': case '$': case '&':
-	case '\'': case '(': case ')': case '*': case '+': case ',': case ';':
-	case '=':
-		return true;
-	default:
-		return false;
-	}
+	return http_byte_class[c] & HTTP_REG_NAME; /* '%' apart: escapes are checked */
 }
 
 static bool is_hex(unsigned char c)

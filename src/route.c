@@ -135,13 +135,38 @@ static enum status spa_fallback(const struct request *req, const char *rel,
 	return s;
 }
 
+/* The handlers that see the client's address as text (a script's
+ * environment, a proxied request's X-Forwarded-For, the echo): it is made
+ * here, out of line, so that the others never pay for it. */
+__attribute__((noinline))
+static enum status serve_client(const struct route *rt, const struct request *req,
+				const struct route_client *cl, const char *user,
+				struct response *resp, enum status s)
+{
+	char addr[UTIL_PEER_LEN];
+	struct cgi_client cc = { util_peer_str(cl->peer, addr), ntohs(cl->peer->sin6_port),
+				 user, cl->fd };
+
+	switch (rt->kind) {
+	case R_CGI:
+		return cgi_start(req, rt->rel, &cc, resp);
+	case R_PROXY: /* the rule found again: no reload comes in between */
+		return proxy_start(req, config_proxy(span_ptr(req, req->path), req->path.len),
+				   addr, resp);
+	case R_ECHO:
+		return echo_serve(req, addr, cc.port, resp);
+	default: /* a directory without an index: busybox runs cgi-bin/index.cgi */
+		cgi_index(req, rt->rel, &cc, resp, &s);
+		return s;
+	}
+}
+
 enum status route_serve(struct route *rt, const struct request *req,
 			const struct route_client *cl, struct response *resp,
 			const char **user)
 {
 	const char *rel = rt->rel;
 	bool web = webapp_active();
-	struct cgi_client cc;
 	enum status s;
 
 	if (rt->kind == R_HEALTH)
@@ -155,7 +180,6 @@ enum status route_serve(struct route *rt, const struct request *req,
 	}
 	if (s != S_OK)
 		goto out; /* refused by an A:/D: rule or Basic auth */
-	cc = (struct cgi_client){ cl->addr, ntohs(cl->peer->sin6_port), *user, cl->fd };
 	switch (rt->kind) {
 	case R_API:
 		s = api_serve(req, resp);
@@ -164,11 +188,9 @@ enum status route_serve(struct route *rt, const struct request *req,
 		s = metrics_serve(req, resp);
 		break;
 	case R_CGI:
-		s = cgi_start(req, rel, &cc, resp);
-		break;
-	case R_PROXY: /* the rule found again: no reload comes in between */
-		s = proxy_start(req, config_proxy(span_ptr(req, req->path), req->path.len),
-				cl->addr, resp);
+	case R_PROXY:
+	case R_ECHO:
+		s = serve_client(rt, req, cl, *user, resp, s);
 		break;
 	case R_PREFLIGHT:
 		s = S_NO_CONTENT;
@@ -176,17 +198,13 @@ enum status route_serve(struct route *rt, const struct request *req,
 	case R_INSPECT:
 		s = inspect_serve(req, resp);
 		break;
-	case R_ECHO:
-		s = echo_serve(req, cl->addr, cc.port, resp);
-		break;
 	case R_CHAT:
 		s = chat_serve(req, cl->peer, resp);
 		break;
 	default:
 		s = static_serve(req, rel, rt->path_st, resp);
-		/* a directory without an index: busybox runs cgi-bin/index.cgi */
 		if (s == S_NOT_FOUND && resp->fd < 0 && rt->path_st == S_OK)
-			cgi_index(req, rel, &cc, resp, &s);
+			s = serve_client(rt, req, cl, *user, resp, s);
 		if (s == S_NOT_FOUND && resp->missing && web)
 			s = spa_fallback(req, rel, resp, s);
 	}

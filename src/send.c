@@ -79,7 +79,8 @@ static ssize_t send_buffers(const struct sender *tx, int wfd, bool sock)
 			more = true;
 			break;
 		}
-		iov[mh.msg_iovlen].iov_base = tx->body.data + sg[i].off + done;
+		iov[mh.msg_iovlen].iov_base = (char *)(sg[i].mem ? sg[i].mem : tx->body.data) +
+					      sg[i].off + done;
 		iov[mh.msg_iovlen++].iov_len = (size_t)(sg[i].len - (off_t)done);
 	}
 	/* writev is the lighter call; SIGPIPE is ignored (server.c). */

@@ -241,28 +241,23 @@ static enum status apply_range(const struct request *req, struct response *resp,
 	return S_PARTIAL_CONTENT;
 }
 
-/* A small file's bytes are in memory: copy the parts the answer sends into
- * the body buffer, so head and body leave in one sendmsg. */
+/* A small file's bytes are in memory (the cache's copy, kept while the
+ * answer goes out): head and body leave in one writev. */
 static int body_from_memory(struct response *resp, const char *data)
 {
 	struct seg *sg = (struct seg *)resp->segs->data;
 	size_t i, n = resp->segs->len / sizeof(*sg);
 
-	if (n == 0) { /* the whole file or one range */
-		resp->body->len = 0;
-		return buf_append(resp->body, data + resp->off, (size_t)resp->len);
-	}
-	for (i = 0; i < n; i++) { /* multipart: file pieces become body pieces */
-		size_t off = resp->body->len;
+	if (n == 0) { /* the whole file or one range: sent from there, not copied */
+		struct seg whole = { false, resp->off, resp->len, data };
 
-		if (!sg[i].file)
-			continue;
-		if (buf_append(resp->body, data + sg[i].off, (size_t)sg[i].len) < 0)
-			return -1;
-		sg = (struct seg *)resp->segs->data;
-		sg[i].file = false;
-		sg[i].off = (off_t)off;
+		return buf_append(resp->segs, &whole, sizeof(whole));
 	}
+	for (i = 0; i < n; i++) /* multipart: file pieces are read from there too */
+		if (sg[i].file) {
+			sg[i].file = false;
+			sg[i].mem = data;
+		}
 	return 0;
 }
 
@@ -278,7 +273,7 @@ static enum status serve_file(const struct request *req, struct response *resp,
 
 	if (has_variant(e))
 		buf_puts(resp->hdrs, "Vary: Accept-Encoding\r\n");
-	memcpy(resp->etag, r->etag, sizeof(resp->etag));
+	resp->etag = r->etag;
 	resp->mtime = r->st.st_mtime;
 	cond_from_request(&c, req);
 	if ((s = cond_evaluate(&c, resp->etag, resp->mtime)) != S_OK)
@@ -295,22 +290,24 @@ static enum status serve_file(const struct request *req, struct response *resp,
 	if (v)
 		buf_printf(resp->hdrs, "Content-Encoding: %s\r\n",
 			   variants[v - 1].coding);
+	resp->cache = e; /* the core gives it back when the body is out */
 	if (r->data) {
 		if (body_from_memory(resp, r->data) < 0)
 			s = S_INTERNAL_SERVER_ERROR;
-		fcache_put(e);
 		return s;
 	}
 	resp->fd = r->fd;
-	resp->cache = e; /* the core gives it back when the body is out */
 	return s;
 done:
-	/* 304 keeps the validators; an error page gets the core's body. */
+	/* 304 keeps the validators (and e, where its ETag is); an error
+	 * page gets the core's body. */
 	resp->ctype = NULL;
-	if (s != S_NOT_MODIFIED) {
-		resp->etag[0] = '\0';
-		resp->mtime = 0;
+	if (s == S_NOT_MODIFIED) {
+		resp->cache = e;
+		return s;
 	}
+	resp->etag = NULL;
+	resp->mtime = 0;
 	fcache_put(e);
 	return s;
 }

@@ -86,6 +86,8 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 
 void buf_free(struct buf *b)
 {
+	if (!b->data)
+		return; /* most of a connection's buffers: nothing to give back */
 	if (b->cap == BUF_BLOCK && nspare < BUF_SPARE)
 		spare[nspare++] = b->data;
 	else
@@ -321,27 +323,32 @@ static void ipv4_str(const uint8_t a[4], char *out)
 	}
 }
 
-void util_peer(const struct sockaddr *sa, struct sockaddr_in6 *peer, char str[UTIL_PEER_LEN])
+void util_peer(const struct sockaddr *sa, struct sockaddr_in6 *peer)
 {
-	peer->sin6_family = AF_INET6;
 	if (sa && sa->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
 
+		peer->sin6_family = AF_INET6;
 		peer->sin6_addr.s6_addr[10] = 0xff;
 		peer->sin6_addr.s6_addr[11] = 0xff;
 		memcpy(&peer->sin6_addr.s6_addr[12], &in->sin_addr, 4);
 		peer->sin6_port = in->sin_port;
-		ipv4_str(&peer->sin6_addr.s6_addr[12], str);
 	} else if (sa && sa->sa_family == AF_INET6) {
 		memcpy(peer, sa, sizeof(*peer));
-		if (IN6_IS_ADDR_V4MAPPED(&peer->sin6_addr))
-			ipv4_str(&peer->sin6_addr.s6_addr[12], str);
-		else
-			inet_ntop(AF_INET6, &peer->sin6_addr, str,
-				  UTIL_PEER_LEN);
 	} else {
-		memcpy(str, "-", 2);
+		peer->sin6_family = AF_UNSPEC;
 	}
+}
+
+const char *util_peer_str(const struct sockaddr_in6 *peer, char str[UTIL_PEER_LEN])
+{
+	if (peer->sin6_family != AF_INET6)
+		memcpy(str, "-", 2);
+	else if (IN6_IS_ADDR_V4MAPPED(&peer->sin6_addr))
+		ipv4_str(&peer->sin6_addr.s6_addr[12], str);
+	else
+		inet_ntop(AF_INET6, &peer->sin6_addr, str, UTIL_PEER_LEN);
+	return str;
 }
 
 int util_base64(struct buf *out, const unsigned char *p, size_t n)

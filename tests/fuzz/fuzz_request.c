@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "fcache.h"
 #include "path.h"
 #include "static.h"
 #include "webapp.h"
@@ -93,8 +94,17 @@ static void check_answer(const struct conn *c)
 	for (i = 0; i < n; i++) {
 		if (sg[i].off < 0 || sg[i].len < 0)
 			abort();
-		if (!sg[i].file && (size_t)(sg[i].off + sg[i].len) > c->tx.body.len)
+		if (sg[i].mem) { /* a cached file's bytes: the answer holds its entry */
+			const struct fc_entry *e = c->resp.cache;
+			int k = 0;
+
+			while (e && k < FC_REPS && e->rep[k].data != sg[i].mem)
+				k++;
+			if (!e || k == FC_REPS || sg[i].off + sg[i].len > e->rep[k].st.st_size)
+				abort();
+		} else if (!sg[i].file && (size_t)(sg[i].off + sg[i].len) > c->tx.body.len) {
 			abort();
+		}
 		if (sg[i].file && (fstat(c->resp.fd, &st) < 0 ||
 				   sg[i].off + sg[i].len > st.st_size))
 			abort();

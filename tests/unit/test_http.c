@@ -81,6 +81,25 @@ static void expect_head(const struct response *r, int minor, const char *want)
 	buf_free(&out);
 }
 
+/* The byte-class table is the RFCs' sets, byte for byte. */
+static void test_byte_classes(void **state)
+{
+	static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	int c;
+
+	(void)state;
+	for (c = 1; c < 256; c++) {
+		bool an = strchr(alnum, c) != NULL;
+
+		assert_int_equal(http_tchar((unsigned char)c),
+				 an || strchr("!#$%&'*+-.^_`|~", c) != NULL);
+		assert_int_equal((http_byte_class[c] & HTTP_REG_NAME) != 0,
+				 an || strchr("-._~!$&'()*+,;=", c) != NULL);
+	}
+	assert_false(http_tchar(0));
+	assert_int_equal(http_byte_class[0], 0);
+}
+
 static void test_format_head(void **state)
 {
 	struct buf body = BUF_INIT(4096), hdrs = BUF_INIT(256);
@@ -119,7 +138,7 @@ static void test_format_head(void **state)
 	r.len = r.clen = 123456789;
 	r.ctype = "image/png";
 	r.mtime = 784111777;
-	strcpy(r.etag, "\"2b9c1e7a-75bcd15\"");
+	r.etag = "\"2b9c1e7a-75bcd15\"";
 	expect_head(&r, 1, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
 			   "Content-Type: image/png\r\nContent-Length: 123456789\r\n"
 			   "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
@@ -195,6 +214,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_text),
 		cmocka_unit_test(test_status_from_errno),
+		cmocka_unit_test(test_byte_classes),
 		cmocka_unit_test(test_format_head),
 	};
 

@@ -202,29 +202,34 @@ static void test_peer(void **state)
 	(void)state;
 	inet_pton(AF_INET, "192.0.2.7", &v4.sin_addr);
 	memset(&peer, 0, sizeof(peer));
-	util_peer((struct sockaddr *)&v4, &peer, str);
+	util_peer((struct sockaddr *)&v4, &peer);
+	util_peer_str(&peer, str);
 	assert_string_equal(str, "192.0.2.7");
 	assert_true(IN6_IS_ADDR_V4MAPPED(&peer.sin6_addr));
 	assert_int_equal(ntohs(peer.sin6_port), 1234);
 
 	inet_pton(AF_INET, "10.0.0.255", &v4.sin_addr);
 	memset(&peer, 0, sizeof(peer));
-	util_peer((struct sockaddr *)&v4, &peer, str);
+	util_peer((struct sockaddr *)&v4, &peer);
+	util_peer_str(&peer, str);
 	assert_string_equal(str, "10.0.0.255");
 
 	inet_pton(AF_INET6, "2001:db8::1", &v6.sin6_addr);
 	memset(&peer, 0, sizeof(peer));
-	util_peer((struct sockaddr *)&v6, &peer, str);
+	util_peer((struct sockaddr *)&v6, &peer);
+	util_peer_str(&peer, str);
 	assert_string_equal(str, "2001:db8::1");
 
 	/* a v4-mapped IPv6 peer (dual-stack socket) is shown as IPv4 */
 	inet_pton(AF_INET6, "::ffff:198.51.100.2", &v6.sin6_addr);
 	memset(&peer, 0, sizeof(peer));
-	util_peer((struct sockaddr *)&v6, &peer, str);
+	util_peer((struct sockaddr *)&v6, &peer);
+	util_peer_str(&peer, str);
 	assert_string_equal(str, "198.51.100.2");
 
 	memset(&peer, 0, sizeof(peer));
-	util_peer(NULL, &peer, str); /* a pipe (inetd mode) */
+	util_peer(NULL, &peer); /* a pipe (inetd mode) */
+	util_peer_str(&peer, str);
 	assert_string_equal(str, "-");
 }
 
