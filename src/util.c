@@ -23,22 +23,20 @@ static char *block_get(void)
 	return nspare ? spare[--nspare] : malloc(BUF_BLOCK);
 }
 
-int buf_reserve(struct buf *b, size_t need)
+int buf_grow(struct buf *b, size_t need)
 {
 	size_t max = b->max;
 	size_t cap;
 	char *p;
 
-	if (need > max || b->len > max - need)
-		return -1;
-	if (b->cap - b->len >= need)
-		return 0;
-	if (!b->cap && need <= BUF_BLOCK && max >= BUF_BLOCK) {
+	if (!b->cap && need <= BUF_BLOCK && max >= BUF_BLOCK) { /* len is 0 */
 		if (!(b->data = block_get()))
 			return -1;
 		b->cap = BUF_BLOCK;
 		return 0;
 	}
+	if (need > max || b->len > max - need)
+		return -1;
 	cap = b->cap ? b->cap : 256;
 	while (cap - b->len < need)
 		cap *= 2;
@@ -84,10 +82,8 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	return 0;
 }
 
-void buf_free(struct buf *b)
+void buf_drop(struct buf *b)
 {
-	if (!b->data)
-		return; /* most of a connection's buffers: nothing to give back */
 	if (b->cap == BUF_BLOCK && nspare < BUF_SPARE)
 		spare[nspare++] = b->data;
 	else
