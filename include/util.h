@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -41,7 +42,11 @@ static inline int buf_reserve(struct buf *b, size_t need)
 	return b->cap - b->len >= need ? 0 : buf_grow(b, need);
 }
 int buf_append(struct buf *b, const void *p, size_t n);
-int buf_puts(struct buf *b, const char *s);
+/* Inline: a literal's length is known where it is written. */
+static inline int buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
 int buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Its memory back; it stays usable, with the same max. Inline for the
