@@ -70,7 +70,8 @@ int util_html_escape(struct buf *b, const char *s, size_t n);
 
 /* IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"): 29 chars + NUL. */
 #define HTTP_DATE_LEN 30
-void util_http_date(time_t t, char out[HTTP_DATE_LEN]);
+/* Returns its length: 29, 0 (no date) or other for years past 9999. */
+size_t util_http_date(time_t t, char out[HTTP_DATE_LEN]);
 /* Parse the three date formats of RFC 9110 §5.6.7; -1 when not a date. */
 time_t util_parse_http_date(const char *s, size_t n);
 

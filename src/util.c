@@ -161,29 +161,34 @@ int util_html_escape(struct buf *b, const char *s, size_t n)
 	return 0;
 }
 
-void util_http_date(time_t t, char out[HTTP_DATE_LEN])
+size_t util_http_date(time_t t, char out[HTTP_DATE_LEN])
 {
 	/* Two remembered dates: most answers repeat the current Date and the
 	 * last Last-Modified (the server is single-threaded). */
 	static char cache[2][HTTP_DATE_LEN];
 	static time_t when[2] = { -1, -1 };
+	static size_t len[2];
 	static int next;
 	struct tm tm;
+	size_t n = 0;
 	int i;
 
 	for (i = 0; i < 2; i++)
 		if (when[i] == t) {
 			memcpy(out, cache[i], HTTP_DATE_LEN);
-			return;
+			return len[i];
 		}
 	/* The C locale (never changed) gives the English names HTTP wants;
 	 * gmtime_r fails past year 2^31: no date rather than garbage. */
-	if (!gmtime_r(&t, &tm) ||
-	    !strftime(out, HTTP_DATE_LEN, "%a, %d %b %Y %H:%M:%S GMT", &tm))
+	if (gmtime_r(&t, &tm))
+		n = strftime(out, HTTP_DATE_LEN, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (!n)
 		out[0] = '\0';
 	memcpy(cache[next], out, HTTP_DATE_LEN);
 	when[next] = t;
+	len[next] = n;
 	next ^= 1;
+	return n;
 }
 
 time_t util_parse_http_date(const char *s, size_t n)
