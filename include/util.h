@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -32,14 +33,30 @@ static inline void buf_init(struct buf *b, size_t max)
 {
 	b->max = max > UINT32_MAX ? UINT32_MAX : (uint32_t)max;
 }
-/* Make room for `need` more bytes without exceeding b->max in total; 0 or -1. */
-int buf_reserve(struct buf *b, size_t need);
+/* Make room for `need` more bytes without exceeding b->max in total; 0 or -1.
+ * Inline when the room is there (cap never exceeds max): a request makes
+ * dozens of these calls, most of them with nothing to do. */
+int buf_grow(struct buf *b, size_t need);
+static inline int buf_reserve(struct buf *b, size_t need)
+{
+	return b->cap - b->len >= need ? 0 : buf_grow(b, need);
+}
 int buf_append(struct buf *b, const void *p, size_t n);
-int buf_puts(struct buf *b, const char *s);
+/* Inline: a literal's length is known where it is written. */
+static inline int buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
 int buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Its memory back; it stays usable, with the same max. */
-void buf_free(struct buf *b);
+/* Its memory back; it stays usable, with the same max. Inline for the
+ * buffers that hold none (most of a connection's, every request). */
+void buf_drop(struct buf *b);
+static inline void buf_free(struct buf *b)
+{
+	if (b->data)
+		buf_drop(b);
+}
 
 /* Percent-decode n bytes of src into dst (at least n bytes); with plus_space,
  * '+' becomes ' ' (query strings and form bodies). Returns the decoded length,
@@ -53,7 +70,8 @@ int util_html_escape(struct buf *b, const char *s, size_t n);
 
 /* IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"): 29 chars + NUL. */
 #define HTTP_DATE_LEN 30
-void util_http_date(time_t t, char out[HTTP_DATE_LEN]);
+/* Returns its length: 29, 0 (no date) or other for years past 9999. */
+size_t util_http_date(time_t t, char out[HTTP_DATE_LEN]);
 /* Parse the three date formats of RFC 9110 §5.6.7; -1 when not a date. */
 time_t util_parse_http_date(const char *s, size_t n);
 

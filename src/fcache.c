@@ -274,8 +274,10 @@ struct fc_entry *fcache_get(const char *rel, uint64_t asked, uint64_t now)
 			errno = EISDIR;
 			return NULL;
 		}
-		lru_unlink(e);
-		lru_push(e);
+		if (e != lru_head) { /* a file asked again and again: already first */
+			lru_unlink(e);
+			lru_push(e);
+		}
 		e->refs++;
 		return e;
 	}

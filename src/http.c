@@ -335,9 +335,10 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 		p = PUT(p, "\r\n");
 	}
 	if (resp->mtime && !REPLACED(x, xn, "Last-Modified")) {
-		util_http_date(resp->mtime, lm);
+		size_t ln = util_http_date(resp->mtime, lm);
+
 		p = PUT(p, "Last-Modified: ");
-		p = put(p, lm, strnlen(lm, HTTP_DATE_LEN - 1));
+		p = put(p, lm, ln);
 		p = PUT(p, "\r\n");
 	}
 	if (en && !REPLACED(x, xn, "ETag")) {

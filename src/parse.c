@@ -369,16 +369,17 @@ bool parse_host_valid(const char *h, size_t n)
 			return false;
 		i = (size_t)(close - h) + 1;
 	} else {
-		/* reg-name, which IPv4address is a case of */
-		for (; i < n && h[i] != ':'; i++) {
-			if (h[i] == '%') {
-				if (i + 2 >= n || !is_hex((unsigned char)h[i + 1]) ||
-				    !is_hex((unsigned char)h[i + 2]))
-					return false;
-				i += 2;
-			} else if (!is_reg_name_char((unsigned char)h[i])) {
+		/* reg-name, which IPv4address is a case of: one table load
+		 * per byte up to a '%' escape, the port's ':' or a bad byte */
+		for (;;) {
+			while (i < n && is_reg_name_char((unsigned char)h[i]))
+				i++;
+			if (i == n || h[i] != '%')
+				break;
+			if (i + 2 >= n || !is_hex((unsigned char)h[i + 1]) ||
+			    !is_hex((unsigned char)h[i + 2]))
 				return false;
-			}
+			i += 3;
 		}
 		if (i == 0)
 			return false;

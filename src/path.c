@@ -94,21 +94,25 @@ static inline long walk(const char *in, size_t n, char *out, size_t outsz, bool 
 enum status path_resolve(const char *path, size_t n, char *out, size_t outsz)
 {
 	char dec[HTTP_URL_MAX + 1]; /* a whole request target fits */
+	const char *src = path; /* no escape (most paths): walked as it is */
 	size_t i;
-	long len, o;
+	long len = (long)n, o;
 
 	if (n == 0 || path[0] != '/')
 		return S_BAD_REQUEST;
 	if (n >= sizeof(dec))
 		return S_URI_TOO_LONG;
-	for (i = 0; i + 2 < n; i++)
-		if (path[i] == '%' && path[i + 1] == '2' &&
-		    (path[i + 2] == 'f' || path[i + 2] == 'F'))
-			return S_BAD_REQUEST; /* an encoded '/' */
-	len = util_pct_decode(dec, path, n, 0);
-	if (len < 0 || memchr(dec, '\0', (size_t)len) || !utf8_ok(dec, (size_t)len))
+	if (memchr(path, '%', n)) {
+		for (i = 0; i + 2 < n; i++)
+			if (path[i] == '%' && path[i + 1] == '2' &&
+			    (path[i + 2] == 'f' || path[i + 2] == 'F'))
+				return S_BAD_REQUEST; /* an encoded '/' */
+		len = util_pct_decode(dec, path, n, 0);
+		src = dec;
+	}
+	if (len < 0 || memchr(src, '\0', (size_t)len) || !utf8_ok(src, (size_t)len))
 		return S_BAD_REQUEST;
-	o = walk(dec, (size_t)len, out, outsz, false);
+	o = walk(src, (size_t)len, out, outsz, false);
 	if (o == -1)
 		return S_BAD_REQUEST; /* would rise above HOME */
 	if (o == -2)

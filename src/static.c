@@ -93,7 +93,8 @@ static bool is_config_file(const char *rel)
 {
 	const char *base = strrchr(rel, '/');
 
-	return strcmp(base ? base + 1 : rel, "httpd.conf") == 0;
+	base = base ? base + 1 : rel;
+	return base[0] == 'h' && strcmp(base, "httpd.conf") == 0; /* most names: no call */
 }
 
 /* S_OK to go on (GET, HEAD, OPTIONS); anything else is the answer. */

@@ -23,22 +23,20 @@ static char *block_get(void)
 	return nspare ? spare[--nspare] : malloc(BUF_BLOCK);
 }
 
-int buf_reserve(struct buf *b, size_t need)
+int buf_grow(struct buf *b, size_t need)
 {
 	size_t max = b->max;
 	size_t cap;
 	char *p;
 
-	if (need > max || b->len > max - need)
-		return -1;
-	if (b->cap - b->len >= need)
-		return 0;
-	if (!b->cap && need <= BUF_BLOCK && max >= BUF_BLOCK) {
+	if (!b->cap && need <= BUF_BLOCK && max >= BUF_BLOCK) { /* len is 0 */
 		if (!(b->data = block_get()))
 			return -1;
 		b->cap = BUF_BLOCK;
 		return 0;
 	}
+	if (need > max || b->len > max - need)
+		return -1;
 	cap = b->cap ? b->cap : 256;
 	while (cap - b->len < need)
 		cap *= 2;
@@ -62,11 +60,6 @@ int buf_append(struct buf *b, const void *p, size_t n)
 	return 0;
 }
 
-int buf_puts(struct buf *b, const char *s)
-{
-	return buf_append(b, s, strlen(s));
-}
-
 int buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
@@ -84,10 +77,8 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	return 0;
 }
 
-void buf_free(struct buf *b)
+void buf_drop(struct buf *b)
 {
-	if (!b->data)
-		return; /* most of a connection's buffers: nothing to give back */
 	if (b->cap == BUF_BLOCK && nspare < BUF_SPARE)
 		spare[nspare++] = b->data;
 	else
@@ -170,29 +161,34 @@ int util_html_escape(struct buf *b, const char *s, size_t n)
 	return 0;
 }
 
-void util_http_date(time_t t, char out[HTTP_DATE_LEN])
+size_t util_http_date(time_t t, char out[HTTP_DATE_LEN])
 {
 	/* Two remembered dates: most answers repeat the current Date and the
 	 * last Last-Modified (the server is single-threaded). */
 	static char cache[2][HTTP_DATE_LEN];
 	static time_t when[2] = { -1, -1 };
+	static size_t len[2];
 	static int next;
 	struct tm tm;
+	size_t n = 0;
 	int i;
 
 	for (i = 0; i < 2; i++)
 		if (when[i] == t) {
 			memcpy(out, cache[i], HTTP_DATE_LEN);
-			return;
+			return len[i];
 		}
 	/* The C locale (never changed) gives the English names HTTP wants;
 	 * gmtime_r fails past year 2^31: no date rather than garbage. */
-	if (!gmtime_r(&t, &tm) ||
-	    !strftime(out, HTTP_DATE_LEN, "%a, %d %b %Y %H:%M:%S GMT", &tm))
+	if (gmtime_r(&t, &tm))
+		n = strftime(out, HTTP_DATE_LEN, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (!n)
 		out[0] = '\0';
 	memcpy(cache[next], out, HTTP_DATE_LEN);
 	when[next] = t;
+	len[next] = n;
 	next ^= 1;
+	return n;
 }
 
 time_t util_parse_http_date(const char *s, size_t n)
