@@ -221,8 +221,9 @@ static bool named_by_connection(const char *p, size_t n, const struct field *f)
 }
 
 /* Hop-by-hop (RFC 9110 §7.6.1), framing (the proxy frames each side), and
- * the fields in drop. */
-static bool dropped(const char *p, size_t n, const struct field *f, const char *const *drop)
+ * the fields in drop; the Connection lines are searched only if there is one. */
+static bool dropped(const char *p, size_t n, const struct field *f, const char *const *drop,
+		    bool has_connection)
 {
 	static const char *const hop[] = {
 		"Connection", "Keep-Alive", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
@@ -238,7 +239,7 @@ static bool dropped(const char *p, size_t n, const struct field *f, const char *
 			return true;
 	if (f->nlen >= 6 && strncasecmp(f->name, "Proxy-", 6) == 0)
 		return true;
-	return named_by_connection(p, n, f);
+	return has_connection && named_by_connection(p, n, f);
 }
 
 static int copy_fields(struct buf *out, const char *p, size_t n,
@@ -247,9 +248,13 @@ static int copy_fields(struct buf *out, const char *p, size_t n,
 	struct field f;
 	size_t i = 0;
 	int rc = 0;
+	bool has_connection = false;
 
+	while (!has_connection && next_field(p, n, &i, &f))
+		has_connection = name_is(&f, "Connection");
+	i = 0;
 	while (rc == 0 && next_field(p, n, &i, &f)) {
-		if (dropped(p, n, &f, drop))
+		if (dropped(p, n, &f, drop, has_connection))
 			continue;
 		rc |= buf_append(out, f.name, f.nlen);
 		rc |= buf_append(out, ": ", 2);
