@@ -88,6 +88,7 @@ struct request {
 	uint8_t major, minor;
 	bool keep_alive;
 	bool has_body;
+	bool chunked;            /* ... framed by Transfer-Encoding: chunked */
 	bool keep_body;          /* the handler wants the body kept in memory */
 	bool keep_raw;           /* ... as received, chunk framing included */
 	bool to_pipe;            /* the body streams to a CGI script through pipe */
@@ -189,6 +190,8 @@ static inline const char *span_ptr(const struct request *r, struct span s)
 	return r->base + s.off;
 }
 bool http_has_header(const struct request *req, enum hdr h);
+/* Which enum hdr a header name of token bytes is (any case), or -1. */
+int http_header_index(const char *name, size_t n);
 /* A header the parser does not keep (CORS's, read only when configured):
  * the value of its first line in the head, OWS trimmed, or NULL. */
 const char *http_header_scan(const struct request *req, const char *name, size_t *len);
@@ -218,7 +221,7 @@ enum status http_status_from_errno(int err);
 void http_error_body(struct response *resp);
 /* RFC 9110 §5.6.2 token characters (letters first: header names). */
 /* Byte classes, one load per byte of every header name and host. */
-enum { HTTP_TCHAR = 1, HTTP_REG_NAME = 2 };
+enum { HTTP_TCHAR = 1, HTTP_REG_NAME = 2, HTTP_TARGET = 4 };
 extern const unsigned char http_byte_class[256];
 static inline bool http_tchar(unsigned char c)
 {

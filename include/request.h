@@ -24,7 +24,9 @@ struct reader {
 	size_t pos;               /* bytes of in consumed by llhttp */
 	size_t scan;              /* head-end search resumes here */
 	size_t bare_lf;           /* LFs without CR before scan */
-	bool head_parsed;         /* llhttp paused after the head */
+	bool head_parsed;         /* the head is parsed (llhttp paused after it) */
+	bool fast;                /* ... by fasthead: no body, llhttp untouched */
+	bool no_fast;             /* every head through llhttp (tests) */
 	bool msg_done;            /* llhttp paused after the message */
 };
 

@@ -268,7 +268,7 @@ static enum parse parse_head(struct conn *c)
 	/* A CGI body with a length streams to the script, which starts now;
 	 * a chunked one is gathered first (its length is CONTENT_LENGTH). */
 	cgi = c->route.kind == R_CGI;
-	r->to_pipe = cgi && r->has_body && !(c->rd.parser.flags & F_CHUNKED);
+	r->to_pipe = cgi && r->has_body && !r->chunked;
 	/* A proxied body, of any framing, streams to the upstream. */
 	r->to_pipe |= c->route.kind == R_PROXY && r->has_body;
 	r->keep_body = route_keeps_body(&c->route) || (cgi && !r->to_pipe);
@@ -284,7 +284,6 @@ static enum parse parse_head(struct conn *c)
 		if (write(c->wfd, cont, sizeof(cont) - 1) < 0)
 			conn_debug(c, "100 Continue not sent");
 	}
-	llhttp_resume(&c->rd.parser);
 	return parse_body(c);
 }
 

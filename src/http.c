@@ -5,8 +5,114 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#define NAME(s) { s, sizeof(s) - 1 }
+static const struct {
+	const char *name;
+	size_t len;
+} hdr_names[H__COUNT] = {
+	[H_HOST] = NAME("Host"),
+	[H_CONNECTION] = NAME("Connection"),
+	[H_CONTENT_TYPE] = NAME("Content-Type"),
+	[H_CONTENT_LENGTH] = NAME("Content-Length"),
+	[H_TRANSFER_ENCODING] = NAME("Transfer-Encoding"),
+	[H_USER_AGENT] = NAME("User-Agent"),
+	[H_REFERER] = NAME("Referer"),
+	[H_IF_NONE_MATCH] = NAME("If-None-Match"),
+	[H_IF_MODIFIED_SINCE] = NAME("If-Modified-Since"),
+	[H_IF_MATCH] = NAME("If-Match"),
+	[H_IF_UNMODIFIED_SINCE] = NAME("If-Unmodified-Since"),
+	[H_RANGE] = NAME("Range"),
+	[H_IF_RANGE] = NAME("If-Range"),
+	[H_ACCEPT_ENCODING] = NAME("Accept-Encoding"),
+	[H_AUTHORIZATION] = NAME("Authorization"),
+	[H_EXPECT] = NAME("Expect"),
+};
+
+/* The names by length, so that a lookup compares one or two names, not
+ * sixteen (lwan tells its few apart by their first four bytes). Filled at
+ * first use from hdr_names; today at most two names share a length. */
+#define NAME_LEN_MAX (sizeof("If-Unmodified-Since") - 1)
+#define SAME_LEN_MAX 3
+static signed char by_len[NAME_LEN_MAX + 1][SAME_LEN_MAX];
+static bool by_len_filled;
+
+static void by_len_fill(void)
+{
+	int i, k;
+
+	memset(by_len, -1, sizeof(by_len));
+	for (i = 0; i < H__COUNT; i++) {
+		signed char *row = by_len[hdr_names[i].len];
+
+		for (k = 0; k < SAME_LEN_MAX && row[k] >= 0; k++)
+			;
+		if (k == SAME_LEN_MAX)
+			abort(); /* a fourth name of one length: make room */
+		row[k] = (signed char)i;
+	}
+}
+
+/* Case-insensitive equality with a name of letters and '-', eight bytes
+ * at a time: OR 0x20 maps only CR onto '-', and callers have refused
+ * CR in a name (token bytes only). */
+static bool name_is(const char *s, const char *name, size_t n)
+{
+	const uint64_t lower = 0x2020202020202020ULL;
+	uint64_t a, b;
+	uint32_t x, y;
+	size_t i;
+
+	if (n < 4) {
+		for (i = 0; i < n; i++)
+			if (((unsigned char)s[i] | 0x20) != ((unsigned char)name[i] | 0x20))
+				return false;
+		return true;
+	}
+	if (n < 8) { /* the first four and the last four, overlapping */
+		memcpy(&x, s, 4);
+		memcpy(&y, name, 4);
+		if ((x | (uint32_t)lower) != (y | (uint32_t)lower))
+			return false;
+		memcpy(&x, s + n - 4, 4);
+		memcpy(&y, name + n - 4, 4);
+		return (x | (uint32_t)lower) == (y | (uint32_t)lower);
+	}
+	for (i = 0; i + 8 < n; i += 8) {
+		memcpy(&a, s + i, 8);
+		memcpy(&b, name + i, 8);
+		if ((a | lower) != (b | lower))
+			return false;
+	}
+	memcpy(&a, s + n - 8, 8); /* the last eight, overlapping */
+	memcpy(&b, name + n - 8, 8);
+	return (a | lower) == (b | lower);
+}
+
+int http_header_index(const char *name, size_t n)
+{
+	const signed char *row;
+	int k;
+
+	if (n > NAME_LEN_MAX)
+		return -1;
+	if (!by_len_filled) {
+		by_len_fill();
+		by_len_filled = true;
+	}
+	row = by_len[n];
+	for (k = 0; k < SAME_LEN_MAX && row[k] >= 0; k++) {
+		const char *known = hdr_names[row[k]].name;
+
+		if ((((unsigned char)name[0] ^ (unsigned char)known[0]) | 0x20) == 0x20 &&
+		    name_is(name, known, n))
+			return row[k];
+	}
+	return -1;
+}
 
 bool http_has_header(const struct request *req, enum hdr h)
 {
@@ -204,19 +310,23 @@ int http_add_seg(struct response *resp, bool file, off_t off, off_t len)
 /* The head is built for every answer: its size is bounded up front, so
  * one reservation, then plain copies; no printf. */
 /* RFC 9110 §5.6.2 tchar; RFC 3986 §3.2.2 reg-name bytes (unreserved,
- * sub-delims; '%' apart, its escapes are checked where they are used). */
+ * sub-delims; '%' apart, its escapes are checked where they are used);
+ * the bytes of a plain origin-form path (pchar, '/'). */
 #define T HTTP_TCHAR
 #define R HTTP_REG_NAME
+#define U HTTP_TARGET
 const unsigned char http_byte_class[256] = {
-	['0' ... '9'] = T | R, ['A' ... 'Z'] = T | R, ['a' ... 'z'] = T | R,
-	['-'] = T | R, ['.'] = T | R, ['_'] = T | R, ['~'] = T | R,
-	['!'] = T | R, ['$'] = T | R, ['&'] = T | R, ['\''] = T | R,
-	['*'] = T | R, ['+'] = T | R,
-	['#'] = T, ['%'] = T, ['^'] = T, ['`'] = T, ['|'] = T,
-	['('] = R, [')'] = R, [','] = R, [';'] = R, ['='] = R,
+	['0' ... '9'] = T | R | U, ['A' ... 'Z'] = T | R | U, ['a' ... 'z'] = T | R | U,
+	['-'] = T | R | U, ['.'] = T | R | U, ['_'] = T | R | U, ['~'] = T | R | U,
+	['!'] = T | R | U, ['$'] = T | R | U, ['&'] = T | R | U, ['\''] = T | R | U,
+	['*'] = T | R | U, ['+'] = T | R | U,
+	['#'] = T, ['%'] = T | U, ['^'] = T, ['`'] = T, ['|'] = T,
+	['('] = R | U, [')'] = R | U, [','] = R | U, [';'] = R | U, ['='] = R | U,
+	[':'] = U, ['@'] = U, ['/'] = U,
 };
 #undef T
 #undef R
+#undef U
 
 #define HEAD_FIXED 256 /* every line below but the variable values */
 #define PUT(p, lit) put(p, lit, sizeof(lit) - 1)

@@ -8,98 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NAME(s) { s, sizeof(s) - 1 }
-static const struct {
-	const char *name;
-	size_t len;
-} hdr_names[H__COUNT] = {
-	[H_HOST] = NAME("Host"),
-	[H_CONNECTION] = NAME("Connection"),
-	[H_CONTENT_TYPE] = NAME("Content-Type"),
-	[H_CONTENT_LENGTH] = NAME("Content-Length"),
-	[H_TRANSFER_ENCODING] = NAME("Transfer-Encoding"),
-	[H_USER_AGENT] = NAME("User-Agent"),
-	[H_REFERER] = NAME("Referer"),
-	[H_IF_NONE_MATCH] = NAME("If-None-Match"),
-	[H_IF_MODIFIED_SINCE] = NAME("If-Modified-Since"),
-	[H_IF_MATCH] = NAME("If-Match"),
-	[H_IF_UNMODIFIED_SINCE] = NAME("If-Unmodified-Since"),
-	[H_RANGE] = NAME("Range"),
-	[H_IF_RANGE] = NAME("If-Range"),
-	[H_ACCEPT_ENCODING] = NAME("Accept-Encoding"),
-	[H_AUTHORIZATION] = NAME("Authorization"),
-	[H_EXPECT] = NAME("Expect"),
-};
-
-/* The names by length, so that a lookup compares one or two names, not
- * sixteen (lwan tells its few apart by their first four bytes). Filled at
- * first use from hdr_names; today at most two names share a length. */
-#define NAME_LEN_MAX (sizeof("If-Unmodified-Since") - 1)
-#define SAME_LEN_MAX 3
-static signed char by_len[NAME_LEN_MAX + 1][SAME_LEN_MAX];
-static bool by_len_filled;
-
-static void by_len_fill(void)
-{
-	int i, k;
-
-	memset(by_len, -1, sizeof(by_len));
-	for (i = 0; i < H__COUNT; i++) {
-		signed char *row = by_len[hdr_names[i].len];
-
-		for (k = 0; k < SAME_LEN_MAX && row[k] >= 0; k++)
-			;
-		if (k == SAME_LEN_MAX)
-			abort(); /* a fourth name of one length: make room */
-		row[k] = (signed char)i;
-	}
-}
-
-/* Case-insensitive equality with a name of letters and '-', eight bytes
- * at a time: OR 0x20 maps only CR onto '-', and on_header_field has
- * refused CR in a name. */
-static bool name_is(const char *s, const char *name, size_t n)
-{
-	const uint64_t lower = 0x2020202020202020ULL;
-	uint64_t a, b;
-	size_t i;
-
-	if (n < 8) {
-		for (i = 0; i < n; i++)
-			if (((unsigned char)s[i] | 0x20) != ((unsigned char)name[i] | 0x20))
-				return false;
-		return true;
-	}
-	for (i = 0; i + 8 < n; i += 8) {
-		memcpy(&a, s + i, 8);
-		memcpy(&b, name + i, 8);
-		if ((a | lower) != (b | lower))
-			return false;
-	}
-	memcpy(&a, s + n - 8, 8); /* the last eight, overlapping */
-	memcpy(&b, name + n - 8, 8);
-	return (a | lower) == (b | lower);
-}
-
-/* Which known header a name is (any case), or -1. */
-static int header_index(const char *name, size_t n)
-{
-	const signed char *row;
-	int k;
-
-	if (n > NAME_LEN_MAX)
-		return -1;
-	if (!by_len_filled) {
-		by_len_fill();
-		by_len_filled = true;
-	}
-	row = by_len[n];
-	for (k = 0; k < SAME_LEN_MAX && row[k] >= 0; k++)
-		if (name_is(name, hdr_names[row[k]].name, n))
-			return row[k];
-	return -1;
-}
-
 static struct request *req_of(llhttp_t *p)
 {
 	return p->data;
@@ -158,7 +66,7 @@ static int on_header_field_complete(llhttp_t *p)
 	if (r->field.len == 0)
 		return fail(p, S_BAD_REQUEST, "empty header name");
 	r->cur = -1;
-	i = header_index(name, r->field.len);
+	i = http_header_index(name, r->field.len);
 	if (i == H_HOST && r->hdr[i].off)
 		return fail(p, S_BAD_REQUEST, "duplicate Host");
 	if (i >= 0 && !r->hdr[i].off) {
@@ -223,7 +131,8 @@ static int on_headers_complete(llhttp_t *p)
 	r->minor = llhttp_get_http_minor(p);
 	r->method = llhttp_get_method(p);
 	r->keep_alive = llhttp_should_keep_alive(p);
-	r->has_body = (p->flags & F_CHUNKED) || p->content_length > 0;
+	r->chunked = (p->flags & F_CHUNKED) != 0;
+	r->has_body = r->chunked || p->content_length > 0;
 	r->content_length = (p->flags & F_CHUNKED) ? 0 : p->content_length;
 	/* Pause: the connection routes the request before any body byte. */
 	return HPE_PAUSED;
@@ -457,12 +366,21 @@ enum status parse_validate(const struct request *req, const char **why)
 		*why = "HTTP version other than 1.0 and 1.1";
 		return S_VERSION_NOT_SUPPORTED;
 	}
-	if (req->minor == 1 && !http_has_header(req, H_HOST)) {
-		*why = "HTTP/1.1 request without Host";
-		return S_BAD_REQUEST;
-	}
+	if ((s = parse_validate_host(req, why)) != S_OK)
+		return s;
 	if (!one_space(req)) {
 		*why = "request line parts not separated by one SP";
+		return S_BAD_REQUEST;
+	}
+	if ((s = check_framing(req, why)) != S_OK)
+		return s;
+	return S_OK;
+}
+
+enum status parse_validate_host(const struct request *req, const char **why)
+{
+	if (req->minor == 1 && !http_has_header(req, H_HOST)) {
+		*why = "HTTP/1.1 request without Host";
 		return S_BAD_REQUEST;
 	}
 	/* An empty Host only in HTTP/1.0, where it is optional anyway. */
@@ -472,8 +390,6 @@ enum status parse_validate(const struct request *req, const char **why)
 		*why = "Host is not uri-host [:port]";
 		return S_BAD_REQUEST;
 	}
-	if ((s = check_framing(req, why)) != S_OK)
-		return s;
 	return S_OK;
 }
 

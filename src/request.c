@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "fasthead.h"
 #include "parse.h"
 
 #define REQ_LINE_SLACK 64         /* method, spaces and version around the URL */
@@ -21,7 +22,7 @@ void request_reset(struct reader *rd)
 	rd->req.base = rd->in.data;
 	rd->pipe_in.len = 0;
 	rd->req.pipe = &rd->pipe_in;
-	rd->head_parsed = rd->msg_done = false;
+	rd->head_parsed = rd->msg_done = rd->fast = false;
 	rd->raw.len = 0;
 	rd->scan = 0;
 }
@@ -31,7 +32,11 @@ void request_next(struct reader *rd)
 	memmove(rd->in.data, rd->in.data + rd->pos, rd->in.len - rd->pos);
 	rd->in.len -= rd->pos;
 	rd->pos = 0;
-	llhttp_resume(&rd->parser);
+	/* Each message is read from its start with llhttp afresh: after one
+	 * with Upgrade (ours answered in HTTP/1.1, the upgrade ignored, RFC
+	 * 9110 §7.8) llhttp would otherwise refuse what follows. */
+	if (!rd->fast)
+		llhttp_reset(&rd->parser);
 }
 
 void request_release(struct reader *rd)
@@ -130,6 +135,24 @@ static enum rq_step refuse(enum status s, const char *reason, enum status *st,
 	return RQ_ERROR;
 }
 
+/* The head d[0..end) is read (by fasthead or llhttp): checked. */
+static enum rq_step head_parsed(struct reader *rd, size_t end, bool keep_raw,
+				enum status *st, const char **why)
+{
+	rd->pos = rd->req.head_end = (uint32_t)end;
+	rd->head_parsed = true;
+	if (rd->fast) /* the target split, the line and framing known good */
+		*st = parse_validate_host(&rd->req, why);
+	else
+		split_target(&rd->req);
+	if (!rd->fast)
+		*st = parse_validate(&rd->req, why);
+	if (*st != S_OK)
+		return RQ_ERROR;
+	rd->req.keep_raw = keep_raw;
+	return RQ_HEAD;
+}
+
 enum rq_step request_head(struct reader *rd, bool keep_raw, enum status *st,
 			  const char **why)
 {
@@ -148,6 +171,15 @@ enum rq_step request_head(struct reader *rd, bool keep_raw, enum status *st,
 	}
 	if (!rd->in.len)
 		return RQ_MORE;
+	/* A plain head read whole at once: one pass, no llhttp. */
+	if (!rd->scan && !rd->no_fast && rd->in.cap > rd->in.len) {
+		rd->in.data[rd->in.len] = '\0'; /* where fasthead's scans stop */
+		rd->req.base = rd->in.data;
+		if ((end = fasthead_parse(&rd->req, rd->in.data, rd->in.len)) != 0) {
+			rd->fast = true;
+			return head_parsed(rd, end, keep_raw, st, why);
+		}
+	}
 	/* Not HTTP (a TLS ClientHello, binary): answered at once, not at the
 	 * head timeout. */
 	if (!parse_line_start_ok(rd->in.data, rd->in.len))
@@ -172,20 +204,16 @@ enum rq_step request_head(struct reader *rd, bool keep_raw, enum status *st,
 	if (e != HPE_PAUSED || llhttp_get_error_pos(&rd->parser) != rd->in.data + end)
 		return parse_error(rd, rd->req.error ? rd->req.error
 					   : parse_error_status(e, rd->in.data, end), st, why);
-	rd->pos = rd->req.head_end = (uint32_t)end;
-	rd->head_parsed = true;
-	split_target(&rd->req);
-	if ((*st = parse_validate(&rd->req, why)) != S_OK)
-		return RQ_ERROR;
-	rd->req.keep_raw = keep_raw;
-	return RQ_HEAD;
+	/* Paused after the head: the body, if any, once routed. */
+	llhttp_resume(&rd->parser);
+	return head_parsed(rd, end, keep_raw, st, why);
 }
 
 enum status request_check_length(const struct reader *rd, const char **why)
 {
 	const struct request *r = &rd->req;
 
-	if (r->has_body && !(rd->parser.flags & F_CHUNKED) && !r->to_pipe &&
+	if (r->has_body && !r->chunked && !r->to_pipe &&
 	    rd->parser.content_length > (r->keep_body ? HTTP_BODY_KEEP_MAX
 						      : HTTP_BODY_DISCARD_MAX)) {
 		*why = "Content-Length over the limit";
@@ -203,7 +231,7 @@ static void drop_body(struct reader *rd)
 
 	/* The first chunk-size line, maybe incomplete: kept where it is (a
 	 * line of a few bytes; on_chunk_header reads it whole). */
-	if ((rd->parser.flags & F_CHUNKED) && !r->chunk_line && !r->chunk_check) {
+	if (r->chunked && !r->chunk_line && !r->chunk_check) {
 		rd->pos = rd->in.len;
 		return;
 	}
@@ -223,6 +251,10 @@ enum rq_step request_body(struct reader *rd, void (*feed)(void *arg), void *arg,
 {
 	llhttp_errno_t e;
 
+	if (rd->fast) { /* no body */
+		rd->msg_done = true;
+		return RQ_DONE;
+	}
 	for (;;) {
 		if (rd->req.pipe_paused)
 			return RQ_MORE; /* the script has not taken the body so far */

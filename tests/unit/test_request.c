@@ -631,6 +631,136 @@ static void test_reset(void **state)
 	done(&t);
 }
 
+/* A reader over bytes, every head through llhttp or not. */
+static void reader_over(struct reader *rd, const char *bytes, size_t n, bool no_fast)
+{
+	memset(rd, 0, sizeof(*rd));
+	request_init(rd);
+	rd->no_fast = no_fast;
+	request_reset(rd);
+	assert_int_equal(buf_append(&rd->in, bytes, n), 0);
+}
+
+static void assert_same_span(struct span a, struct span b)
+{
+	assert_int_equal(a.off, b.off);
+	assert_int_equal(a.len, b.len);
+}
+
+/* Plain heads take fasthead's one pass, the others llhttp; either way
+ * the request comes out as llhttp alone reads it (fuzz_fasthead tries
+ * much more of this). */
+static const struct {
+	const char *head;
+	size_t n;
+	bool fast;
+} two_ways[] = {
+	{ S("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"), true },
+	{ S("HEAD /a/b.css?x=1&y=%41 HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"), true },
+	{ S("GET / HTTP/1.0\r\n\r\n"), true },
+	{ S("GET /x HTTP/1.1\r\nHost: h:8080\r\nConnection: close  \r\n"
+	    "X-Long: 0123456789abcdefghijklmnopqrstuvwxyz0123456789 \t\r\n"
+	    "Referer:\r\nIf-None-Match:   \"e\"\t\r\nIf-None-Match: \"second\"\r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\n"), true },
+	{ S("GET / HTTP/1.1\r\n\r\n"), true },           /* 400 for the missing Host */
+	{ S("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), true }, /* 400: not uri-host */
+	/* to llhttp */
+	{ S("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nProxy-Connection: close\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nConnection: close, foo\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\t\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nX: \x80\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n folded\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nX : y\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\nHost: a\n\n"), false },
+	{ S("GET /#frag HTTP/1.1\r\nHost: a\r\n\r\n"), false },
+	{ S("GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n"), false },
+	{ S("GET  / HTTP/1.1\r\nHost: a\r\n\r\n"), false },
+	{ S("GET / HTTP/2.0\r\nHost: a\r\n\r\n"), false },
+	{ S("get / HTTP/1.1\r\nHost: a\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\n"), false },     /* not whole yet */
+};
+
+static void test_two_ways(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < LEN(two_ways); i++) {
+		struct reader a, b;
+		enum status sa = S_OK, sb = S_OK;
+		const char *wa = NULL, *wb = NULL;
+		enum rq_step step_a, step_b;
+		int h;
+
+		reader_over(&a, two_ways[i].head, two_ways[i].n, false);
+		reader_over(&b, two_ways[i].head, two_ways[i].n, true);
+		step_a = request_head(&a, false, &sa, &wa);
+		step_b = request_head(&b, false, &sb, &wb);
+		if (a.fast != two_ways[i].fast)
+			print_error("head %zu: fast %d, want %d\n", i, a.fast, two_ways[i].fast);
+		assert_int_equal(a.fast, two_ways[i].fast);
+		assert_false(b.fast);
+		assert_int_equal(step_a, step_b);
+		assert_int_equal(sa, sb);
+		assert_true(wa == wb || (wa && wb && strcmp(wa, wb) == 0));
+		if (step_a == RQ_HEAD) {
+			assert_int_equal(request_body(&a, NULL, NULL, &sa, &wa), RQ_DONE);
+			assert_int_equal(request_body(&b, NULL, NULL, &sb, &wb), RQ_DONE);
+			assert_int_equal(a.pos, b.pos);
+			assert_int_equal(a.req.method, b.req.method);
+			assert_int_equal(a.req.minor, b.req.minor);
+			assert_int_equal(a.req.keep_alive, b.req.keep_alive);
+			assert_int_equal(a.req.has_body, b.req.has_body);
+			assert_int_equal(a.req.nheaders, b.req.nheaders);
+			assert_int_equal(a.req.head_end, b.req.head_end);
+			assert_same_span(a.req.method_s, b.req.method_s);
+			assert_same_span(a.req.url, b.req.url);
+			assert_same_span(a.req.path, b.req.path);
+			assert_same_span(a.req.query, b.req.query);
+			for (h = 0; h < H__COUNT; h++)
+				assert_same_span(a.req.hdr[h], b.req.hdr[h]);
+		}
+		request_release(&a);
+		request_release(&b);
+	}
+}
+
+/* A request asking for an upgrade is answered in HTTP/1.1 (the upgrade
+ * ignored): the next one on the connection is read as usual, whichever
+ * way it is read (llhttp alone used to refuse it: "Pause on
+ * CONNECT/Upgrade"). */
+static void test_after_upgrade(void **state)
+{
+	static const char two[] = "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\n"
+				  "Connection: Upgrade, HTTP2-Settings\r\n"
+				  "HTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n"
+				  "GET /b HTTP/1.1\r\nHost: a\r\n\r\n";
+	int no_fast;
+
+	(void)state;
+	for (no_fast = 0; no_fast < 2; no_fast++) {
+		struct reader rd;
+		enum status st = S_OK;
+		const char *why = NULL;
+
+		reader_over(&rd, S(two), no_fast);
+		assert_int_equal(request_head(&rd, false, &st, &why), RQ_HEAD);
+		assert_int_equal(request_body(&rd, NULL, NULL, &st, &why), RQ_DONE);
+		assert_true(rd.req.keep_alive);
+		request_next(&rd);
+		request_reset(&rd);
+		assert_int_equal(request_head(&rd, false, &st, &why), RQ_HEAD);
+		assert_span(&rd.req, rd.req.url, "/b");
+		assert_int_equal(request_body(&rd, NULL, NULL, &st, &why), RQ_DONE);
+		request_release(&rd);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -647,6 +777,8 @@ int main(void)
 		cmocka_unit_test(test_bad_chunks),
 		cmocka_unit_test(test_body_discard_limit),
 		cmocka_unit_test(test_reset),
+		cmocka_unit_test(test_two_ways),
+		cmocka_unit_test(test_after_upgrade),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
