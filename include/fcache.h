@@ -23,7 +23,7 @@ struct fc_rep {
 	int fd;                    /* -1 when the content is in data */
 	struct stat st;
 	char *data;
-	char etag[HTTP_ETAG_LEN];  /* strong, from mtime and size (+ coding) */
+	struct http_validators val; /* ETag: strong, from mtime and size (+ coding) */
 };
 
 struct fc_entry {

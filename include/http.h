@@ -154,6 +154,16 @@ struct stream {
 /* The longest ETag we make, NUL included: quotes, the mtime in ns and the
  * size in hex (16 digits each at most), a dash, a coding ("-gz"). */
 #define HTTP_ETAG_LEN 40
+/* Room for both validator lines: "Last-Modified: " + date, "ETag: " + tag. */
+#define HTTP_VLINES_LEN (15 + HTTP_DATE_LEN + 2 + 6 + HTTP_ETAG_LEN + 2)
+
+/* A cached file's ETag with its Last-Modified and ETag lines, formatted
+ * once (when the file is opened), then copied into every head. */
+struct http_validators {
+	char etag[HTTP_ETAG_LEN];
+	uint8_t len;
+	char lines[HTTP_VLINES_LEN];
+};
 
 struct response {
 	enum status status;
@@ -181,6 +191,8 @@ struct response {
 	bool unframed;           /* streamed to the close: no length at all */
 	bool head_only;          /* HEAD: headers as for GET, no body */
 	bool missing;            /* 404: nothing at all at that path */
+	bool validators;         /* etag is a struct http_validators' (in the
+				  * hole after the flags: struct conn stays) */
 	struct stream *stream;   /* the body comes from here (no segs) */
 };
 
@@ -234,5 +246,7 @@ const char *http_line_find(const char *lines, size_t n, const char *name, size_t
  * start of hdrs replacing the lines they name); -1 if it does not fit. */
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char *date);
+/* v's lines for mtime and v->etag, as http_format_head makes them. */
+void http_validators_format(struct http_validators *v, time_t mtime);
 
 #endif

@@ -150,10 +150,11 @@ static int load_rep(struct fc_rep *r, const char *path, int i)
 		return -1;
 	}
 	r->exists = true;
-	snprintf(r->etag, sizeof(r->etag), "\"%llx-%llx%s\"",
+	snprintf(r->val.etag, sizeof(r->val.etag), "\"%llx-%llx%s\"",
 		 (unsigned long long)r->st.st_mtim.tv_sec * 1000000000ULL +
 			 (unsigned long long)r->st.st_mtim.tv_nsec,
 		 (unsigned long long)r->st.st_size, etag_suffix[i]);
+	http_validators_format(&r->val, r->st.st_mtime);
 	if (r->st.st_size <= FC_SMALL && (r->data = malloc((size_t)r->st.st_size + 1)) &&
 	    pread(fd, r->data, (size_t)r->st.st_size, 0) == r->st.st_size) {
 		nbytes += (size_t)r->st.st_size;

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -294,20 +295,53 @@ static char *put_lines(char *p, const char *lines, size_t n, const char *x, size
 	return p;
 }
 
+/* Last-Modified (mtime != 0) and ETag (en != 0) lines, unless one of
+ * x[0..xn) replaces them. */
+static char *put_validators(char *p, time_t mtime, const char *etag, size_t en,
+			    const char *x, size_t xn)
+{
+	char lm[HTTP_DATE_LEN];
+
+	if (mtime && !REPLACED(x, xn, "Last-Modified")) {
+		size_t ln = util_http_date(mtime, lm);
+
+		p = PUT(p, "Last-Modified: ");
+		p = put(p, lm, ln);
+		p = PUT(p, "\r\n");
+	}
+	if (en && !REPLACED(x, xn, "ETag")) {
+		p = PUT(p, "ETag: ");
+		p = put(p, etag, en);
+		p = PUT(p, "\r\n");
+	}
+	return p;
+}
+
+void http_validators_format(struct http_validators *v, time_t mtime)
+{
+	v->len = (uint8_t)(put_validators(v->lines, mtime, v->etag, strlen(v->etag), NULL, 0) -
+			   v->lines);
+}
+
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char *date)
 {
 	const char *text = http_status_text(resp->status);
 	size_t tn = strlen(text), cn = resp->ctype ? strlen(resp->ctype) : 0;
-	size_t en = resp->etag ? strlen(resp->etag) : 0, hn = resp->hdrs ? resp->hdrs->len : 0;
+	size_t hn = resp->hdrs ? resp->hdrs->len : 0, en;
+	const struct http_validators *v = NULL;
 	const char *x = hn ? resp->hdrs->data : NULL;
 	size_t xn = !resp->xhdr_ok ? 0 :
 		    resp->status >= S_BAD_REQUEST ? resp->xhdr_all : resp->xhdr_ok;
 	unsigned code = (unsigned)resp->status % 1000;
-	char lm[HTTP_DATE_LEN], *p;
+	char *p;
 
 	if (xn > hn)
 		xn = hn;
+	if (resp->validators && !xn) /* a cached file's lines, copied */
+		v = (const struct http_validators *)(const void *)(resp->etag -
+			offsetof(struct http_validators, etag));
+	en = v ? v->len : resp->etag ? strlen(resp->etag) : 0;
 	if (buf_reserve(out, HEAD_FIXED + tn + cn + en + hn) < 0)
 		return -1;
 	p = out->data + out->len;
@@ -334,18 +368,10 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 		p = put_number(p, resp->clen < 0 ? 0 : (unsigned long long)resp->clen);
 		p = PUT(p, "\r\n");
 	}
-	if (resp->mtime && !REPLACED(x, xn, "Last-Modified")) {
-		size_t ln = util_http_date(resp->mtime, lm);
-
-		p = PUT(p, "Last-Modified: ");
-		p = put(p, lm, ln);
-		p = PUT(p, "\r\n");
-	}
-	if (en && !REPLACED(x, xn, "ETag")) {
-		p = PUT(p, "ETag: ");
-		p = put(p, resp->etag, en);
-		p = PUT(p, "\r\n");
-	}
+	if (v)
+		p = put(p, v->lines, v->len);
+	else
+		p = put_validators(p, resp->mtime, resp->etag, en, x, xn);
 	if (hn && !resp->xhdr_ok)
 		p = put(p, x, hn);
 	else if (hn > resp->xhdr_ok)

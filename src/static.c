@@ -274,8 +274,9 @@ static enum status serve_file(const struct request *req, struct response *resp,
 
 	if (has_variant(e))
 		buf_puts(resp->hdrs, "Vary: Accept-Encoding\r\n");
-	resp->etag = r->etag;
+	resp->etag = r->val.etag;
 	resp->mtime = r->st.st_mtime;
+	resp->validators = true;
 	cond_from_request(&c, req);
 	if ((s = cond_evaluate(&c, resp->etag, resp->mtime)) != S_OK)
 		goto done;
@@ -309,6 +310,7 @@ done:
 	}
 	resp->etag = NULL;
 	resp->mtime = 0;
+	resp->validators = false;
 	fcache_put(e);
 	return s;
 }

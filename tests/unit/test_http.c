@@ -209,9 +209,46 @@ static void test_format_head(void **state)
 	buf_free(&hdrs);
 }
 
+/* A cached file's lines, formatted once, make the head the fields would
+ * make; a header rule naming one of them still replaces it. */
+static void test_format_validators(void **state)
+{
+	struct http_validators v = { .etag = "\"2b9c1e7a-75bcd15\"" };
+	struct buf hdrs = BUF_INIT(HTTP_HDRS_MAX);
+	struct response r;
+
+	(void)state;
+	http_validators_format(&v, 784111777);
+	assert_int_equal(v.len, strlen(v.lines));
+	assert_string_equal(v.lines, "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+				     "ETag: \"2b9c1e7a-75bcd15\"\r\n");
+	memset(&r, 0, sizeof(r));
+	r.status = S_OK;
+	r.fd = 99;
+	r.len = r.clen = 7;
+	r.ctype = "image/png";
+	r.mtime = 784111777;
+	r.etag = v.etag;
+	r.validators = true;
+	strcpy(v.lines, "Last-Modified: (the cached line)\r\n");
+	v.len = (uint8_t)strlen(v.lines);
+	expect_head(&r, 1, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
+			   "Content-Type: image/png\r\nContent-Length: 7\r\n"
+			   "Last-Modified: (the cached line)\r\n\r\n");
+	buf_puts(&hdrs, "ETag: \"rule\"\r\n");
+	r.hdrs = &hdrs;
+	r.xhdr_ok = r.xhdr_all = (uint32_t)hdrs.len;
+	expect_head(&r, 1, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
+			   "Content-Type: image/png\r\nContent-Length: 7\r\n"
+			   "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+			   "ETag: \"rule\"\r\n\r\n");
+	buf_free(&hdrs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format_validators),
 		cmocka_unit_test(test_status_text),
 		cmocka_unit_test(test_status_from_errno),
 		cmocka_unit_test(test_byte_classes),
