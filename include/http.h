@@ -157,6 +157,9 @@ struct stream {
 /* Room for both validator lines: "Last-Modified: " + date, "ETag: " + tag. */
 #define HTTP_VLINES_LEN (15 + HTTP_DATE_LEN + 2 + 6 + HTTP_ETAG_LEN + 2)
 
+/* A file's content coding: the Content-Encoding line of its variant. */
+enum http_coding { HTTP_IDENTITY, HTTP_BR, HTTP_GZIP };
+
 /* A cached file's ETag with its Last-Modified and ETag lines, formatted
  * once (when the file is opened), then copied into every head. */
 struct http_validators {
@@ -191,8 +194,10 @@ struct response {
 	bool unframed;           /* streamed to the close: no length at all */
 	bool head_only;          /* HEAD: headers as for GET, no body */
 	bool missing;            /* 404: nothing at all at that path */
-	bool validators;         /* etag is a struct http_validators' (in the
-				  * hole after the flags: struct conn stays) */
+	/* (in the hole after the flags: struct conn stays the same size) */
+	bool validators;         /* etag is a struct http_validators' */
+	bool accept_ranges;      /* Accept-Ranges: bytes, after hdrs' lines */
+	uint8_t coding;          /* enum http_coding: Content-Encoding, after it */
 	struct stream *stream;   /* the body comes from here (no segs) */
 };
 
@@ -246,6 +251,9 @@ const char *http_line_find(const char *lines, size_t n, const char *name, size_t
  * start of hdrs replacing the lines they name); -1 if it does not fit. */
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char *date);
+/* Accept-Ranges and Content-Encoding (flags of resp) as lines of hdrs,
+ * for a handler adding lines after them; -1 when out of room. */
+int http_file_lines_to_hdrs(struct response *resp);
 /* v's lines for mtime and v->etag, as http_format_head makes them. */
 void http_validators_format(struct http_validators *v, time_t mtime);
 

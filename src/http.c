@@ -219,7 +219,7 @@ const unsigned char http_byte_class[256] = {
 #undef T
 #undef R
 
-#define HEAD_FIXED 256 /* every line below but the variable values */
+#define HEAD_FIXED 320 /* every line below but the variable values */
 #define PUT(p, lit) put(p, lit, sizeof(lit) - 1)
 
 static char *put(char *p, const char *s, size_t n)
@@ -323,6 +323,31 @@ void http_validators_format(struct http_validators *v, time_t mtime)
 			   v->lines);
 }
 
+/* A file's last two lines, kept out of hdrs (no buffer taken for them),
+ * unless one of x[0..xn) replaces them. */
+static char *put_file_lines(char *p, const struct response *resp, const char *x, size_t xn)
+{
+	if (resp->accept_ranges && !REPLACED(x, xn, "Accept-Ranges"))
+		p = PUT(p, "Accept-Ranges: bytes\r\n");
+	if (resp->coding == HTTP_BR && !REPLACED(x, xn, "Content-Encoding"))
+		p = PUT(p, "Content-Encoding: br\r\n");
+	else if (resp->coding == HTTP_GZIP && !REPLACED(x, xn, "Content-Encoding"))
+		p = PUT(p, "Content-Encoding: gzip\r\n");
+	return p;
+}
+
+int http_file_lines_to_hdrs(struct response *resp)
+{
+	struct buf *b = resp->hdrs;
+
+	if (buf_reserve(b, 64) < 0)
+		return -1;
+	b->len = (size_t)(put_file_lines(b->data + b->len, resp, NULL, 0) - b->data);
+	resp->accept_ranges = false;
+	resp->coding = HTTP_IDENTITY;
+	return 0;
+}
+
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char *date)
 {
@@ -376,6 +401,7 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 		p = put(p, x, hn);
 	else if (hn > resp->xhdr_ok)
 		p = put_lines(p, x + resp->xhdr_ok, hn - resp->xhdr_ok, x, xn, false);
+	p = put_file_lines(p, resp, x, xn);
 	if (xn)
 		p = put_lines(p, x, xn, NULL, 0, true);
 	if (resp->close)

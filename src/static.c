@@ -29,9 +29,10 @@ bool static_listing;
 /* Pre-compressed variants looked for beside a file, best first on a tie. */
 static const struct {
 	const char *coding, *ext;
+	enum http_coding id;
 } variants[] = {
-	{ "br", ".br" },
-	{ "gzip", ".gz" },
+	{ "br", ".br", HTTP_BR },
+	{ "gzip", ".gz", HTTP_GZIP },
 };
 
 static int open_servable(int dir, const char *rel);
@@ -288,10 +289,9 @@ static enum status serve_file(const struct request *req, struct response *resp,
 	s = apply_range(req, resp, r->st.st_size, v != 0);
 	if (s != S_OK && s != S_PARTIAL_CONTENT)
 		goto done;
-	buf_puts(resp->hdrs, "Accept-Ranges: bytes\r\n");
+	resp->accept_ranges = true; /* and Content-Encoding: the head's last */
 	if (v)
-		buf_printf(resp->hdrs, "Content-Encoding: %s\r\n",
-			   variants[v - 1].coding);
+		resp->coding = (uint8_t)variants[v - 1].id;
 	resp->cache = e; /* the core gives it back when the body is out */
 	if (r->data) {
 		if (body_from_memory(resp, r->data) < 0)

@@ -245,10 +245,47 @@ static void test_format_validators(void **state)
 	buf_free(&hdrs);
 }
 
+/* Accept-Ranges and Content-Encoding are flags, not lines of hdrs: they
+ * follow the handler's lines, a rule's line replaces them, and a handler
+ * adding a line after them moves them into hdrs first. */
+static void test_format_file_lines(void **state)
+{
+	struct buf hdrs = BUF_INIT(HTTP_HDRS_MAX);
+	struct response r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.status = S_OK;
+	r.fd = -1;
+	r.accept_ranges = true;
+	r.coding = HTTP_GZIP;
+	buf_puts(&hdrs, "Vary: Accept-Encoding\r\n");
+	r.hdrs = &hdrs;
+	expect_head(&r, 1, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
+			   "Content-Length: 0\r\nVary: Accept-Encoding\r\n"
+			   "Accept-Ranges: bytes\r\nContent-Encoding: gzip\r\n\r\n");
+	assert_int_equal(http_file_lines_to_hdrs(&r), 0);
+	buf_puts(&hdrs, "Cache-Control: no-cache\r\n");
+	expect_head(&r, 1, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
+			   "Content-Length: 0\r\nVary: Accept-Encoding\r\n"
+			   "Accept-Ranges: bytes\r\nContent-Encoding: gzip\r\n"
+			   "Cache-Control: no-cache\r\n\r\n");
+	hdrs.len = 0;
+	buf_puts(&hdrs, "Accept-Ranges: none\r\n");
+	r.xhdr_ok = r.xhdr_all = (uint32_t)hdrs.len;
+	r.accept_ranges = true;
+	r.coding = HTTP_BR;
+	expect_head(&r, 1, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
+			   "Content-Length: 0\r\nContent-Encoding: br\r\n"
+			   "Accept-Ranges: none\r\n\r\n");
+	buf_free(&hdrs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_validators),
+		cmocka_unit_test(test_format_file_lines),
 		cmocka_unit_test(test_status_text),
 		cmocka_unit_test(test_status_from_errno),
 		cmocka_unit_test(test_byte_classes),
