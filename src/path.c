@@ -100,6 +100,10 @@ enum status path_resolve(const char *path, size_t n, char *out, size_t outsz)
 
 	if (n == 0 || path[0] != '/')
 		return S_BAD_REQUEST;
+	if (n == 1 && outsz >= 2) { /* "/", the most asked: HOME, no walk */
+		memcpy(out, ".", 2);
+		return S_OK;
+	}
 	if (n >= sizeof(dec))
 		return S_URI_TOO_LONG;
 	if (memchr(path, '%', n)) {
