@@ -328,18 +328,23 @@ static enum status serve_dir(const struct request *req, struct response *resp,
 			     const char *rel)
 {
 	const char *index = config_index_name();
-	size_t rl = strlen(rel), il = strlen(index);
 	char path[PATH_REL_MAX];
 	struct fc_entry *e;
 	enum status s;
 	int dir;
 
-	if (rl + 1 + il >= sizeof(path))
-		return S_NOT_FOUND; /* no such path on disk */
-	memcpy(path, rel, rl + 1);
-	path[rl] = '/';
-	memcpy(path + rl + 1, index, il + 1);
-	e = fcache_get(strcmp(rel, ".") ? path : index, req->stamp, loop_reads);
+	if (rel[0] == '.' && rel[1] == '\0') { /* HOME (the most asked): its index */
+		e = fcache_get(index, req->stamp, loop_reads);
+	} else {
+		size_t rl = strlen(rel), il = strlen(index);
+
+		if (rl + 1 + il >= sizeof(path))
+			return S_NOT_FOUND; /* no such path on disk */
+		memcpy(path, rel, rl);
+		path[rl] = '/';
+		memcpy(path + rl + 1, index, il + 1);
+		e = fcache_get(path, req->stamp, loop_reads);
+	}
 	if (e)
 		return serve_file(req, resp, index, e);
 	if (errno != ENOENT && errno != EISDIR)
