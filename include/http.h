@@ -160,12 +160,21 @@ struct stream {
 /* A file's content coding: the Content-Encoding line of its variant. */
 enum http_coding { HTTP_IDENTITY, HTTP_BR, HTTP_GZIP };
 
-/* A cached file's ETag with its Last-Modified and ETag lines, formatted
- * once (when the file is opened), then copied into every head. */
+/* Room for the typed lines before them: "Content-Type: " + a type of up
+ * to HTTP_TYPED_MAX - 54 bytes, "Content-Length: " + 20 digits. */
+#define HTTP_TYPED_MAX 128
+
+/* A cached file's ETag with its head lines, formatted once, then copied
+ * into every head: Last-Modified and ETag (len bytes at lines +
+ * HTTP_TYPED_MAX, made when the file is opened), and just before them
+ * Content-Type and Content-Length (typed bytes, made when its type is
+ * known) for a whole-file answer of that type. */
 struct http_validators {
 	char etag[HTTP_ETAG_LEN];
-	uint8_t len;
-	char lines[HTTP_VLINES_LEN];
+	uint8_t len, typed;
+	const char *ctype;       /* the type of the typed lines */
+	off_t clen;              /* their Content-Length */
+	char lines[HTTP_TYPED_MAX + HTTP_VLINES_LEN];
 };
 
 struct response {
@@ -256,5 +265,8 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 int http_file_lines_to_hdrs(struct response *resp);
 /* v's lines for mtime and v->etag, as http_format_head makes them. */
 void http_validators_format(struct http_validators *v, time_t mtime);
+/* v's typed lines for a whole-file answer of that type and length (none
+ * for a type too long for them). */
+void http_validators_type(struct http_validators *v, const char *ctype, off_t clen);
 
 #endif

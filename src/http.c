@@ -317,10 +317,41 @@ static char *put_validators(char *p, time_t mtime, const char *etag, size_t en,
 	return p;
 }
 
+static char *put_ctype(char *p, const char *ctype, size_t cn)
+{
+	p = PUT(p, "Content-Type: ");
+	p = put(p, ctype, cn);
+	return PUT(p, "\r\n");
+}
+
+static char *put_clen(char *p, off_t clen)
+{
+	p = PUT(p, "Content-Length: ");
+	p = put_number(p, clen < 0 ? 0 : (unsigned long long)clen);
+	return PUT(p, "\r\n");
+}
+
 void http_validators_format(struct http_validators *v, time_t mtime)
 {
-	v->len = (uint8_t)(put_validators(v->lines, mtime, v->etag, strlen(v->etag), NULL, 0) -
-			   v->lines);
+	char *at = v->lines + HTTP_TYPED_MAX;
+
+	v->len = (uint8_t)(put_validators(at, mtime, v->etag, strlen(v->etag), NULL, 0) - at);
+	v->typed = 0;
+	v->ctype = NULL;
+}
+
+void http_validators_type(struct http_validators *v, const char *ctype, off_t clen)
+{
+	char tmp[HTTP_TYPED_MAX];
+	size_t cn = strlen(ctype), n;
+
+	if (cn > HTTP_TYPED_MAX - 54)
+		return;
+	n = (size_t)(put_clen(put_ctype(tmp, ctype, cn), clen) - tmp);
+	memcpy(v->lines + HTTP_TYPED_MAX - n, tmp, n); /* just before the validators */
+	v->typed = (uint8_t)n;
+	v->ctype = ctype;
+	v->clen = clen;
 }
 
 /* A file's last two lines, kept out of hdrs (no buffer taken for them),
@@ -348,17 +379,34 @@ int http_file_lines_to_hdrs(struct response *resp)
 	return 0;
 }
 
+/* Content-Type, Content-Length (or chunked), Last-Modified, ETag: v's
+ * validators when given (no rule replaces them), else formatted. */
+static char *put_fields(char *p, const struct response *resp, const struct http_validators *v,
+			size_t cn, size_t en, const char *x, size_t xn)
+{
+	if (resp->ctype && !REPLACED(x, xn, "Content-Type"))
+		p = put_ctype(p, resp->ctype, cn);
+	if (resp->chunked)
+		p = PUT(p, "Transfer-Encoding: chunked\r\n");
+	else if (resp->status != S_NOT_MODIFIED && resp->status != S_NO_CONTENT &&
+		 !resp->unframed)
+		p = put_clen(p, resp->clen);
+	if (v)
+		return put(p, v->lines + HTTP_TYPED_MAX, v->len);
+	return put_validators(p, resp->mtime, resp->etag, en, x, xn);
+}
+
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char *date)
 {
 	const char *text = http_status_text(resp->status);
-	size_t tn = strlen(text), cn = resp->ctype ? strlen(resp->ctype) : 0;
-	size_t hn = resp->hdrs ? resp->hdrs->len : 0, en;
+	size_t hn = resp->hdrs ? resp->hdrs->len : 0, tn = strlen(text), cn = 0, en;
 	const struct http_validators *v = NULL;
 	const char *x = hn ? resp->hdrs->data : NULL;
 	size_t xn = !resp->xhdr_ok ? 0 :
 		    resp->status >= S_BAD_REQUEST ? resp->xhdr_all : resp->xhdr_ok;
 	unsigned code = (unsigned)resp->status % 1000;
+	bool whole;
 	char *p;
 
 	if (xn > hn)
@@ -366,7 +414,12 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 	if (resp->validators && !xn) /* a cached file's lines, copied */
 		v = (const struct http_validators *)(const void *)(resp->etag -
 			offsetof(struct http_validators, etag));
-	en = v ? v->len : resp->etag ? strlen(resp->etag) : 0;
+	/* ... all four of them for the whole file with its type, as most are */
+	whole = v && v->typed && resp->ctype == v->ctype && resp->clen == v->clen &&
+		resp->status == S_OK && !resp->chunked && !resp->unframed;
+	if (!whole && resp->ctype)
+		cn = strlen(resp->ctype);
+	en = v ? (size_t)v->typed + v->len : resp->etag ? strlen(resp->etag) : 0;
 	if (buf_reserve(out, HEAD_FIXED + tn + cn + en + hn) < 0)
 		return -1;
 	p = out->data + out->len;
@@ -380,23 +433,10 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 	p = PUT(p, "\r\nServer: httpd\r\nDate: ");
 	p = put(p, date, strnlen(date, HTTP_DATE_LEN - 1));
 	p = PUT(p, "\r\n");
-	if (resp->ctype && !REPLACED(x, xn, "Content-Type")) {
-		p = PUT(p, "Content-Type: ");
-		p = put(p, resp->ctype, cn);
-		p = PUT(p, "\r\n");
-	}
-	if (resp->chunked) {
-		p = PUT(p, "Transfer-Encoding: chunked\r\n");
-	} else if (resp->status != S_NOT_MODIFIED && resp->status != S_NO_CONTENT &&
-		   !resp->unframed) {
-		p = PUT(p, "Content-Length: ");
-		p = put_number(p, resp->clen < 0 ? 0 : (unsigned long long)resp->clen);
-		p = PUT(p, "\r\n");
-	}
-	if (v)
-		p = put(p, v->lines, v->len);
+	if (whole)
+		p = put(p, v->lines + HTTP_TYPED_MAX - v->typed, (size_t)v->typed + v->len);
 	else
-		p = put_validators(p, resp->mtime, resp->etag, en, x, xn);
+		p = put_fields(p, resp, v, cn, en, x, xn);
 	if (hn && !resp->xhdr_ok)
 		p = put(p, x, hn);
 	else if (hn > resp->xhdr_ok)

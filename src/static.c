@@ -281,8 +281,15 @@ static enum status serve_file(const struct request *req, struct response *resp,
 	cond_from_request(&c, req);
 	if ((s = cond_evaluate(&c, resp->etag, resp->mtime)) != S_OK)
 		goto done;
-	if (!e->ctype)
+	if (!e->ctype) {
+		int i;
+
 		e->ctype = mime_lookup(name);
+		for (i = 0; i < FC_REPS; i++) /* their typed lines, once */
+			if (e->rep[i].exists)
+				http_validators_type(&e->rep[i].val, e->ctype,
+						     e->rep[i].st.st_size);
+	}
 	resp->ctype = e->ctype;
 	resp->off = 0;
 	resp->len = r->st.st_size;

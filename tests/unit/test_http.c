@@ -213,15 +213,20 @@ static void test_format_head(void **state)
  * make; a header rule naming one of them still replaces it. */
 static void test_format_validators(void **state)
 {
+	static const char want[] = "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
+				   "Content-Type: image/png\r\nContent-Length: 7\r\n"
+				   "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+				   "ETag: \"2b9c1e7a-75bcd15\"\r\n\r\n";
 	struct http_validators v = { .etag = "\"2b9c1e7a-75bcd15\"" };
+	const char *vl = v.lines + HTTP_TYPED_MAX;
 	struct buf hdrs = BUF_INIT(HTTP_HDRS_MAX);
 	struct response r;
 
 	(void)state;
 	http_validators_format(&v, 784111777);
-	assert_int_equal(v.len, strlen(v.lines));
-	assert_string_equal(v.lines, "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
-				     "ETag: \"2b9c1e7a-75bcd15\"\r\n");
+	assert_int_equal(v.len, strlen(vl));
+	assert_string_equal(vl, "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+				"ETag: \"2b9c1e7a-75bcd15\"\r\n");
 	memset(&r, 0, sizeof(r));
 	r.status = S_OK;
 	r.fd = 99;
@@ -230,11 +235,27 @@ static void test_format_validators(void **state)
 	r.mtime = 784111777;
 	r.etag = v.etag;
 	r.validators = true;
-	strcpy(v.lines, "Last-Modified: (the cached line)\r\n");
-	v.len = (uint8_t)strlen(v.lines);
+	expect_head(&r, 1, want);
+	http_validators_type(&v, r.ctype, 7);
+	assert_int_equal(v.typed, strlen("Content-Type: image/png\r\nContent-Length: 7\r\n"));
+	expect_head(&r, 1, want);
+	/* the lines are what is copied: a mark in them shows they were */
+	v.lines[HTTP_TYPED_MAX - 3] = '8';
 	expect_head(&r, 1, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
-			   "Content-Type: image/png\r\nContent-Length: 7\r\n"
-			   "Last-Modified: (the cached line)\r\n\r\n");
+			   "Content-Type: image/png\r\nContent-Length: 8\r\n"
+			   "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+			   "ETag: \"2b9c1e7a-75bcd15\"\r\n\r\n");
+	/* a range: the length formatted, the validators copied */
+	r.status = S_PARTIAL_CONTENT;
+	r.clen = 3;
+	memcpy(v.lines + HTTP_TYPED_MAX + 6, "XX", 2);
+	expect_head(&r, 1, "HTTP/1.1 206 Partial Content\r\nServer: httpd\r\nDate: " DATE
+			   "\r\nContent-Type: image/png\r\nContent-Length: 3\r\n"
+			   "Last-MXXified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+			   "ETag: \"2b9c1e7a-75bcd15\"\r\n\r\n");
+	/* a rule's ETag: the lines formatted again, the rule's one later */
+	r.status = S_OK;
+	r.clen = 7;
 	buf_puts(&hdrs, "ETag: \"rule\"\r\n");
 	r.hdrs = &hdrs;
 	r.xhdr_ok = r.xhdr_all = (uint32_t)hdrs.len;
@@ -242,6 +263,11 @@ static void test_format_validators(void **state)
 			   "Content-Type: image/png\r\nContent-Length: 7\r\n"
 			   "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
 			   "ETag: \"rule\"\r\n\r\n");
+	/* a type too long for the room: no typed lines */
+	http_validators_format(&v, 784111777);
+	http_validators_type(&v, "application/vnd.a-very-long-type-name-made-up-to-be-longer-"
+			      "than-the-room-there-is", 7);
+	assert_int_equal(v.typed, 0);
 	buf_free(&hdrs);
 }
 
