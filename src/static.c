@@ -347,7 +347,7 @@ static enum status serve_dir(const struct request *req, struct response *resp,
 
 		if (rl + 1 + il >= sizeof(path))
 			return S_NOT_FOUND; /* no such path on disk */
-		memcpy(path, rel, rl);
+		memcpy(path, rel, rl + 1);
 		path[rl] = '/';
 		memcpy(path + rl + 1, index, il + 1);
 		e = fcache_get(path, req->stamp, loop_reads);
