@@ -400,7 +400,7 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char *date)
 {
 	const char *text = http_status_text(resp->status);
-	size_t hn = resp->hdrs ? resp->hdrs->len : 0, tn = strlen(text), cn = 0, en;
+	size_t hn = resp->hdrs ? resp->hdrs->len : 0, tn = 0, cn = 0, en;
 	const struct http_validators *v = NULL;
 	const char *x = hn ? resp->hdrs->data : NULL;
 	size_t xn = !resp->xhdr_ok ? 0 :
@@ -419,18 +419,24 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 		resp->status == S_OK && !resp->chunked && !resp->unframed;
 	if (!whole && resp->ctype)
 		cn = strlen(resp->ctype);
+	if (resp->status != S_OK)
+		tn = strlen(text);
 	en = v ? (size_t)v->typed + v->len : resp->etag ? strlen(resp->etag) : 0;
 	if (buf_reserve(out, HEAD_FIXED + tn + cn + en + hn) < 0)
 		return -1;
 	p = out->data + out->len;
 	/* Our version is 1.1 whatever the request's (RFC 9110 §6.2). */
-	p = PUT(p, "HTTP/1.1 ");
-	*p++ = (char)('0' + code / 100);
-	*p++ = (char)('0' + code / 10 % 10);
-	*p++ = (char)('0' + code % 10);
-	*p++ = ' ';
-	p = put(p, text, tn);
-	p = PUT(p, "\r\nServer: httpd\r\nDate: ");
+	if (resp->status == S_OK) { /* most answers: one copy */
+		p = PUT(p, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: ");
+	} else {
+		p = PUT(p, "HTTP/1.1 ");
+		*p++ = (char)('0' + code / 100);
+		*p++ = (char)('0' + code / 10 % 10);
+		*p++ = (char)('0' + code % 10);
+		*p++ = ' ';
+		p = put(p, text, tn);
+		p = PUT(p, "\r\nServer: httpd\r\nDate: ");
+	}
 	p = put(p, date, strnlen(date, HTTP_DATE_LEN - 1));
 	p = PUT(p, "\r\n");
 	if (whole)
