@@ -330,28 +330,37 @@ void static_release(struct response *resp)
 	resp->fd = -1;
 }
 
+/* The index file of directory rel below HOME (its own frame, the path's). */
+static __attribute__((noinline)) struct fc_entry *subdir_index(const char *rel,
+							       const char *index,
+							       uint64_t stamp)
+{
+	size_t rl = strlen(rel), il = strlen(index);
+	char path[PATH_REL_MAX];
+
+	if (rl + 1 + il >= sizeof(path)) {
+		errno = ENAMETOOLONG; /* no such path on disk: 404, no listing */
+		return NULL;
+	}
+	memcpy(path, rel, rl + 1);
+	path[rl] = '/';
+	memcpy(path + rl + 1, index, il + 1);
+	return fcache_get(path, stamp, loop_reads);
+}
+
 /* A directory (with its slash): its index file, else maybe a listing. */
 static enum status serve_dir(const struct request *req, struct response *resp,
 			     const char *rel)
 {
 	const char *index = config_index_name();
-	char path[PATH_REL_MAX];
 	struct fc_entry *e;
 	enum status s;
 	int dir;
 
-	if (rel[0] == '.' && rel[1] == '\0') { /* HOME (the most asked): its index */
+	if (rel[0] == '.' && rel[1] == '\0') /* HOME (the most asked): no path to make */
 		e = fcache_get(index, req->stamp, loop_reads);
-	} else {
-		size_t rl = strlen(rel), il = strlen(index);
-
-		if (rl + 1 + il >= sizeof(path))
-			return S_NOT_FOUND; /* no such path on disk */
-		memcpy(path, rel, rl + 1);
-		path[rl] = '/';
-		memcpy(path + rl + 1, index, il + 1);
-		e = fcache_get(path, req->stamp, loop_reads);
-	}
+	else
+		e = subdir_index(rel, index, req->stamp);
 	if (e)
 		return serve_file(req, resp, index, e);
 	if (errno != ENOENT && errno != EISDIR)
