@@ -31,6 +31,7 @@ struct fc_entry {
 	struct fc_entry *prev, *next; /* LRU, most recent first */
 	char *key;
 	uint32_t hash;
+	uint32_t klen;             /* strlen(key) */
 	int refs;
 	bool dead;                 /* out of the table: freed on the last put */
 	bool is_dir;               /* a directory: remembered, never handed out */
