@@ -356,7 +356,8 @@ void http_validators_type(struct http_validators *v, const char *ctype, off_t cl
 
 /* A file's last two lines, kept out of hdrs (no buffer taken for them),
  * unless one of x[0..xn) replaces them. */
-static char *put_file_lines(char *p, const struct response *resp, const char *x, size_t xn)
+static inline char *put_file_lines(char *p, const struct response *resp, const char *x,
+				    size_t xn)
 {
 	if (resp->accept_ranges && !REPLACED(x, xn, "Accept-Ranges"))
 		p = PUT(p, "Accept-Ranges: bytes\r\n");
