@@ -23,7 +23,7 @@ struct fc_rep {
 	int fd;                    /* -1 when the content is in data */
 	struct stat st;
 	char *data;
-	char etag[HTTP_ETAG_LEN];  /* strong, from mtime and size (+ coding) */
+	struct http_validators val; /* ETag: strong, from mtime and size (+ coding) */
 };
 
 struct fc_entry {
@@ -31,6 +31,7 @@ struct fc_entry {
 	struct fc_entry *prev, *next; /* LRU, most recent first */
 	char *key;
 	uint32_t hash;
+	uint32_t klen;             /* strlen(key) */
 	int refs;
 	bool dead;                 /* out of the table: freed on the last put */
 	bool is_dir;               /* a directory: remembered, never handed out */

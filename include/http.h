@@ -155,6 +155,28 @@ struct stream {
 /* The longest ETag we make, NUL included: quotes, the mtime in ns and the
  * size in hex (16 digits each at most), a dash, a coding ("-gz"). */
 #define HTTP_ETAG_LEN 40
+/* Room for both validator lines: "Last-Modified: " + date, "ETag: " + tag. */
+#define HTTP_VLINES_LEN (15 + HTTP_DATE_LEN + 2 + 6 + HTTP_ETAG_LEN + 2)
+
+/* A file's content coding: the Content-Encoding line of its variant. */
+enum http_coding { HTTP_IDENTITY, HTTP_BR, HTTP_GZIP };
+
+/* Room for the typed lines before them: "Content-Type: " + a type of up
+ * to HTTP_TYPED_MAX - 54 bytes, "Content-Length: " + 20 digits. */
+#define HTTP_TYPED_MAX 128
+
+/* A cached file's ETag with its head lines, formatted once, then copied
+ * into every head: Last-Modified and ETag (len bytes at lines +
+ * HTTP_TYPED_MAX, made when the file is opened), and just before them
+ * Content-Type and Content-Length (typed bytes, made when its type is
+ * known) for a whole-file answer of that type. */
+struct http_validators {
+	char etag[HTTP_ETAG_LEN];
+	uint8_t len, typed;
+	const char *ctype;       /* the type of the typed lines */
+	off_t clen;              /* their Content-Length */
+	char lines[HTTP_TYPED_MAX + HTTP_VLINES_LEN];
+};
 
 struct response {
 	enum status status;
@@ -182,6 +204,10 @@ struct response {
 	bool unframed;           /* streamed to the close: no length at all */
 	bool head_only;          /* HEAD: headers as for GET, no body */
 	bool missing;            /* 404: nothing at all at that path */
+	/* (in the hole after the flags: struct conn stays the same size) */
+	bool validators;         /* etag is a struct http_validators' */
+	bool accept_ranges;      /* Accept-Ranges: bytes, after hdrs' lines */
+	uint8_t coding;          /* enum http_coding: Content-Encoding, after it */
 	struct stream *stream;   /* the body comes from here (no segs) */
 };
 
@@ -237,5 +263,13 @@ const char *http_line_find(const char *lines, size_t n, const char *name, size_t
  * start of hdrs replacing the lines they name); -1 if it does not fit. */
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char *date);
+/* Accept-Ranges and Content-Encoding (flags of resp) as lines of hdrs,
+ * for a handler adding lines after them; -1 when out of room. */
+int http_file_lines_to_hdrs(struct response *resp);
+/* v's lines for mtime and v->etag, as http_format_head makes them. */
+void http_validators_format(struct http_validators *v, time_t mtime);
+/* v's typed lines for a whole-file answer of that type and length (none
+ * for a type too long for them). */
+void http_validators_type(struct http_validators *v, const char *ctype, off_t clen);
 
 #endif

@@ -58,20 +58,29 @@ static inline bool in_cgi_bin(const char *rel)
 	return rel[0] == 'c' && strncmp(rel, "cgi-bin/", 8) == 0;
 }
 
+/* rel without its last n bytes (a coding's suffix): a script's name? The
+ * copy's room apart from cgi_claims, which most names leave at once. */
+static __attribute__((noinline)) bool claims_stem(const char *rel, size_t n)
+{
+	char base[PATH_REL_MAX];
+
+	if (n >= sizeof(base))
+		return false;
+	memcpy(base, rel, n);
+	base[n] = '\0';
+	return cgi_claims(base);
+}
+
 bool cgi_claims(const char *rel)
 {
-	size_t n = strlen(rel);
-	char base[PATH_REL_MAX];
+	size_t n;
 
 	if (in_cgi_bin(rel) || config_interpreter(rel) != NULL)
 		return true;
 	/* A pre-compressed variant is the script's source too. */
-	if (n > 3 && n < sizeof(base) &&
-	    (strcmp(rel + n - 3, ".gz") == 0 || strcmp(rel + n - 3, ".br") == 0)) {
-		memcpy(base, rel, n - 3);
-		base[n - 3] = '\0';
-		return cgi_claims(base);
-	}
+	n = strlen(rel);
+	if (n > 3 && (strcmp(rel + n - 3, ".gz") == 0 || strcmp(rel + n - 3, ".br") == 0))
+		return claims_stem(rel, n - 3);
 	return false;
 }
 

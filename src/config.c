@@ -443,13 +443,26 @@ void config_set_realm(const char *r)
 
 /* --- requests ------------------------------------------------------------ */
 
-enum status config_check(const struct request *req, const char *rel, enum status path_st,
-			 const struct sockaddr_in6 *peer, struct response *resp,
-			 const char **user)
+/* Basic auth of the path (its own frame: most configurations have none). */
+static __attribute__((noinline)) enum status check_auth(const struct request *req,
+							const char *rel,
+							struct response *resp,
+							const char **user)
 {
 	char path[PATH_REL_MAX + 1];
 	const char *base;
 
+	snprintf(path, sizeof(path), "/%s", strcmp(rel, ".") ? rel : "");
+	base = strrchr(path, '/') + 1;
+	if (strcmp(base, "httpd.conf") == 0)
+		return S_FORBIDDEN; /* before auth, as busybox */
+	return auth_check(req, path, cur->auth, cur->nauth, realm, resp, user);
+}
+
+enum status config_check(const struct request *req, const char *rel, enum status path_st,
+			 const struct sockaddr_in6 *peer, struct response *resp,
+			 const char **user)
+{
 	if (!acl_allows(cur->acl, cur->nacl, cur->deny_all, &peer->sin6_addr)) {
 		resp->why = "address denied by A:/D: rules";
 		return S_FORBIDDEN;
@@ -458,11 +471,7 @@ enum status config_check(const struct request *req, const char *rel, enum status
 		return S_OK;
 	if (path_st != S_OK)
 		return path_st;
-	snprintf(path, sizeof(path), "/%s", strcmp(rel, ".") ? rel : "");
-	base = strrchr(path, '/') + 1;
-	if (strcmp(base, "httpd.conf") == 0)
-		return S_FORBIDDEN; /* before auth, as busybox */
-	return auth_check(req, path, cur->auth, cur->nauth, realm, resp, user);
+	return check_auth(req, rel, resp, user);
 }
 
 const char *config_interpreter(const char *name)

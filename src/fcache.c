@@ -31,12 +31,15 @@ static size_t nbytes;
 static int home = -1;
 static fc_open_fn open_file;
 
-static uint32_t hash_key(const char *s)
+/* The hash of s and, in *n, its length (one pass). */
+static uint32_t hash_key(const char *s, size_t *n)
 {
+	const char *p = s;
 	uint32_t h = 2166136261u; /* FNV-1a */
 
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
+	while (*p)
+		h = (h ^ (unsigned char)*p++) * 16777619u;
+	*n = (size_t)(p - s);
 	return h;
 }
 
@@ -150,10 +153,11 @@ static int load_rep(struct fc_rep *r, const char *path, int i)
 		return -1;
 	}
 	r->exists = true;
-	snprintf(r->etag, sizeof(r->etag), "\"%llx-%llx%s\"",
+	snprintf(r->val.etag, sizeof(r->val.etag), "\"%llx-%llx%s\"",
 		 (unsigned long long)r->st.st_mtim.tv_sec * 1000000000ULL +
 			 (unsigned long long)r->st.st_mtim.tv_nsec,
 		 (unsigned long long)r->st.st_size, etag_suffix[i]);
+	http_validators_format(&r->val, r->st.st_mtime);
 	if (r->st.st_size <= FC_SMALL && (r->data = malloc((size_t)r->st.st_size + 1)) &&
 	    pread(fd, r->data, (size_t)r->st.st_size, 0) == r->st.st_size) {
 		nbytes += (size_t)r->st.st_size;
@@ -170,7 +174,7 @@ static int load_rep(struct fc_rep *r, const char *path, int i)
 /* The name of e's representation i; false when too long. */
 static bool rep_path(const struct fc_entry *e, int i, char path[PATH_REL_MAX])
 {
-	size_t k = strlen(e->key), n = strlen(suffix[i]);
+	size_t k = e->klen, n = strlen(suffix[i]);
 
 	if (k + n >= PATH_REL_MAX)
 		return false;
@@ -190,7 +194,7 @@ static void load_variants(struct fc_entry *e)
 			load_rep(&e->rep[i], path, i);
 }
 
-static struct fc_entry *load(const char *rel, uint32_t h, uint64_t now)
+static struct fc_entry *load(const char *rel, uint32_t h, size_t n, uint64_t now)
 {
 	struct fc_entry *e = calloc(1, sizeof(*e));
 	int i, err;
@@ -200,6 +204,7 @@ static struct fc_entry *load(const char *rel, uint32_t h, uint64_t now)
 	for (i = 0; i < FC_REPS; i++)
 		e->rep[i].fd = -1;
 	e->key = strdup(rel);
+	e->klen = (uint32_t)n;
 	if (!e->key || load_rep(&e->rep[0], rel, 0) < 0) {
 		err = e->key ? errno : ENOMEM;
 		if (err != EISDIR) {
@@ -260,11 +265,12 @@ static bool still_fresh(struct fc_entry *e, uint64_t now)
 
 struct fc_entry *fcache_get(const char *rel, uint64_t asked, uint64_t now)
 {
-	uint32_t h = hash_key(rel);
+	size_t n;
+	uint32_t h = hash_key(rel, &n);
 	struct fc_entry *e;
 
 	for (e = table[h % NBUCKETS]; e; e = e->hnext) {
-		if (e->hash != h || strcmp(e->key, rel) != 0)
+		if (e->hash != h || e->klen != n || memcmp(e->key, rel, n) != 0)
 			continue;
 		if (e->checked < asked && !still_fresh(e, now)) {
 			drop(e);
@@ -281,7 +287,7 @@ struct fc_entry *fcache_get(const char *rel, uint64_t asked, uint64_t now)
 		e->refs++;
 		return e;
 	}
-	return load(rel, h, now);
+	return load(rel, h, n, now);
 }
 
 void fcache_put(struct fc_entry *e)

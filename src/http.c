@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,7 +329,7 @@ const unsigned char http_byte_class[256] = {
 #undef R
 #undef U
 
-#define HEAD_FIXED 256 /* every line below but the variable values */
+#define HEAD_FIXED 320 /* every line below but the variable values */
 #define PUT(p, lit) put(p, lit, sizeof(lit) - 1)
 
 static char *put(char *p, const char *s, size_t n)
@@ -404,48 +405,15 @@ static char *put_lines(char *p, const char *lines, size_t n, const char *x, size
 	return p;
 }
 
-int http_format_head(struct buf *out, const struct response *resp, int minor,
-		     const char *date)
+/* Last-Modified (mtime != 0) and ETag (en != 0) lines, unless one of
+ * x[0..xn) replaces them. */
+static char *put_validators(char *p, time_t mtime, const char *etag, size_t en,
+			    const char *x, size_t xn)
 {
-	const char *text = http_status_text(resp->status);
-	size_t tn = strlen(text), cn = resp->ctype ? strlen(resp->ctype) : 0;
-	size_t en = resp->etag ? strlen(resp->etag) : 0, hn = resp->hdrs ? resp->hdrs->len : 0;
-	const char *x = hn ? resp->hdrs->data : NULL;
-	size_t xn = !resp->xhdr_ok ? 0 :
-		    resp->status >= S_BAD_REQUEST ? resp->xhdr_all : resp->xhdr_ok;
-	unsigned code = (unsigned)resp->status % 1000;
-	char lm[HTTP_DATE_LEN], *p;
+	char lm[HTTP_DATE_LEN];
 
-	if (xn > hn)
-		xn = hn;
-	if (buf_reserve(out, HEAD_FIXED + tn + cn + en + hn) < 0)
-		return -1;
-	p = out->data + out->len;
-	/* Our version is 1.1 whatever the request's (RFC 9110 §6.2). */
-	p = PUT(p, "HTTP/1.1 ");
-	*p++ = (char)('0' + code / 100);
-	*p++ = (char)('0' + code / 10 % 10);
-	*p++ = (char)('0' + code % 10);
-	*p++ = ' ';
-	p = put(p, text, tn);
-	p = PUT(p, "\r\nServer: httpd\r\nDate: ");
-	p = put(p, date, strnlen(date, HTTP_DATE_LEN - 1));
-	p = PUT(p, "\r\n");
-	if (resp->ctype && !REPLACED(x, xn, "Content-Type")) {
-		p = PUT(p, "Content-Type: ");
-		p = put(p, resp->ctype, cn);
-		p = PUT(p, "\r\n");
-	}
-	if (resp->chunked) {
-		p = PUT(p, "Transfer-Encoding: chunked\r\n");
-	} else if (resp->status != S_NOT_MODIFIED && resp->status != S_NO_CONTENT &&
-		   !resp->unframed) {
-		p = PUT(p, "Content-Length: ");
-		p = put_number(p, resp->clen < 0 ? 0 : (unsigned long long)resp->clen);
-		p = PUT(p, "\r\n");
-	}
-	if (resp->mtime && !REPLACED(x, xn, "Last-Modified")) {
-		size_t ln = util_http_date(resp->mtime, lm);
+	if (mtime && !REPLACED(x, xn, "Last-Modified")) {
+		size_t ln = util_http_date(mtime, lm);
 
 		p = PUT(p, "Last-Modified: ");
 		p = put(p, lm, ln);
@@ -453,13 +421,144 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 	}
 	if (en && !REPLACED(x, xn, "ETag")) {
 		p = PUT(p, "ETag: ");
-		p = put(p, resp->etag, en);
+		p = put(p, etag, en);
 		p = PUT(p, "\r\n");
 	}
+	return p;
+}
+
+static char *put_ctype(char *p, const char *ctype, size_t cn)
+{
+	p = PUT(p, "Content-Type: ");
+	p = put(p, ctype, cn);
+	return PUT(p, "\r\n");
+}
+
+static char *put_clen(char *p, off_t clen)
+{
+	p = PUT(p, "Content-Length: ");
+	p = put_number(p, clen < 0 ? 0 : (unsigned long long)clen);
+	return PUT(p, "\r\n");
+}
+
+void http_validators_format(struct http_validators *v, time_t mtime)
+{
+	char *at = v->lines + HTTP_TYPED_MAX;
+
+	v->len = (uint8_t)(put_validators(at, mtime, v->etag, strlen(v->etag), NULL, 0) - at);
+	v->typed = 0;
+	v->ctype = NULL;
+}
+
+void http_validators_type(struct http_validators *v, const char *ctype, off_t clen)
+{
+	char tmp[HTTP_TYPED_MAX];
+	size_t cn = strlen(ctype), n;
+
+	if (cn > HTTP_TYPED_MAX - 54)
+		return;
+	n = (size_t)(put_clen(put_ctype(tmp, ctype, cn), clen) - tmp);
+	memcpy(v->lines + HTTP_TYPED_MAX - n, tmp, n); /* just before the validators */
+	v->typed = (uint8_t)n;
+	v->ctype = ctype;
+	v->clen = clen;
+}
+
+/* A file's last two lines, kept out of hdrs (no buffer taken for them),
+ * unless one of x[0..xn) replaces them. */
+static inline char *put_file_lines(char *p, const struct response *resp, const char *x,
+				    size_t xn)
+{
+	if (resp->accept_ranges && !REPLACED(x, xn, "Accept-Ranges"))
+		p = PUT(p, "Accept-Ranges: bytes\r\n");
+	if (resp->coding == HTTP_BR && !REPLACED(x, xn, "Content-Encoding"))
+		p = PUT(p, "Content-Encoding: br\r\n");
+	else if (resp->coding == HTTP_GZIP && !REPLACED(x, xn, "Content-Encoding"))
+		p = PUT(p, "Content-Encoding: gzip\r\n");
+	return p;
+}
+
+int http_file_lines_to_hdrs(struct response *resp)
+{
+	struct buf *b = resp->hdrs;
+
+	if (buf_reserve(b, 64) < 0)
+		return -1;
+	b->len = (size_t)(put_file_lines(b->data + b->len, resp, NULL, 0) - b->data);
+	resp->accept_ranges = false;
+	resp->coding = HTTP_IDENTITY;
+	return 0;
+}
+
+/* Content-Type, Content-Length (or chunked), Last-Modified, ETag: v's
+ * validators when given (no rule replaces them), else formatted. */
+static char *put_fields(char *p, const struct response *resp, const struct http_validators *v,
+			size_t cn, size_t en, const char *x, size_t xn)
+{
+	if (resp->ctype && !REPLACED(x, xn, "Content-Type"))
+		p = put_ctype(p, resp->ctype, cn);
+	if (resp->chunked)
+		p = PUT(p, "Transfer-Encoding: chunked\r\n");
+	else if (resp->status != S_NOT_MODIFIED && resp->status != S_NO_CONTENT &&
+		 !resp->unframed)
+		p = put_clen(p, resp->clen);
+	if (v)
+		return put(p, v->lines + HTTP_TYPED_MAX, v->len);
+	return put_validators(p, resp->mtime, resp->etag, en, x, xn);
+}
+
+int http_format_head(struct buf *out, const struct response *resp, int minor,
+		     const char *date)
+{
+	const char *text = http_status_text(resp->status);
+	size_t hn = resp->hdrs ? resp->hdrs->len : 0, tn = 0, cn = 0, en;
+	const struct http_validators *v = NULL;
+	const char *x = hn ? resp->hdrs->data : NULL;
+	size_t xn = !resp->xhdr_ok ? 0 :
+		    resp->status >= S_BAD_REQUEST ? resp->xhdr_all : resp->xhdr_ok;
+	unsigned code = (unsigned)resp->status % 1000;
+	bool whole;
+	char *p;
+
+	if (xn > hn)
+		xn = hn;
+	if (resp->validators && !xn) /* a cached file's lines, copied */
+		v = (const struct http_validators *)(const void *)(resp->etag -
+			offsetof(struct http_validators, etag));
+	/* ... all four of them for the whole file with its type, as most are */
+	whole = v && v->typed && resp->ctype == v->ctype && resp->clen == v->clen &&
+		resp->status == S_OK && !resp->chunked && !resp->unframed;
+	if (!whole && resp->ctype)
+		cn = strlen(resp->ctype);
+	if (resp->status != S_OK)
+		tn = strlen(text);
+	en = v ? (size_t)v->typed + v->len : resp->etag ? strlen(resp->etag) : 0;
+	if (buf_reserve(out, HEAD_FIXED + tn + cn + en + hn) < 0)
+		return -1;
+	p = out->data + out->len;
+	/* Our version is 1.1 whatever the request's (RFC 9110 §6.2). */
+	if (resp->status == S_OK) { /* most answers: one copy */
+		p = PUT(p, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: ");
+	} else {
+		p = PUT(p, "HTTP/1.1 ");
+		*p++ = (char)('0' + code / 100);
+		*p++ = (char)('0' + code / 10 % 10);
+		*p++ = (char)('0' + code % 10);
+		*p++ = ' ';
+		p = put(p, text, tn);
+		p = PUT(p, "\r\nServer: httpd\r\nDate: ");
+	}
+	p = put(p, date, strnlen(date, HTTP_DATE_LEN - 1));
+	p = PUT(p, "\r\n");
+	if (whole)
+		p = put(p, v->lines + HTTP_TYPED_MAX - v->typed, (size_t)v->typed + v->len);
+	else
+		p = put_fields(p, resp, v, cn, en, x, xn);
 	if (hn && !resp->xhdr_ok)
 		p = put(p, x, hn);
 	else if (hn > resp->xhdr_ok)
 		p = put_lines(p, x + resp->xhdr_ok, hn - resp->xhdr_ok, x, xn, false);
+	p = put_file_lines(p, resp, x, xn);
 	if (xn)
 		p = put_lines(p, x, xn, NULL, 0, true);
 	if (resp->close)

@@ -91,15 +91,15 @@ static inline long walk(const char *in, size_t n, char *out, size_t outsz, bool 
 	return (long)o;
 }
 
-enum status path_resolve(const char *path, size_t n, char *out, size_t outsz)
+/* path_resolve past "/": its own frame, the buffer for decoding. */
+static __attribute__((noinline)) enum status resolve(const char *path, size_t n, char *out,
+						     size_t outsz)
 {
 	char dec[HTTP_URL_MAX + 1]; /* a whole request target fits */
 	const char *src = path; /* no escape (most paths): walked as it is */
 	size_t i;
 	long len = (long)n, o;
 
-	if (n == 0 || path[0] != '/')
-		return S_BAD_REQUEST;
 	if (n >= sizeof(dec))
 		return S_URI_TOO_LONG;
 	if (memchr(path, '%', n)) {
@@ -124,6 +124,17 @@ enum status path_resolve(const char *path, size_t n, char *out, size_t outsz)
 	}
 	out[o] = '\0';
 	return S_OK;
+}
+
+enum status path_resolve(const char *path, size_t n, char *out, size_t outsz)
+{
+	if (n == 0 || path[0] != '/')
+		return S_BAD_REQUEST;
+	if (n == 1 && outsz >= 2) { /* "/", the most asked: HOME, no walk */
+		memcpy(out, ".", 2);
+		return S_OK;
+	}
+	return resolve(path, n, out, outsz);
 }
 
 /* Is the file open as fd inside HOME (by its real path, as the kernel

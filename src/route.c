@@ -130,7 +130,7 @@ static enum status spa_fallback(const struct request *req, const char *rel,
 	resp->why = NULL;
 	resp->missing = false;
 	s = static_serve_file(req, spa, resp);
-	if (s < S_BAD_REQUEST)
+	if (s < S_BAD_REQUEST && http_file_lines_to_hdrs(resp) == 0) /* in their order */
 		buf_puts(resp->hdrs, "Cache-Control: no-cache\r\n");
 	return s;
 }

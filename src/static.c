@@ -29,9 +29,10 @@ bool static_listing;
 /* Pre-compressed variants looked for beside a file, best first on a tie. */
 static const struct {
 	const char *coding, *ext;
+	enum http_coding id;
 } variants[] = {
-	{ "br", ".br" },
-	{ "gzip", ".gz" },
+	{ "br", ".br", HTTP_BR },
+	{ "gzip", ".gz", HTTP_GZIP },
 };
 
 static int open_servable(int dir, const char *rel);
@@ -274,23 +275,30 @@ static enum status serve_file(const struct request *req, struct response *resp,
 
 	if (has_variant(e))
 		buf_puts(resp->hdrs, "Vary: Accept-Encoding\r\n");
-	resp->etag = r->etag;
+	resp->etag = r->val.etag;
 	resp->mtime = r->st.st_mtime;
+	resp->validators = true;
 	cond_from_request(&c, req);
 	if ((s = cond_evaluate(&c, resp->etag, resp->mtime)) != S_OK)
 		goto done;
-	if (!e->ctype)
+	if (!e->ctype) {
+		int i;
+
 		e->ctype = mime_lookup(name);
+		for (i = 0; i < FC_REPS; i++) /* their typed lines, once */
+			if (e->rep[i].exists)
+				http_validators_type(&e->rep[i].val, e->ctype,
+						     e->rep[i].st.st_size);
+	}
 	resp->ctype = e->ctype;
 	resp->off = 0;
 	resp->len = r->st.st_size;
 	s = apply_range(req, resp, r->st.st_size, v != 0);
 	if (s != S_OK && s != S_PARTIAL_CONTENT)
 		goto done;
-	buf_puts(resp->hdrs, "Accept-Ranges: bytes\r\n");
+	resp->accept_ranges = true; /* and Content-Encoding: the head's last */
 	if (v)
-		buf_printf(resp->hdrs, "Content-Encoding: %s\r\n",
-			   variants[v - 1].coding);
+		resp->coding = (uint8_t)variants[v - 1].id;
 	resp->cache = e; /* the core gives it back when the body is out */
 	if (r->data) {
 		if (body_from_memory(resp, r->data) < 0)
@@ -309,6 +317,7 @@ done:
 	}
 	resp->etag = NULL;
 	resp->mtime = 0;
+	resp->validators = false;
 	fcache_put(e);
 	return s;
 }
@@ -321,23 +330,37 @@ void static_release(struct response *resp)
 	resp->fd = -1;
 }
 
+/* The index file of directory rel below HOME (its own frame, the path's). */
+static __attribute__((noinline)) struct fc_entry *subdir_index(const char *rel,
+							       const char *index,
+							       uint64_t stamp)
+{
+	size_t rl = strlen(rel), il = strlen(index);
+	char path[PATH_REL_MAX];
+
+	if (rl + 1 + il >= sizeof(path)) {
+		errno = ENAMETOOLONG; /* no such path on disk: 404, no listing */
+		return NULL;
+	}
+	memcpy(path, rel, rl + 1);
+	path[rl] = '/';
+	memcpy(path + rl + 1, index, il + 1);
+	return fcache_get(path, stamp, loop_reads);
+}
+
 /* A directory (with its slash): its index file, else maybe a listing. */
 static enum status serve_dir(const struct request *req, struct response *resp,
 			     const char *rel)
 {
 	const char *index = config_index_name();
-	size_t rl = strlen(rel), il = strlen(index);
-	char path[PATH_REL_MAX];
 	struct fc_entry *e;
 	enum status s;
 	int dir;
 
-	if (rl + 1 + il >= sizeof(path))
-		return S_NOT_FOUND; /* no such path on disk */
-	memcpy(path, rel, rl + 1);
-	path[rl] = '/';
-	memcpy(path + rl + 1, index, il + 1);
-	e = fcache_get(strcmp(rel, ".") ? path : index, req->stamp, loop_reads);
+	if (rel[0] == '.' && rel[1] == '\0') /* HOME (the most asked): no path to make */
+		e = fcache_get(index, req->stamp, loop_reads);
+	else
+		e = subdir_index(rel, index, req->stamp);
 	if (e)
 		return serve_file(req, resp, index, e);
 	if (errno != ENOENT && errno != EISDIR)

@@ -133,6 +133,32 @@ static void test_variants(void **state)
 	fcache_put(e);
 }
 
+/* Last-Modified and ETag lines are formatted when the file is opened:
+ * a file whose mtime changed gets new ones. */
+static void test_validator_lines(void **state)
+{
+	struct timespec t[2] = { { 784111777, 0 }, { 784111777, 0 } };
+	struct fc_entry *e;
+
+	(void)state;
+	put_file("m.txt", "x");
+	assert_int_equal(utimensat(dfd, "m.txt", t, 0), 0);
+	e = fcache_get("m.txt", 1, 1);
+	assert_non_null(e);
+	assert_string_equal(e->rep[0].val.lines + HTTP_TYPED_MAX,
+			    "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+			    "ETag: \"ae1b981bc490a00-1\"\r\n");
+	assert_int_equal(e->rep[0].val.len, strlen(e->rep[0].val.lines + HTTP_TYPED_MAX));
+	fcache_put(e);
+	t[0].tv_sec = t[1].tv_sec = 784111778;
+	assert_int_equal(utimensat(dfd, "m.txt", t, 0), 0);
+	e = fcache_get("m.txt", 2, 2);
+	assert_string_equal(e->rep[0].val.lines + HTTP_TYPED_MAX,
+			    "Last-Modified: Sun, 06 Nov 1994 08:49:38 GMT\r\n"
+			    "ETag: \"ae1b981f7e3d400-1\"\r\n");
+	fcache_put(e);
+}
+
 /* An entry still held (a response being sent) outlives its replacement:
  * its bytes and fd stay what they were until it is put. */
 static void test_held_entry_survives(void **state)
@@ -205,6 +231,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_clock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_variants, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_validator_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_entry_survives, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_files, setup, teardown),
 	};

@@ -209,9 +209,109 @@ static void test_format_head(void **state)
 	buf_free(&hdrs);
 }
 
+/* A cached file's lines, formatted once, make the head the fields would
+ * make; a header rule naming one of them still replaces it. */
+static void test_format_validators(void **state)
+{
+	static const char want[] = "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
+				   "Content-Type: image/png\r\nContent-Length: 7\r\n"
+				   "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+				   "ETag: \"2b9c1e7a-75bcd15\"\r\n\r\n";
+	struct http_validators v = { .etag = "\"2b9c1e7a-75bcd15\"" };
+	const char *vl = v.lines + HTTP_TYPED_MAX;
+	struct buf hdrs = BUF_INIT(HTTP_HDRS_MAX);
+	struct response r;
+
+	(void)state;
+	http_validators_format(&v, 784111777);
+	assert_int_equal(v.len, strlen(vl));
+	assert_string_equal(vl, "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+				"ETag: \"2b9c1e7a-75bcd15\"\r\n");
+	memset(&r, 0, sizeof(r));
+	r.status = S_OK;
+	r.fd = 99;
+	r.len = r.clen = 7;
+	r.ctype = "image/png";
+	r.mtime = 784111777;
+	r.etag = v.etag;
+	r.validators = true;
+	expect_head(&r, 1, want);
+	http_validators_type(&v, r.ctype, 7);
+	assert_int_equal(v.typed, strlen("Content-Type: image/png\r\nContent-Length: 7\r\n"));
+	expect_head(&r, 1, want);
+	/* the lines are what is copied: a mark in them shows they were */
+	v.lines[HTTP_TYPED_MAX - 3] = '8';
+	expect_head(&r, 1, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
+			   "Content-Type: image/png\r\nContent-Length: 8\r\n"
+			   "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+			   "ETag: \"2b9c1e7a-75bcd15\"\r\n\r\n");
+	/* a range: the length formatted, the validators copied */
+	r.status = S_PARTIAL_CONTENT;
+	r.clen = 3;
+	memcpy(v.lines + HTTP_TYPED_MAX + 6, "XX", 2);
+	expect_head(&r, 1, "HTTP/1.1 206 Partial Content\r\nServer: httpd\r\nDate: " DATE
+			   "\r\nContent-Type: image/png\r\nContent-Length: 3\r\n"
+			   "Last-MXXified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+			   "ETag: \"2b9c1e7a-75bcd15\"\r\n\r\n");
+	/* a rule's ETag: the lines formatted again, the rule's one later */
+	r.status = S_OK;
+	r.clen = 7;
+	buf_puts(&hdrs, "ETag: \"rule\"\r\n");
+	r.hdrs = &hdrs;
+	r.xhdr_ok = r.xhdr_all = (uint32_t)hdrs.len;
+	expect_head(&r, 1, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
+			   "Content-Type: image/png\r\nContent-Length: 7\r\n"
+			   "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+			   "ETag: \"rule\"\r\n\r\n");
+	/* a type too long for the room: no typed lines */
+	http_validators_format(&v, 784111777);
+	http_validators_type(&v, "application/vnd.a-very-long-type-name-made-up-to-be-longer-"
+			      "than-the-room-there-is", 7);
+	assert_int_equal(v.typed, 0);
+	buf_free(&hdrs);
+}
+
+/* Accept-Ranges and Content-Encoding are flags, not lines of hdrs: they
+ * follow the handler's lines, a rule's line replaces them, and a handler
+ * adding a line after them moves them into hdrs first. */
+static void test_format_file_lines(void **state)
+{
+	struct buf hdrs = BUF_INIT(HTTP_HDRS_MAX);
+	struct response r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.status = S_OK;
+	r.fd = -1;
+	r.accept_ranges = true;
+	r.coding = HTTP_GZIP;
+	buf_puts(&hdrs, "Vary: Accept-Encoding\r\n");
+	r.hdrs = &hdrs;
+	expect_head(&r, 1, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
+			   "Content-Length: 0\r\nVary: Accept-Encoding\r\n"
+			   "Accept-Ranges: bytes\r\nContent-Encoding: gzip\r\n\r\n");
+	assert_int_equal(http_file_lines_to_hdrs(&r), 0);
+	buf_puts(&hdrs, "Cache-Control: no-cache\r\n");
+	expect_head(&r, 1, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
+			   "Content-Length: 0\r\nVary: Accept-Encoding\r\n"
+			   "Accept-Ranges: bytes\r\nContent-Encoding: gzip\r\n"
+			   "Cache-Control: no-cache\r\n\r\n");
+	hdrs.len = 0;
+	buf_puts(&hdrs, "Accept-Ranges: none\r\n");
+	r.xhdr_ok = r.xhdr_all = (uint32_t)hdrs.len;
+	r.accept_ranges = true;
+	r.coding = HTTP_BR;
+	expect_head(&r, 1, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
+			   "Content-Length: 0\r\nContent-Encoding: br\r\n"
+			   "Accept-Ranges: none\r\n\r\n");
+	buf_free(&hdrs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format_validators),
+		cmocka_unit_test(test_format_file_lines),
 		cmocka_unit_test(test_status_text),
 		cmocka_unit_test(test_status_from_errno),
 		cmocka_unit_test(test_byte_classes),
