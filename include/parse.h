@@ -15,9 +15,6 @@ void parse_clear(struct request *req);
 /* Checks llhttp leaves to us; S_OK when the head is acceptable, else the
  * status and *why. */
 enum status parse_validate(const struct request *req, const char **why);
-/* The part of it a head read by fasthead still needs: Host present in
- * HTTP/1.1, and uri-host [:port]. */
-enum status parse_validate_host(const struct request *req, const char **why);
 /* Host's value is uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2). */
 bool parse_host_valid(const char *h, size_t n);
 /* Can p[0..n), the first bytes after any empty lines, still begin a

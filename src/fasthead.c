@@ -112,23 +112,37 @@ size_t fasthead_parse(struct request *r, const char *d, size_t n)
 		nn = (size_t)(p - name);
 		if (nn == 0 || *p != ':' || ++nh > HTTP_HEADER_COUNT_MAX)
 			return decline(r);
+		i = http_header_index(name, nn);
 		for (p++; is_ows(*p); p++)
 			;
 		v = p;
-		p = value_end(p, e);
+		if (i == H_HOST) {
+			/* uri-host [":" port] checked on the way: a reg-name (an
+			 * IPv4 address is one) and digits, then the line's end;
+			 * IP literals, escapes, blanks and the rest to llhttp */
+			if (r->hdr[H_HOST].off)
+				return decline(r);
+			while (http_byte_class[(unsigned char)*p] & HTTP_REG_NAME)
+				p++;
+			if (p > v && *p == ':')
+				for (p++; (unsigned char)(*p - '0') < 10; p++)
+					;
+			if (p == v || *p != '\r')
+				return decline(r);
+		} else {
+			p = value_end(p, e);
+		}
 		if (p[0] != '\r' || e - p < 2 || p[1] != '\n')
 			return decline(r);
 		for (ve = p; ve > v && is_ows(ve[-1]); ve--)
 			;
 		p += 2;
-		i = http_header_index(name, nn);
 		if (i < 0) {
 			if (framing_name(name, nn))
 				return decline(r);
 			continue;
 		}
-		if (i == H_CONTENT_LENGTH || i == H_TRANSFER_ENCODING ||
-		    (i == H_HOST && r->hdr[i].off))
+		if (i == H_CONTENT_LENGTH || i == H_TRANSFER_ENCODING)
 			return decline(r);
 		if (i == H_CONNECTION) {
 			int o = connection_option(v, (size_t)(ve - v));
@@ -143,6 +157,9 @@ size_t fasthead_parse(struct request *r, const char *d, size_t n)
 			r->hdr[i].len = (uint32_t)(ve - v);
 		}
 	}
+	/* HTTP/1.1 without Host: llhttp's path answers it */
+	if (minor == 1 && !r->hdr[H_HOST].off)
+		return decline(r);
 	/* the blank line, whole; the header section (counted as request.c
 	 * does, from the request line's LF) within its limit */
 	if (e - p < 2 || p[1] != '\n' || p - headers + 3 > HTTP_HEADERS_MAX)

@@ -33,28 +33,34 @@ static const struct {
 	[H_EXPECT] = NAME("Expect"),
 };
 
-/* The names by length, so that a lookup compares one or two names, not
- * sixteen (lwan tells its few apart by their first four bytes). Filled at
- * first use from hdr_names; today at most two names share a length. */
+/* Open addressing on the length and the first and last letters: a known
+ * name is found at its first probe or nearly, an unknown one leaves at
+ * the first empty slot (lwan tells its few apart by their first four
+ * bytes). Filled at first use from hdr_names. */
 #define NAME_LEN_MAX (sizeof("If-Unmodified-Since") - 1)
-#define SAME_LEN_MAX 3
-static signed char by_len[NAME_LEN_MAX + 1][SAME_LEN_MAX];
-static bool by_len_filled;
+#define HDR_SLOTS 64
+static signed char hdr_slot[HDR_SLOTS];
+static bool hdr_slots_filled;
 
-static void by_len_fill(void)
+static unsigned hdr_hash(const char *s, size_t n)
 {
-	int i, k;
+	return ((unsigned)n * 7 + ((unsigned char)s[0] | 0x20) * 3 +
+		((unsigned char)s[n - 1] | 0x20)) & (HDR_SLOTS - 1);
+}
 
-	memset(by_len, -1, sizeof(by_len));
+static void hdr_slots_fill(void)
+{
+	int i;
+
+	memset(hdr_slot, -1, sizeof(hdr_slot));
 	for (i = 0; i < H__COUNT; i++) {
-		signed char *row = by_len[hdr_names[i].len];
+		unsigned h = hdr_hash(hdr_names[i].name, hdr_names[i].len);
 
-		for (k = 0; k < SAME_LEN_MAX && row[k] >= 0; k++)
-			;
-		if (k == SAME_LEN_MAX)
-			abort(); /* a fourth name of one length: make room */
-		row[k] = (signed char)i;
+		while (hdr_slot[h] >= 0)
+			h = (h + 1) & (HDR_SLOTS - 1);
+		hdr_slot[h] = (signed char)i;
 	}
+	hdr_slots_filled = true;
 }
 
 /* Case-insensitive equality with a name of letters and '-', eight bytes
@@ -95,23 +101,16 @@ static bool name_is(const char *s, const char *name, size_t n)
 
 int http_header_index(const char *name, size_t n)
 {
-	const signed char *row;
-	int k;
+	unsigned h;
+	int i;
 
-	if (n > NAME_LEN_MAX)
+	if (n == 0 || n > NAME_LEN_MAX)
 		return -1;
-	if (!by_len_filled) {
-		by_len_fill();
-		by_len_filled = true;
-	}
-	row = by_len[n];
-	for (k = 0; k < SAME_LEN_MAX && row[k] >= 0; k++) {
-		const char *known = hdr_names[row[k]].name;
-
-		if ((((unsigned char)name[0] ^ (unsigned char)known[0]) | 0x20) == 0x20 &&
-		    name_is(name, known, n))
-			return row[k];
-	}
+	if (!hdr_slots_filled)
+		hdr_slots_fill();
+	for (h = hdr_hash(name, n); (i = hdr_slot[h]) >= 0; h = (h + 1) & (HDR_SLOTS - 1))
+		if (hdr_names[i].len == n && name_is(name, hdr_names[i].name, n))
+			return i;
 	return -1;
 }
 

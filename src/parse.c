@@ -352,32 +352,8 @@ static bool one_space(const struct request *req)
 	       memcmp(b + after + 1, "HTTP/", 5) == 0;
 }
 
-enum status parse_validate(const struct request *req, const char **why)
-{
-	const char *line = req->base;
-	enum status s;
-
-	if (req->major == 0 && req->minor == 9 &&
-	    !memmem(line, req->head_end, " HTTP/", 6)) {
-		*why = "HTTP/0.9 request line (no version)";
-		return S_BAD_REQUEST;
-	}
-	if (req->major != 1 || req->minor > 1) {
-		*why = "HTTP version other than 1.0 and 1.1";
-		return S_VERSION_NOT_SUPPORTED;
-	}
-	if ((s = parse_validate_host(req, why)) != S_OK)
-		return s;
-	if (!one_space(req)) {
-		*why = "request line parts not separated by one SP";
-		return S_BAD_REQUEST;
-	}
-	if ((s = check_framing(req, why)) != S_OK)
-		return s;
-	return S_OK;
-}
-
-enum status parse_validate_host(const struct request *req, const char **why)
+/* Host present in HTTP/1.1, and uri-host [:port]. */
+static enum status validate_host(const struct request *req, const char **why)
 {
 	if (req->minor == 1 && !http_has_header(req, H_HOST)) {
 		*why = "HTTP/1.1 request without Host";
@@ -392,6 +368,32 @@ enum status parse_validate_host(const struct request *req, const char **why)
 	}
 	return S_OK;
 }
+
+enum status parse_validate(const struct request *req, const char **why)
+{
+	const char *line = req->base;
+	enum status s;
+
+	if (req->major == 0 && req->minor == 9 &&
+	    !memmem(line, req->head_end, " HTTP/", 6)) {
+		*why = "HTTP/0.9 request line (no version)";
+		return S_BAD_REQUEST;
+	}
+	if (req->major != 1 || req->minor > 1) {
+		*why = "HTTP version other than 1.0 and 1.1";
+		return S_VERSION_NOT_SUPPORTED;
+	}
+	if ((s = validate_host(req, why)) != S_OK)
+		return s;
+	if (!one_space(req)) {
+		*why = "request line parts not separated by one SP";
+		return S_BAD_REQUEST;
+	}
+	if ((s = check_framing(req, why)) != S_OK)
+		return s;
+	return S_OK;
+}
+
 
 bool parse_line_start_ok(const char *p, size_t n)
 {

@@ -141,14 +141,12 @@ static enum rq_step head_parsed(struct reader *rd, size_t end, bool keep_raw,
 {
 	rd->pos = rd->req.head_end = (uint32_t)end;
 	rd->head_parsed = true;
-	if (rd->fast) /* the target split, the line and framing known good */
-		*st = parse_validate_host(&rd->req, why);
-	else
+	/* fasthead took only heads that pass every check below */
+	if (!rd->fast) {
 		split_target(&rd->req);
-	if (!rd->fast)
-		*st = parse_validate(&rd->req, why);
-	if (*st != S_OK)
-		return RQ_ERROR;
+		if ((*st = parse_validate(&rd->req, why)) != S_OK)
+			return RQ_ERROR;
+	}
 	rd->req.keep_raw = keep_raw;
 	return RQ_HEAD;
 }

@@ -662,9 +662,15 @@ static const struct {
 	    "X-Long: 0123456789abcdefghijklmnopqrstuvwxyz0123456789 \t\r\n"
 	    "Referer:\r\nIf-None-Match:   \"e\"\t\r\nIf-None-Match: \"second\"\r\n\r\n"), true },
 	{ S("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\n"), true },
-	{ S("GET / HTTP/1.1\r\n\r\n"), true },           /* 400 for the missing Host */
-	{ S("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), true }, /* 400: not uri-host */
+	{ S("GET / HTTP/1.1\r\nHost: www.example.org:8080\r\n\r\n"), true },
 	/* to llhttp */
+	{ S("GET / HTTP/1.1\r\n\r\n"), false },           /* 400 for the missing Host */
+	{ S("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), false }, /* 400: not uri-host */
+	{ S("GET / HTTP/1.1\r\nHost: a:b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost:\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: %41\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a \r\n\r\n"), false },
 	{ S("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n"), false },
 	{ S("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"), false },
 	{ S("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), false },
