@@ -36,11 +36,10 @@ static const struct {
 /* Open addressing on the length and the first and last letters: a known
  * name is found at its first probe or nearly, an unknown one leaves at
  * the first empty slot (lwan tells its few apart by their first four
- * bytes). Filled at first use from hdr_names. */
+ * bytes). Filled from hdr_names before main. */
 #define NAME_LEN_MAX (sizeof("If-Unmodified-Since") - 1)
 #define HDR_SLOTS 64
 static signed char hdr_slot[HDR_SLOTS];
-static bool hdr_slots_filled;
 
 static unsigned hdr_hash(const char *s, size_t n)
 {
@@ -48,7 +47,7 @@ static unsigned hdr_hash(const char *s, size_t n)
 		((unsigned char)s[n - 1] | 0x20)) & (HDR_SLOTS - 1);
 }
 
-static void hdr_slots_fill(void)
+__attribute__((constructor)) static void hdr_slots_fill(void)
 {
 	int i;
 
@@ -60,7 +59,6 @@ static void hdr_slots_fill(void)
 			h = (h + 1) & (HDR_SLOTS - 1);
 		hdr_slot[h] = (signed char)i;
 	}
-	hdr_slots_filled = true;
 }
 
 /* Case-insensitive equality with a name of letters and '-', eight bytes
@@ -106,8 +104,6 @@ int http_header_index(const char *name, size_t n)
 
 	if (n == 0 || n > NAME_LEN_MAX)
 		return -1;
-	if (!hdr_slots_filled)
-		hdr_slots_fill();
 	for (h = hdr_hash(name, n); (i = hdr_slot[h]) >= 0; h = (h + 1) & (HDR_SLOTS - 1))
 		if (hdr_names[i].len == n && name_is(name, hdr_names[i].name, n))
 			return i;
