@@ -85,6 +85,20 @@ class KeepAlive(Base):
             self.assertEqual(body, b"" if i % 3 == 1 else b"AAA")
         self.assertEqual(r.buf, b"")
 
+    def test_upgrade_ignored_connection_goes_on(self):
+        # curl --http2 on http:// asks for h2c: answered in HTTP/1.1, and the
+        # next request on the connection is served (llhttp alone refused it)
+        up = req("/a.txt", headers=("Upgrade: h2c", "Connection: Upgrade, HTTP2-Settings",
+                                    "HTTP2-Settings: AAMAAABkAAQAAP__"))
+        with connect(self.s) as c:
+            c.sendall(up)
+            r = Reader(c)
+            first = r.response()
+            c.sendall(req("/b.txt"))
+            second = r.response()
+        self.assertEqual((first[0], first[2]), (200, b"AAA"))
+        self.assertEqual((second[0], second[2]), (200, b"BBBB"))
+
     def test_pipelined_split_across_sends(self):
         data = req("/a.txt") + req("/b.txt")
         with connect(self.s) as c:
