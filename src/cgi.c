@@ -75,7 +75,11 @@ bool cgi_claims(const char *rel)
 {
 	size_t n;
 
-	if (in_cgi_bin(rel) || config_interpreter(rel) != NULL)
+	if (in_cgi_bin(rel))
+		return true;
+	if (!config_uses.interp)
+		return false; /* a stem without its suffix starts as rel does */
+	if (config_interpreter(rel) != NULL)
 		return true;
 	/* A pre-compressed variant is the script's source too. */
 	n = strlen(rel);
@@ -145,7 +149,7 @@ bool cgi_match(const struct request *req, const char *rel)
 
 	/* Most requests are for files: without interpreter lines, only a path
 	 * under cgi-bin/ can name a script. */
-	if (!config_has_interpreters() && !in_cgi_bin(rel))
+	if (!config_uses.interp && !in_cgi_bin(rel))
 		return false;
 	return target_of(rel, slash_dir(req), &t);
 }
