@@ -268,6 +268,8 @@ void route_reset(struct route *rt)
 
 void route_release(struct route *rt)
 {
-	free(rt->long_rel);
-	rt->long_rel = NULL;
+	if (rt->long_rel) { /* most paths fit in small: no call */
+		free(rt->long_rel);
+		rt->long_rel = NULL;
+	}
 }
