@@ -291,8 +291,19 @@ static void stream_idle(struct conn *c)
 	buf_free(&c->hdrs);
 }
 
+/* Waiting to write: the write deadline runs from the last write (set
+ * once here, not after each write: loop_now is the same all batch long). */
+static enum step send_wait(struct conn *c, bool wrote)
+{
+	if (wrote)
+		loop_timer_set(&c->timer, T_WRITE);
+	return STEP_WAIT;
+}
+
 static enum step do_send(struct conn *c)
 {
+	bool wrote = false;
+
 	for (;;) {
 		ssize_t n;
 
@@ -308,12 +319,12 @@ static enum step do_send(struct conn *c)
 				if (c->rdhup)
 					return STEP_CLOSE;
 				stream_idle(c);
-				return STEP_WAIT;
+				return send_wait(c, wrote);
 			}
 			continue;
 		}
 		if (!c->can_write)
-			return STEP_WAIT;
+			return send_wait(c, wrote);
 		n = send_some(&c->tx, c->wfd, c->resp.fd, c->fd == c->wfd);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -321,9 +332,9 @@ static enum step do_send(struct conn *c)
 			if (errno != EAGAIN)
 				return STEP_CLOSE;
 			c->can_write = false;
-			return STEP_WAIT;
+			return send_wait(c, wrote);
 		}
-		loop_timer_set(&c->timer, T_WRITE);
+		wrote = true;
 	}
 }
 
