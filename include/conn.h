@@ -35,6 +35,8 @@ struct conn {
 	bool closing;             /* close after the current answer */
 	bool streaming;           /* head out, body pulled from resp.stream */
 	bool proxy_pending;       /* --proxy-protocol: its header not read yet */
+	bool header_due;          /* read in this batch: T_HEADER from now, set
+				   * once when the reading waits */
 	union {                   /* one or the other: struct conn stays < 1 KB */
 		int64_t t0;       /* util_now_us() at the complete head (0: not timed) */
 		size_t lingered;  /* bytes drained in C_LINGER, after the answer */

@@ -137,9 +137,10 @@ static ssize_t fill(struct conn *c)
 	c->last_read = ++loop_reads;
 	conn_report(c, CW_READ, (size_t)n);
 	/* The head deadline runs from its first byte; a body read gets a
-	 * fresh one for each piece. */
+	 * fresh one for each piece (set by recv_wait: a head read whole at
+	 * once never needs it). */
 	if (c->rd.head_parsed || c->rd.in.len == 0)
-		loop_timer_set(&c->timer, T_HEADER);
+		c->header_due = true;
 	/* A short read drained the socket: the next arrival raises a new
 	 * edge, so the read that would only say EAGAIN is skipped. */
 	if ((size_t)n < room && c->fd == c->wfd && !c->rdhup)
@@ -213,6 +214,16 @@ static void stream_wake(void *ctx, enum status fail)
 	conn_run(c);
 }
 
+/* Waiting for more of the request: the deadline a read asked for. */
+static enum step recv_wait(struct conn *c)
+{
+	if (c->header_due) {
+		c->header_due = false;
+		loop_timer_set(&c->timer, T_HEADER);
+	}
+	return STEP_WAIT;
+}
+
 static enum step do_recv(struct conn *c)
 {
 	for (;;) {
@@ -226,6 +237,7 @@ static enum step do_recv(struct conn *c)
 			c->proxy_pending = r == 0;
 		}
 		if (!c->proxy_pending && conn_parse(c)) {
+			c->header_due = false;
 			if (c->state == C_SEND)
 				loop_timer_set(&c->timer, T_WRITE);
 			else
@@ -233,11 +245,12 @@ static enum step do_recv(struct conn *c)
 			return STEP_AGAIN;
 		}
 		if (c->rd.req.pipe_paused)
-			return STEP_WAIT; /* until the script reads (stream_wake) */
+			return recv_wait(c); /* until the script reads (stream_wake) */
 		n = fill(c);
 		if (n == -1)
-			return STEP_WAIT;
+			return recv_wait(c);
 		if (n == -3) {
+			c->header_due = false;
 			conn_refuse(c, c->rd.head_parsed ? S_PAYLOAD_TOO_LARGE : S_HEADERS_TOO_LARGE,
 				    "request over the input buffer");
 			loop_timer_set(&c->timer, T_WRITE);
