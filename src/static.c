@@ -278,9 +278,11 @@ static enum status serve_file(const struct request *req, struct response *resp,
 	resp->etag = r->val.etag;
 	resp->mtime = r->st.st_mtime;
 	resp->validators = true;
-	cond_from_request(&c, req);
-	if ((s = cond_evaluate(&c, resp->etag, resp->mtime)) != S_OK)
-		goto done;
+	if (cond_asked(req)) {
+		cond_from_request(&c, req);
+		if ((s = cond_evaluate(&c, resp->etag, resp->mtime)) != S_OK)
+			goto done;
+	}
 	if (!e->ctype) {
 		int i;
 
