@@ -80,6 +80,9 @@ extern const struct conn_watch *conn_watch;
 /* A connection not (yet) in the loop. */
 struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa);
 void conn_free(struct conn *c);
+/* The memory of a released connection (conn_release), kept for the next
+ * conn_new (a few: they cost sizeof(struct conn) each) or freed. */
+void conn_recycle(void *p);
 /* Parse what is in c->rd.in; true when an answer is ready (state C_SEND,
  * head in c->out, body in c->segs). */
 bool conn_parse(struct conn *c);

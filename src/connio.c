@@ -96,7 +96,7 @@ static void conn_close(struct conn *c)
 	conn_release(c);
 	c->state = C_CLOSED;
 	loop_watcher_dead(&c->w);
-	loop_defer_free(c);
+	loop_defer_release(c, conn_recycle);
 	if (connio_closed_hook)
 		connio_closed_hook();
 }
