@@ -286,6 +286,8 @@ static enum step next_request(struct conn *c)
 	if (c->rd.in.len == 0) {
 		conn_release_buffers(c);
 		loop_timer_set(&c->timer, T_IDLE);
+		if (!c->can_read && !c->eof)
+			return STEP_WAIT; /* what do_recv would find: nothing to read yet */
 	} else {
 		loop_timer_set(&c->timer, T_HEADER);
 	}
