@@ -24,6 +24,13 @@ struct cond {
 
 /* Fill c from the request's headers. */
 void cond_from_request(struct cond *c, const struct request *req);
+/* Does the request have any precondition header? (Most have none: then
+ * there is nothing to evaluate.) */
+static inline bool cond_asked(const struct request *req)
+{
+	return (req->hdr[H_IF_MATCH].off | req->hdr[H_IF_UNMODIFIED_SINCE].off |
+		req->hdr[H_IF_NONE_MATCH].off | req->hdr[H_IF_MODIFIED_SINCE].off) != 0;
+}
 
 /* Is etag in the entity-tag list (a "*" matches anything)? Strong
  * comparison (If-Match) or weak (If-None-Match). */

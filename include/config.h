@@ -34,8 +34,13 @@ enum status config_check(const struct request *req, const char *rel, enum status
 			 const char **user);
 /* The interpreter of a file by its extension (*.php:/usr/bin/php-cgi), or NULL. */
 const char *config_interpreter(const char *name);
-/* Is there any such line? */
-bool config_has_interpreters(void);
+/* Which optional rules the configuration in force has: set once per load,
+ * so that a request skips the checks of what is not configured. */
+struct config_uses {
+	bool interp; /* *.ext:interpreter lines */
+	bool proxy;  /* P: lines */
+};
+extern struct config_uses config_uses;
 /* Index file of a directory (I: line), "index.html" by default. */
 const char *config_index_name(void);
 /* An open fd of the custom page for this status (E404:…), or -1. */

@@ -35,6 +35,8 @@ struct conn {
 	bool closing;             /* close after the current answer */
 	bool streaming;           /* head out, body pulled from resp.stream */
 	bool proxy_pending;       /* --proxy-protocol: its header not read yet */
+	bool header_due;          /* read in this batch: T_HEADER from now, set
+				   * once when the reading waits */
 	union {                   /* one or the other: struct conn stays < 1 KB */
 		int64_t t0;       /* util_now_us() at the complete head (0: not timed) */
 		size_t lingered;  /* bytes drained in C_LINGER, after the answer */
@@ -78,6 +80,9 @@ extern const struct conn_watch *conn_watch;
 /* A connection not (yet) in the loop. */
 struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa);
 void conn_free(struct conn *c);
+/* The memory of a released connection (conn_release), kept for the next
+ * conn_new (a few: they cost sizeof(struct conn) each) or freed. */
+void conn_recycle(void *p);
 /* Parse what is in c->rd.in; true when an answer is ready (state C_SEND,
  * head in c->out, body in c->segs). */
 bool conn_parse(struct conn *c);

@@ -59,6 +59,8 @@ void loop_unwatch(int fd);
  * for its watchers may still be in the batch. Its watchers must have been
  * passed to loop_watcher_dead first, so those events are ignored. */
 void loop_defer_free(void *p);
+/* The same with release(p) instead of free(p) (a free list's). */
+void loop_defer_release(void *p, void (*release)(void *p));
 void loop_watcher_dead(struct watcher *w);
 
 void loop_timer_set(struct timer *t, enum timer_kind kind);

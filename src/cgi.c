@@ -75,7 +75,11 @@ bool cgi_claims(const char *rel)
 {
 	size_t n;
 
-	if (in_cgi_bin(rel) || config_interpreter(rel) != NULL)
+	if (in_cgi_bin(rel))
+		return true;
+	if (!config_uses.interp)
+		return false; /* a stem without its suffix starts as rel does */
+	if (config_interpreter(rel) != NULL)
 		return true;
 	/* A pre-compressed variant is the script's source too. */
 	n = strlen(rel);
@@ -139,15 +143,21 @@ static bool slash_dir(const struct request *req)
 	return req->path.len && span_ptr(req, req->path)[req->path.len - 1] == '/';
 }
 
-bool cgi_match(const struct request *req, const char *rel)
+/* Out of line: its target's room costs the files' fast path nothing. */
+static __attribute__((noinline)) bool match_target(const struct request *req, const char *rel)
 {
 	struct target t;
 
+	return target_of(rel, slash_dir(req), &t);
+}
+
+bool cgi_match(const struct request *req, const char *rel)
+{
 	/* Most requests are for files: without interpreter lines, only a path
 	 * under cgi-bin/ can name a script. */
-	if (!config_has_interpreters() && !in_cgi_bin(rel))
+	if (!config_uses.interp && !in_cgi_bin(rel))
 		return false;
-	return target_of(rel, slash_dir(req), &t);
+	return match_target(req, rel);
 }
 
 /* --- output: the script's header block --------------------------------- */

@@ -55,6 +55,7 @@ struct config {
 
 static struct config empty;
 static struct config *cur = &empty;
+struct config_uses config_uses;
 static const char *conf_arg;   /* -c FILE, or NULL for the defaults */
 static const char *home_arg = ".";
 int (*config_home_hook)(const char *home);
@@ -383,6 +384,8 @@ static int commit(struct loader *ld)
 	c->web = NULL;
 	config_free(cur);
 	cur = c;
+	config_uses.interp = c->ninterp > 0;
+	config_uses.proxy = c->nproxy > 0;
 	return 0;
 }
 
@@ -487,11 +490,6 @@ const char *config_interpreter(const char *name)
 		if (strcmp(cur->interp[i].ext, dot) == 0)
 			return cur->interp[i].type;
 	return NULL;
-}
-
-bool config_has_interpreters(void)
-{
-	return cur->ninterp > 0;
 }
 
 const char *config_index_name(void)

@@ -90,9 +90,25 @@ static void reset_request(struct conn *c)
 	c->t0 = 0;
 }
 
+/* Closed connections' memory for new ones: a connection per request
+ * then costs no malloc and free. */
+#define CONN_SPARE 16
+
+static struct conn *spare[CONN_SPARE];
+static int nspare;
+
+void conn_recycle(void *p)
+{
+	if (nspare < CONN_SPARE)
+		spare[nspare++] = p;
+	else
+		free(p);
+}
+
 struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
 {
-	struct conn *c = calloc(1, sizeof(*c));
+	struct conn *c = nspare ? memset(spare[--nspare], 0, sizeof(*c))
+				: calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;

@@ -96,7 +96,7 @@ static void conn_close(struct conn *c)
 	conn_release(c);
 	c->state = C_CLOSED;
 	loop_watcher_dead(&c->w);
-	loop_defer_free(c);
+	loop_defer_release(c, conn_recycle);
 	if (connio_closed_hook)
 		connio_closed_hook();
 }
@@ -137,9 +137,10 @@ static ssize_t fill(struct conn *c)
 	c->last_read = ++loop_reads;
 	conn_report(c, CW_READ, (size_t)n);
 	/* The head deadline runs from its first byte; a body read gets a
-	 * fresh one for each piece. */
+	 * fresh one for each piece (set by recv_wait: a head read whole at
+	 * once never needs it). */
 	if (c->rd.head_parsed || c->rd.in.len == 0)
-		loop_timer_set(&c->timer, T_HEADER);
+		c->header_due = true;
 	/* A short read drained the socket: the next arrival raises a new
 	 * edge, so the read that would only say EAGAIN is skipped. */
 	if ((size_t)n < room && c->fd == c->wfd && !c->rdhup)
@@ -213,6 +214,16 @@ static void stream_wake(void *ctx, enum status fail)
 	conn_run(c);
 }
 
+/* Waiting for more of the request: the deadline a read asked for. */
+static enum step recv_wait(struct conn *c)
+{
+	if (c->header_due) {
+		c->header_due = false;
+		loop_timer_set(&c->timer, T_HEADER);
+	}
+	return STEP_WAIT;
+}
+
 static enum step do_recv(struct conn *c)
 {
 	for (;;) {
@@ -226,6 +237,7 @@ static enum step do_recv(struct conn *c)
 			c->proxy_pending = r == 0;
 		}
 		if (!c->proxy_pending && conn_parse(c)) {
+			c->header_due = false;
 			if (c->state == C_SEND)
 				loop_timer_set(&c->timer, T_WRITE);
 			else
@@ -233,11 +245,12 @@ static enum step do_recv(struct conn *c)
 			return STEP_AGAIN;
 		}
 		if (c->rd.req.pipe_paused)
-			return STEP_WAIT; /* until the script reads (stream_wake) */
+			return recv_wait(c); /* until the script reads (stream_wake) */
 		n = fill(c);
 		if (n == -1)
-			return STEP_WAIT;
+			return recv_wait(c);
 		if (n == -3) {
+			c->header_due = false;
 			conn_refuse(c, c->rd.head_parsed ? S_PAYLOAD_TOO_LARGE : S_HEADERS_TOO_LARGE,
 				    "request over the input buffer");
 			loop_timer_set(&c->timer, T_WRITE);
@@ -273,6 +286,8 @@ static enum step next_request(struct conn *c)
 	if (c->rd.in.len == 0) {
 		conn_release_buffers(c);
 		loop_timer_set(&c->timer, T_IDLE);
+		if (!c->can_read && !c->eof)
+			return STEP_WAIT; /* what do_recv would find: nothing to read yet */
 	} else {
 		loop_timer_set(&c->timer, T_HEADER);
 	}
@@ -291,8 +306,19 @@ static void stream_idle(struct conn *c)
 	buf_free(&c->hdrs);
 }
 
+/* Waiting to write: the write deadline runs from the last write (set
+ * once here, not after each write: loop_now is the same all batch long). */
+static enum step send_wait(struct conn *c, bool wrote)
+{
+	if (wrote)
+		loop_timer_set(&c->timer, T_WRITE);
+	return STEP_WAIT;
+}
+
 static enum step do_send(struct conn *c)
 {
+	bool wrote = false;
+
 	for (;;) {
 		ssize_t n;
 
@@ -308,12 +334,12 @@ static enum step do_send(struct conn *c)
 				if (c->rdhup)
 					return STEP_CLOSE;
 				stream_idle(c);
-				return STEP_WAIT;
+				return send_wait(c, wrote);
 			}
 			continue;
 		}
 		if (!c->can_write)
-			return STEP_WAIT;
+			return send_wait(c, wrote);
 		n = send_some(&c->tx, c->wfd, c->resp.fd, c->fd == c->wfd);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -321,9 +347,9 @@ static enum step do_send(struct conn *c)
 			if (errno != EAGAIN)
 				return STEP_CLOSE;
 			c->can_write = false;
-			return STEP_WAIT;
+			return send_wait(c, wrote);
 		}
-		loop_timer_set(&c->timer, T_WRITE);
+		wrote = true;
 	}
 }
 

@@ -63,14 +63,18 @@ void loop_watcher_dead(struct watcher *w)
 	w->on_event = ignore_event;
 }
 
-static void **dead;
+struct dead {
+	void *p;
+	void (*release)(void *p);
+};
+static struct dead *dead;
 static size_t ndead, dead_cap;
 
-void loop_defer_free(void *p)
+void loop_defer_release(void *p, void (*release)(void *p))
 {
 	if (ndead == dead_cap) {
 		size_t cap = dead_cap ? dead_cap * 2 : 64;
-		void **d = realloc(dead, cap * sizeof(*d));
+		struct dead *d = realloc(dead, cap * sizeof(*d));
 
 		if (!d) {
 			/* Out of memory: leaking p is safer than freeing it early. */
@@ -79,13 +83,21 @@ void loop_defer_free(void *p)
 		dead = d;
 		dead_cap = cap;
 	}
-	dead[ndead++] = p;
+	dead[ndead].p = p;
+	dead[ndead++].release = release;
+}
+
+void loop_defer_free(void *p)
+{
+	loop_defer_release(p, free);
 }
 
 void loop_free_dead(void)
 {
-	while (ndead)
-		free(dead[--ndead]);
+	while (ndead) {
+		ndead--;
+		dead[ndead].release(dead[ndead].p);
+	}
 }
 
 void loop_timer_clear(struct timer *t)

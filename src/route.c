@@ -66,7 +66,7 @@ void route_decide(struct route *rt, const struct request *req, bool dump)
 	else if (f != R_NONE)
 		rt->kind = f;
 	/* P: lines before the rest, on the path as sent (busybox's prefixes) */
-	else if (config_proxy(path, req->path.len))
+	else if (config_uses.proxy && config_proxy(path, req->path.len))
 		rt->kind = R_PROXY;
 	else if (req->method == HTTP_OPTIONS && webapp_active() &&
 	    webapp_cors(req, NULL) == CORS_PREFLIGHT)
@@ -268,6 +268,8 @@ void route_reset(struct route *rt)
 
 void route_release(struct route *rt)
 {
-	free(rt->long_rel);
-	rt->long_rel = NULL;
+	if (rt->long_rel) { /* most paths fit in small: no call */
+		free(rt->long_rel);
+		rt->long_rel = NULL;
+	}
 }

@@ -278,9 +278,11 @@ static enum status serve_file(const struct request *req, struct response *resp,
 	resp->etag = r->val.etag;
 	resp->mtime = r->st.st_mtime;
 	resp->validators = true;
-	cond_from_request(&c, req);
-	if ((s = cond_evaluate(&c, resp->etag, resp->mtime)) != S_OK)
-		goto done;
+	if (cond_asked(req)) {
+		cond_from_request(&c, req);
+		if ((s = cond_evaluate(&c, resp->etag, resp->mtime)) != S_OK)
+			goto done;
+	}
 	if (!e->ctype) {
 		int i;
 
@@ -379,6 +381,7 @@ enum status static_serve(const struct request *req, const char *rel, enum status
 			 struct response *resp)
 {
 	const char *path = span_ptr(req, req->path);
+	bool home = rel[0] == '.' && rel[1] == '\0'; /* the most asked: no name to look at */
 	struct fc_entry *e;
 	enum status s;
 
@@ -393,7 +396,7 @@ enum status static_serve(const struct request *req, const char *rel, enum status
 			    "or too long for any file)";
 		return s;
 	}
-	if (is_config_file(rel)) {
+	if (!home && is_config_file(rel)) {
 		resp->why = "httpd.conf is never served";
 		return S_FORBIDDEN; /* it may hold passwords */
 	}
@@ -401,7 +404,7 @@ enum status static_serve(const struct request *req, const char *rel, enum status
 		resp->why = "a script's file is never served";
 		return S_FORBIDDEN;
 	}
-	if (strcmp(rel, ".") == 0) { /* HOME: the directory we hold open */
+	if (home) { /* the directory we hold open */
 		e = NULL;
 		errno = EISDIR;
 	} else {

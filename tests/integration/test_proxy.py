@@ -649,6 +649,28 @@ class ProxyTest(unittest.TestCase):
             self.assertIn(f"{conf}:1: ", str(e.exception))
             self.assertIn(msg, str(e.exception))
 
+    def test_reload_turns_rules_on_and_off(self):
+        # Without P: or interpreter lines their checks are skipped: a reload
+        # that adds them must take effect, one that removes them too.
+        src = b"print('Content-Type: text/plain')\nprint()\nprint('script')\n"
+        with open(os.path.join(self.home, "x.py"), "wb") as f:
+            f.write(src)
+        with Upstream() as up, self.server("I:index.html\n") as s:
+            self.assertEqual(self.get(s, "/u/s.txt")[0], 404)
+            self.assertEqual(self.get(s, "/x.py")[::2], (200, src))
+            for n, (text, on) in enumerate(
+                    ((f"P:/u/:127.0.0.1:{up.port}/\n*.py:/usr/bin/python3\n", True),
+                     ("I:index.html\n", False)), 1):
+                self.conf(text)
+                s.proc.send_signal(signal.SIGHUP)
+                self.assertTrue(wait_until(lambda: s.stderr().count("reloaded") == n, 10))
+                if on:
+                    self.assertEqual(json.loads(self.get(s, "/u/s.txt")[2])["path"], "/s.txt")
+                    self.assertEqual(self.get(s, "/x.py")[::2], (200, b"script\n"))
+                else:
+                    self.assertEqual(self.get(s, "/u/s.txt")[0], 404)
+                    self.assertEqual(self.get(s, "/x.py")[::2], (200, src))
+
     def test_idle_clients_unaffected(self):
         with Upstream() as up, self.server(f"P:/u/:127.0.0.1:{up.port}/\n") as s:
             idle = [connect(s) for _ in range(300)]
