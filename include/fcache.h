@@ -2,7 +2,8 @@
  * open (the small ones read into memory). A hit is checked against the
  * file system unless a check was made after the request was read, so a
  * batch of requests for one file costs one check, and no answer is older
- * than its request. */
+ * than its request; a file fwatch watches is checked only when inotify
+ * has reported a change since (one read of its queue per batch). */
 #ifndef FCACHE_H
 #define FCACHE_H
 
@@ -35,6 +36,8 @@ struct fc_entry {
 	int refs;
 	bool dead;                 /* out of the table: freed on the last put */
 	bool is_dir;               /* a directory: remembered, never handed out */
+	bool watched;              /* fwatch reports its changes: trusted while gen holds */
+	uint32_t gen;              /* fwatch_gen() when watched or checked */
 	uint64_t checked;          /* clock of the last check (fcache_get) */
 	const char *ctype;         /* set by the user on first use */
 	struct fc_rep rep[FC_REPS];
@@ -54,7 +57,8 @@ void fcache_init(int dir, fc_open_fn open_fn);
  * non-regular file, or the error of the open. */
 struct fc_entry *fcache_get(const char *rel, uint64_t asked, uint64_t now);
 void fcache_put(struct fc_entry *e);
-/* Entries held now (for tests). */
+/* Entries held now; checks made against the disk so far (for tests). */
 int fcache_count(void);
+unsigned long fcache_checks(void);
 
 #endif

@@ -39,7 +39,8 @@ static const struct {
  * bytes). Filled from hdr_names before main. */
 #define NAME_LEN_MAX (sizeof("If-Unmodified-Since") - 1)
 #define HDR_SLOTS 64
-static signed char hdr_slot[HDR_SLOTS];
+#define SLOT_EMPTY 0xff
+static uint8_t hdr_slot[HDR_SLOTS];
 
 static unsigned hdr_hash(const char *s, size_t n)
 {
@@ -51,13 +52,13 @@ __attribute__((constructor)) static void hdr_slots_fill(void)
 {
 	int i;
 
-	memset(hdr_slot, -1, sizeof(hdr_slot));
+	memset(hdr_slot, SLOT_EMPTY, sizeof(hdr_slot));
 	for (i = 0; i < H__COUNT; i++) {
 		unsigned h = hdr_hash(hdr_names[i].name, hdr_names[i].len);
 
-		while (hdr_slot[h] >= 0)
+		while (hdr_slot[h] != SLOT_EMPTY)
 			h = (h + 1) & (HDR_SLOTS - 1);
-		hdr_slot[h] = (signed char)i;
+		hdr_slot[h] = (uint8_t)i;
 	}
 }
 
@@ -104,7 +105,7 @@ int http_header_index(const char *name, size_t n)
 
 	if (n == 0 || n > NAME_LEN_MAX)
 		return -1;
-	for (h = hdr_hash(name, n); (i = hdr_slot[h]) >= 0; h = (h + 1) & (HDR_SLOTS - 1))
+	for (h = hdr_hash(name, n); (i = hdr_slot[h]) != SLOT_EMPTY; h = (h + 1) & (HDR_SLOTS - 1))
 		if (hdr_names[i].len == n && name_is(name, hdr_names[i].name, n))
 			return i;
 	return -1;
