@@ -338,7 +338,12 @@ struct fc_entry *fcache_get(const char *rel, uint64_t asked, uint64_t now)
 			if (e->watched && fwatch_drain(asked, now) && e->gen == fwatch_gen()) {
 				e->checked = now; /* nothing reported since it was watched */
 			} else if (still_fresh(e, now)) {
-				e->gen = fwatch_gen(); /* after the drain: later changes count */
+				/* a change somewhere: watched again, its path may
+				 * have become one inotify cannot follow */
+				if (e->watched) {
+					e->watched = false;
+					watch_entry(e);
+				}
 			} else {
 				drop(e);
 				break;

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -22,7 +23,6 @@
 #define FILE_EVENTS (IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVE_SELF | IN_DELETE_SELF)
 
 static int ifd = -1;
-static pid_t ifd_pid;        /* a forked worker makes its own */
 static bool broken;          /* inotify failed once: off for good */
 static uint32_t gen;
 static uint64_t drained_at;
@@ -52,6 +52,22 @@ static void off(void)
 	gen++;
 }
 
+/* A forked worker makes its own queue: the parent's would be shared,
+ * each event read by one process only. */
+static void forked(void)
+{
+	if (ifd >= 0)
+		close(ifd);
+	ifd = -1;
+	drained_at = 0;
+	gen++;
+}
+
+__attribute__((constructor)) static void fwatch_atfork(void)
+{
+	pthread_atfork(NULL, NULL, forked);
+}
+
 /* The inotify descriptor of this process, made at its first watch. */
 static bool ready(int home)
 {
@@ -60,19 +76,14 @@ static bool ready(int home)
 
 	if (broken)
 		return false;
-	if (ifd >= 0 && ifd_pid == getpid())
+	if (ifd >= 0)
 		return true;
-	if (ifd >= 0) { /* inherited over fork(): the parent's queue */
-		close(ifd);
-		gen++;
-	}
 	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (ifd < 0 || fstatfs(home, &fs) < 0 || !local_fs((long)fs.f_type) ||
 	    fstat(home, &st) < 0) {
 		off();
 		return false;
 	}
-	ifd_pid = getpid();
 	home_dev = st.st_dev;
 	drained_at = 0;
 	return true;
@@ -100,9 +111,10 @@ bool fwatch_drain(uint64_t asked, uint64_t now)
 		return true;
 	while ((n = read(ifd, events, sizeof(events))) > 0)
 		gen++; /* any change, IN_Q_OVERFLOW and IN_IGNORED alike */
-	if (n < 0 && errno != EAGAIN && errno != EINTR) {
-		off();
-		return false;
+	if (n < 0 && errno != EAGAIN) {
+		if (errno != EINTR)
+			off();
+		return false; /* not all read: this time, check */
 	}
 	drained_at = now;
 	return true;

@@ -286,7 +286,17 @@ static void test_watched(void **state)
 	assert_true(e->rep[2].exists);
 	fcache_put(e);
 
-	assert_int_equal(symlinkat("sub", dfd, "ln"), 0);
+	/* its directory moved and a symbolic link left in its place: the
+	 * same file, but no longer watched (checked per batch from now) */
+	assert_int_equal(renameat(dfd, "sub", dfd, "moved"), 0);
+	assert_int_equal(symlinkat("moved", dfd, "sub"), 0);
+	t++;
+	e = fcache_get("sub/f.txt", t, t);
+	assert_string_equal(body(e), "four");
+	assert_false(e->watched);
+	fcache_put(e);
+
+	assert_int_equal(symlinkat("moved", dfd, "ln"), 0);
 	e = fcache_get("ln/f.txt", t, t);
 	assert_false(e->watched);
 	fcache_put(e);
