@@ -363,8 +363,7 @@ void conn_finish(struct conn *c)
 
 void conn_next(struct conn *c)
 {
-	drop_file(c);
-	request_next(&c->rd);
+	request_next(&c->rd); /* the file went with conn_finish */
 	reset_request(c);
 	c->state = C_RECV;
 }
