@@ -65,7 +65,7 @@ static ssize_t send_buffers(const struct sender *tx, int wfd, bool sock)
 	struct iovec iov[IOV_MAX_USED];
 	size_t i = tx->cur_seg, done = tx->seg_done, niov = 0;
 	const struct seg *sg = (const struct seg *)tx->segs.data;
-	size_t nseg = tx->segs.len / sizeof(*sg);
+	size_t nseg = sg ? tx->segs.len / sizeof(*sg) : 0; /* checked once, not per segment */
 	bool more = false;
 
 	if (tx->out_sent < tx->out.len) {
@@ -73,7 +73,6 @@ static ssize_t send_buffers(const struct sender *tx, int wfd, bool sock)
 		iov[0].iov_len = tx->out.len - tx->out_sent;
 		niov = 1;
 	}
-	/* (nseg is 0 without segments: sg is not read then) */
 	for (; i < nseg && niov < IOV_MAX_USED; i++, done = 0) {
 		if (sg[i].file) {
 			more = true;
