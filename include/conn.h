@@ -86,7 +86,8 @@ void conn_recycle(void *p);
 /* Parse what is in c->rd.in; true when an answer is ready (state C_SEND,
  * head in c->out, body in c->segs). */
 bool conn_parse(struct conn *c);
-/* Drop the answered request and get ready for the next one. */
+/* Drop the answered request and get ready for the next one (after
+ * conn_finish, which dropped its file). */
 void conn_next(struct conn *c);
 
 /* For the loop's side (connio): */

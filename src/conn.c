@@ -76,10 +76,11 @@ static void drop_file(struct conn *c)
 
 static void reset_request(struct conn *c)
 {
+	static const struct response fresh = { .fd = -1 }; /* as in parse_clear */
+
 	request_reset(&c->rd);
 	route_reset(&c->route);
-	memset(&c->resp, 0, sizeof(c->resp));
-	c->resp.fd = -1;
+	c->resp = fresh;
 	c->resp.body = &c->tx.body;
 	c->resp.hdrs = &c->hdrs;
 	c->resp.segs = &c->tx.segs;
@@ -362,8 +363,7 @@ void conn_finish(struct conn *c)
 
 void conn_next(struct conn *c)
 {
-	drop_file(c);
-	request_next(&c->rd);
+	request_next(&c->rd); /* the file went with conn_finish */
 	reset_request(c);
 	c->state = C_RECV;
 }

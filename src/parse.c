@@ -222,11 +222,13 @@ void parse_init(llhttp_t *p, struct request *req)
 
 void parse_clear(struct request *req)
 {
+	/* A copy of a constant, not memset: 16-byte moves, where memset of
+	 * this size is a `rep stos` (slower to start, per request). */
+	static const struct request fresh = { .cur = -1 };
 	const char *base = req->base;
 
-	memset(req, 0, sizeof(*req));
+	*req = fresh;
 	req->base = base;
-	req->cur = -1;
 }
 
 /* --- checks llhttp leaves to us ------------------------------------------ */

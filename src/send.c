@@ -63,30 +63,33 @@ void send_body_reset(struct sender *tx)
 static ssize_t send_buffers(const struct sender *tx, int wfd, bool sock)
 {
 	struct iovec iov[IOV_MAX_USED];
-	struct msghdr mh = { .msg_iov = iov };
-	size_t i = tx->cur_seg, done = tx->seg_done;
+	size_t i = tx->cur_seg, done = tx->seg_done, niov = 0;
 	const struct seg *sg = (const struct seg *)tx->segs.data;
-	size_t nseg = tx->segs.len / sizeof(*sg);
+	size_t nseg = sg ? tx->segs.len / sizeof(*sg) : 0; /* checked once, not per segment */
 	bool more = false;
 
 	if (tx->out_sent < tx->out.len) {
 		iov[0].iov_base = tx->out.data + tx->out_sent;
 		iov[0].iov_len = tx->out.len - tx->out_sent;
-		mh.msg_iovlen = 1;
+		niov = 1;
 	}
-	for (; sg && i < nseg && mh.msg_iovlen < IOV_MAX_USED; i++, done = 0) {
+	for (; i < nseg && niov < IOV_MAX_USED; i++, done = 0) {
 		if (sg[i].file) {
 			more = true;
 			break;
 		}
-		iov[mh.msg_iovlen].iov_base = (char *)(sg[i].mem ? sg[i].mem : tx->body.data) +
-					      sg[i].off + done;
-		iov[mh.msg_iovlen++].iov_len = (size_t)(sg[i].len - (off_t)done);
+		iov[niov].iov_base = (char *)(sg[i].mem ? sg[i].mem : tx->body.data) +
+				     sg[i].off + done;
+		iov[niov++].iov_len = (size_t)(sg[i].len - (off_t)done);
 	}
-	/* writev is the lighter call; SIGPIPE is ignored (server.c). */
-	if (more && sock)
+	/* writev is the lighter call; SIGPIPE is ignored (server.c). The
+	 * msghdr only for sendmsg: a local count stays in a register. */
+	if (more && sock) {
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = niov };
+
 		return sendmsg(wfd, &mh, MSG_NOSIGNAL | MSG_MORE);
-	return writev(wfd, iov, (int)mh.msg_iovlen);
+	}
+	return writev(wfd, iov, (int)niov);
 }
 
 /* n bytes went out: advance through the head, then the segments. */

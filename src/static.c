@@ -404,12 +404,8 @@ enum status static_serve(const struct request *req, const char *rel, enum status
 		resp->why = "a script's file is never served";
 		return S_FORBIDDEN;
 	}
-	if (home) { /* the directory we hold open */
-		e = NULL;
-		errno = EISDIR;
-	} else {
-		e = fcache_get(rel, req->stamp, loop_reads);
-	}
+	/* home: the directory we hold open (no errno to set and read back) */
+	e = home ? NULL : fcache_get(rel, req->stamp, loop_reads);
 	if (e) {
 		if (path[req->path.len - 1] == '/') {
 			s = S_NOT_FOUND; /* "a.txt/" names a directory (ENOTDIR) */
@@ -423,7 +419,7 @@ enum status static_serve(const struct request *req, const char *rel, enum status
 		fcache_put(e);
 		return s;
 	}
-	if (errno != EISDIR) {
+	if (!home && errno != EISDIR) {
 		resp->missing = errno == ENOENT || errno == ENOTDIR;
 		resp->why = errno == EXDEV ? "symlink leading out of HOME"
 			    : errno == EACCES ? "not a regular file, or not readable"
