@@ -15,8 +15,9 @@
  * none that frames a body (Content-Length, Transfer-Encoding) or asks
  * for another protocol (Upgrade), Connection only "close" or
  * "keep-alive", one Host of reg-name [":" port] (required in 1.1),
- * within the limits — a head that passes every check of parse.c — fill r (cleared before) as llhttp and
- * parse.c's callbacks would, to the byte, and return the head's length.
+ * within the limits: a head that passes every check of parse.c — fill r
+ * (cleared before) as llhttp and parse.c's callbacks would, to the byte,
+ * and return the head's length.
  * Otherwise return 0 with r as it was: llhttp reads it (and answers what
  * is wrong with it), or it is not whole yet. tests/fuzz/fuzz_fasthead.c
  * holds the two readings to being the same. */

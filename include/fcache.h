@@ -37,7 +37,7 @@ struct fc_entry {
 	bool dead;                 /* out of the table: freed on the last put */
 	bool is_dir;               /* a directory: remembered, never handed out */
 	bool watched;              /* fwatch reports its changes: trusted while gen holds */
-	uint32_t gen;              /* fwatch_gen() when watched or checked */
+	uint32_t gen;              /* fwatch_gen() just before its watches were set */
 	uint64_t checked;          /* clock of the last check (fcache_get) */
 	const char *ctype;         /* set by the user on first use */
 	struct fc_rep rep[FC_REPS];

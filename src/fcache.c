@@ -7,8 +7,9 @@
  * one loop iteration too; nginx and lighttpd trust theirs for seconds).
  * A file fwatch can watch exactly is not checked while inotify reports no
  * change at all: one read of inotify's queue per batch instead of three
- * fstatat (the file, its .br and .gz names). Bounded in entries, open fds and bytes; least recently used entries go
- * first, and an entry still being sent stays until put. */
+ * fstatat (the file, its .br and .gz names). Bounded in entries, open fds
+ * and bytes; least recently used entries go first, and an entry still
+ * being sent stays until put. */
 #include "fcache.h"
 
 #include <errno.h>

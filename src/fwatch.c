@@ -43,24 +43,27 @@ static bool local_fs(long type)
 	}
 }
 
-static void off(void)
+/* No queue: every watched entry is checked again. */
+static void close_queue(void)
 {
 	if (ifd >= 0)
 		close(ifd);
 	ifd = -1;
-	broken = true;
 	gen++;
+}
+
+static void off(void)
+{
+	close_queue();
+	broken = true;
 }
 
 /* A forked worker makes its own queue: the parent's would be shared,
  * each event read by one process only. */
 static void forked(void)
 {
-	if (ifd >= 0)
-		close(ifd);
-	ifd = -1;
+	close_queue();
 	drained_at = 0;
-	gen++;
 }
 
 __attribute__((constructor)) static void fwatch_atfork(void)
