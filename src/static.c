@@ -417,7 +417,9 @@ enum status static_serve(const struct request *req, const char *rel, enum status
 		resp->why = "httpd.conf is never served";
 		return S_FORBIDDEN; /* it may hold passwords */
 	}
-	if (cgi_claims(rel)) { /* e.g. x.cgi.gz: a script's source, compressed */
+	/* e.g. x.cgi.gz: a script's source, compressed (never HOME's ".":
+	 * not in cgi-bin/, and no extension is "." alone) */
+	if (!home && cgi_claims(rel)) {
 		resp->why = "a script's file is never served";
 		return S_FORBIDDEN;
 	}
