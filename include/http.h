@@ -165,17 +165,32 @@ enum http_coding { HTTP_IDENTITY, HTTP_BR, HTTP_GZIP };
  * to HTTP_TYPED_MAX - 54 bytes, "Content-Length: " + 20 digits. */
 #define HTTP_TYPED_MAX 128
 
+/* The fixed start of a plain 200 head, before its Date, and its length
+ * with the Date (IMF-fixdate: always 29 bytes) and its CRLF; the end of
+ * a whole-file head: Accept-Ranges, the blank line. */
+#define HTTP_HEAD_200 "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: "
+#define HTTP_HEAD_PRE (sizeof(HTTP_HEAD_200) - 1 + HTTP_DATE_LEN - 1 + 2)
+#define HTTP_HEAD_END "Accept-Ranges: bytes\r\n\r\n"
+#define HTTP_HEAD_TAIL (sizeof(HTTP_HEAD_END) - 1)
+/* Where the validator lines begin in struct http_validators' lines. */
+#define HTTP_VLINES_AT (HTTP_HEAD_PRE + HTTP_TYPED_MAX)
+
 /* A cached file's ETag with its head lines, formatted once, then copied
  * into every head: Last-Modified and ETag (len bytes at lines +
- * HTTP_TYPED_MAX, made when the file is opened), and just before them
+ * HTTP_VLINES_AT, made when the file is opened), and just before them
  * Content-Type and Content-Length (typed bytes, made when its type is
- * known) for a whole-file answer of that type. */
+ * known) for a whole-file answer of that type. With them, the whole head
+ * of that answer's most common shape (200, no extra line, identity
+ * coding, HTTP/1.1 keep-alive): head_len bytes at lines + head, whose
+ * Date the answers refresh when the second changes; most answers are a
+ * copy of it. */
 struct http_validators {
 	char etag[HTTP_ETAG_LEN];
 	uint8_t len, typed;
+	uint16_t head, head_len; /* head_len 0: no whole head */
 	const char *ctype;       /* the type of the typed lines */
 	off_t clen;              /* their Content-Length */
-	char lines[HTTP_TYPED_MAX + HTTP_VLINES_LEN];
+	char lines[HTTP_VLINES_AT + HTTP_VLINES_LEN + HTTP_HEAD_TAIL];
 };
 
 struct response {
@@ -260,9 +275,11 @@ bool http_token(const char *s, size_t n);
  * lines ending in LF), or NULL. */
 const char *http_line_find(const char *lines, size_t n, const char *name, size_t nl);
 /* Format the status line and headers into out (the rules' lines at the
- * start of hdrs replacing the lines they name); -1 if it does not fit. */
+ * start of hdrs replacing the lines they name), date a whole HTTP_DATE_LEN
+ * buffer (loop_date's) holding a NUL-terminated Date; -1 if it does not
+ * fit. */
 int http_format_head(struct buf *out, const struct response *resp, int minor,
-		     const char *date);
+		     const char date[HTTP_DATE_LEN]);
 /* Accept-Ranges and Content-Encoding (flags of resp) as lines of hdrs,
  * for a handler adding lines after them; -1 when out of room. */
 int http_file_lines_to_hdrs(struct response *resp);

@@ -46,6 +46,8 @@ static inline bool send_done(struct sender *tx)
 {
 	const struct seg *sg;
 
+	if (tx->out_sent < tx->out.len)
+		return false; /* the head first (a new answer: no piece looked at) */
 	while ((sg = send_cur_seg(tx)) != NULL && sg->len == 0)
 		tx->cur_seg++;
 	return tx->out_sent == tx->out.len && !sg;

@@ -328,40 +328,46 @@ static struct fc_entry *load(const char *rel, uint32_t h, size_t n, uint64_t now
 
 struct fc_entry *fcache_get(const char *rel, uint64_t asked, uint64_t now)
 {
+	struct fc_entry *e = lru_head;
+	uint32_t h;
 	size_t n;
-	uint32_t h = hash_key(rel, &n);
-	struct fc_entry *e;
 
-	for (e = table[h % NBUCKETS]; e; e = e->hnext) {
-		if (e->hash != h || e->klen != n || memcmp(e->key, rel, n) != 0)
-			continue;
-		if (e->checked < asked) {
-			if (e->watched && fwatch_drain(asked, now) && e->gen == fwatch_gen()) {
-				e->checked = now; /* nothing reported since it was watched */
-			} else if (still_fresh(e, now)) {
-				/* a change somewhere: watched again, its path may
-				 * have become one inotify cannot follow */
-				if (e->watched) {
-					e->watched = false;
-					watch_entry(e);
-				}
-			} else {
-				drop(e);
+	/* the file asked last, asked again (most often): one compare, no hash */
+	if (!e || strcmp(e->key, rel) != 0) {
+		h = hash_key(rel, &n);
+		for (e = table[h % NBUCKETS]; e; e = e->hnext)
+			if (e->hash == h && e->klen == n && memcmp(e->key, rel, n) == 0)
 				break;
-			}
-		}
-		if (e->is_dir) {
-			errno = EISDIR;
-			return NULL;
-		}
-		if (e != lru_head) { /* a file asked again and again: already first */
-			lru_unlink(e);
-			lru_push(e);
-		}
-		e->refs++;
-		return e;
+		if (!e)
+			return load(rel, h, n, now);
 	}
-	return load(rel, h, n, now);
+	if (e->checked < asked) {
+		if (e->watched && fwatch_drain(asked, now) && e->gen == fwatch_gen()) {
+			e->checked = now; /* nothing reported since it was watched */
+		} else if (still_fresh(e, now)) {
+			/* a change somewhere: watched again, its path may
+			 * have become one inotify cannot follow */
+			if (e->watched) {
+				e->watched = false;
+				watch_entry(e);
+			}
+		} else {
+			h = e->hash;
+			n = e->klen;
+			drop(e);
+			return load(rel, h, n, now);
+		}
+	}
+	if (e->is_dir) {
+		errno = EISDIR;
+		return NULL;
+	}
+	if (e != lru_head) { /* a file asked again and again: already first */
+		lru_unlink(e);
+		lru_push(e);
+	}
+	e->refs++;
+	return e;
 }
 
 void fcache_put(struct fc_entry *e)

@@ -439,10 +439,11 @@ static char *put_clen(char *p, off_t clen)
 
 void http_validators_format(struct http_validators *v, time_t mtime)
 {
-	char *at = v->lines + HTTP_TYPED_MAX;
+	char *at = v->lines + HTTP_VLINES_AT;
 
 	v->len = (uint8_t)(put_validators(at, mtime, v->etag, strlen(v->etag), NULL, 0) - at);
 	v->typed = 0;
+	v->head_len = 0;
 	v->ctype = NULL;
 }
 
@@ -454,10 +455,49 @@ void http_validators_type(struct http_validators *v, const char *ctype, off_t cl
 	if (cn > HTTP_TYPED_MAX - 54)
 		return;
 	n = (size_t)(put_clen(put_ctype(tmp, ctype, cn), clen) - tmp);
-	memcpy(v->lines + HTTP_TYPED_MAX - n, tmp, n); /* just before the validators */
+	memcpy(v->lines + HTTP_VLINES_AT - n, tmp, n); /* just before the validators */
 	v->typed = (uint8_t)n;
 	v->ctype = ctype;
 	v->clen = clen;
+	/* the whole head around them, its Date not known yet (NULs: no date
+	 * is equal, the first answer fills it) */
+	v->head = (uint16_t)(HTTP_VLINES_AT - n - HTTP_HEAD_PRE);
+	put(v->lines + v->head, HTTP_HEAD_200, sizeof(HTTP_HEAD_200) - 1);
+	memset(v->lines + v->head + sizeof(HTTP_HEAD_200) - 1, 0, HTTP_DATE_LEN - 1);
+	memcpy(v->lines + HTTP_VLINES_AT - n - 2, "\r\n", 2);
+	memcpy(v->lines + HTTP_VLINES_AT + v->len, HTTP_HEAD_END, HTTP_HEAD_TAIL);
+	v->head_len = (uint16_t)(HTTP_HEAD_PRE + n + v->len + HTTP_HEAD_TAIL);
+}
+
+/* resp's head as a copy of its cached file's whole head: the answer's
+ * shape is that head's (200 of the whole file with its type, no extra
+ * line, identity coding), its Date is date (refreshed in the cache when
+ * the second changed), and the connection line is added when one is
+ * needed. NULL when the head must be formatted. */
+static char *put_cached_head(char *p, const struct response *resp, int minor,
+			     const char date[HTTP_DATE_LEN])
+{
+	/* a cached file's (an fc_rep's, not const): the Date is written there */
+	struct http_validators *v = (struct http_validators *)(uintptr_t)(resp->etag -
+		offsetof(struct http_validators, etag));
+	char *d = v->lines + v->head + sizeof(HTTP_HEAD_200) - 1;
+	size_t n = v->head_len;
+
+	if (!v->head_len || resp->ctype != v->ctype || resp->clen != v->clen)
+		return NULL;
+	if (memcmp(d, date, HTTP_DATE_LEN - 1) != 0) {
+		if (strnlen(date, HTTP_DATE_LEN) != HTTP_DATE_LEN - 1)
+			return NULL; /* no date (gmtime failed): formatted */
+		memcpy(d, date, HTTP_DATE_LEN - 1);
+	}
+	if (resp->close || minor == 0)
+		n -= 2; /* the connection line goes before the blank line */
+	p = put(p, v->lines + v->head, n);
+	if (resp->close)
+		p = PUT(p, "Connection: close\r\n\r\n");
+	else if (minor == 0)
+		p = PUT(p, "Connection: keep-alive\r\n\r\n");
+	return p;
 }
 
 /* A file's last two lines, kept out of hdrs (no buffer taken for them),
@@ -499,12 +539,12 @@ static char *put_fields(char *p, const struct response *resp, const struct http_
 		 !resp->unframed)
 		p = put_clen(p, resp->clen);
 	if (v)
-		return put(p, v->lines + HTTP_TYPED_MAX, v->len);
+		return put(p, v->lines + HTTP_VLINES_AT, v->len);
 	return put_validators(p, resp->mtime, resp->etag, en, x, xn);
 }
 
-int http_format_head(struct buf *out, const struct response *resp, int minor,
-		     const char *date)
+static int format_head(struct buf *out, const struct response *resp, int minor,
+		       const char date[HTTP_DATE_LEN])
 {
 	const char *text = http_status_text(resp->status);
 	size_t hn = resp->hdrs ? resp->hdrs->len : 0, tn = 0, cn = 0, en;
@@ -547,7 +587,7 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 	p = put(p, date, strnlen(date, HTTP_DATE_LEN - 1));
 	p = PUT(p, "\r\n");
 	if (whole)
-		p = put(p, v->lines + HTTP_TYPED_MAX - v->typed, (size_t)v->typed + v->len);
+		p = put(p, v->lines + HTTP_VLINES_AT - v->typed, (size_t)v->typed + v->len);
 	else
 		p = put_fields(p, resp, v, cn, en, x, xn);
 	if (hn && !resp->xhdr_ok)
@@ -564,4 +604,22 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 	p = PUT(p, "\r\n");
 	out->len = (size_t)(p - out->data);
 	return 0;
+}
+
+int http_format_head(struct buf *out, const struct response *resp, int minor,
+		     const char date[HTTP_DATE_LEN])
+{
+	char *p;
+
+	if (resp->validators && !(resp->hdrs && resp->hdrs->len) && resp->status == S_OK &&
+	    resp->accept_ranges && resp->coding == HTTP_IDENTITY && !resp->chunked &&
+	    !resp->unframed) {
+		if (buf_reserve(out, HEAD_FIXED + HTTP_TYPED_MAX + HTTP_VLINES_LEN) < 0)
+			return -1;
+		if ((p = put_cached_head(out->data + out->len, resp, minor, date)) != NULL) {
+			out->len = (size_t)(p - out->data);
+			return 0;
+		}
+	}
+	return format_head(out, resp, minor, date);
 }

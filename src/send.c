@@ -59,18 +59,20 @@ void send_body_reset(struct sender *tx)
 }
 
 /* Head and the buffer segments that follow, in one call; sendmsg with
- * MSG_MORE when a file segment comes next, so the head shares its packet. */
-static ssize_t send_buffers(const struct sender *tx, int wfd, bool sock)
+ * MSG_MORE when a file segment comes next, so the head shares its packet.
+ * *all: the bytes of the call when they are all that is left, else
+ * SIZE_MAX. */
+static ssize_t send_buffers(const struct sender *tx, int wfd, bool sock, size_t *all)
 {
 	struct iovec iov[IOV_MAX_USED];
-	size_t i = tx->cur_seg, done = tx->seg_done, niov = 0;
+	size_t i = tx->cur_seg, done = tx->seg_done, niov = 0, total = 0;
 	const struct seg *sg = (const struct seg *)tx->segs.data;
 	size_t nseg = sg ? tx->segs.len / sizeof(*sg) : 0; /* checked once, not per segment */
 	bool more = false;
 
 	if (tx->out_sent < tx->out.len) {
 		iov[0].iov_base = tx->out.data + tx->out_sent;
-		iov[0].iov_len = tx->out.len - tx->out_sent;
+		iov[0].iov_len = total = tx->out.len - tx->out_sent;
 		niov = 1;
 	}
 	for (; i < nseg && niov < IOV_MAX_USED; i++, done = 0) {
@@ -80,8 +82,9 @@ static ssize_t send_buffers(const struct sender *tx, int wfd, bool sock)
 		}
 		iov[niov].iov_base = (char *)(sg[i].mem ? sg[i].mem : tx->body.data) +
 				     sg[i].off + done;
-		iov[niov++].iov_len = (size_t)(sg[i].len - (off_t)done);
+		total += iov[niov++].iov_len = (size_t)(sg[i].len - (off_t)done);
 	}
+	*all = i == nseg ? total : SIZE_MAX;
 	/* writev is the lighter call; SIGPIPE is ignored (server.c). The
 	 * msghdr only for sendmsg: a local count stays in a register. */
 	if (more && sock) {
@@ -92,12 +95,20 @@ static ssize_t send_buffers(const struct sender *tx, int wfd, bool sock)
 	return writev(wfd, iov, (int)niov);
 }
 
-/* n bytes went out: advance through the head, then the segments. */
-static void account(struct sender *tx, size_t n)
+/* n bytes went out: advance through the head, then the segments (all
+ * of them at once when n is all that was left, as it mostly is). */
+static void account(struct sender *tx, size_t n, size_t all)
 {
 	size_t head = tx->out.len - tx->out_sent;
 	const struct seg *sg;
 
+	if (n == all) {
+		tx->out_sent = tx->out.len;
+		tx->bytes_sent += (long long)(n - head);
+		tx->cur_seg = tx->segs.len / sizeof(*sg);
+		tx->seg_done = 0;
+		return;
+	}
 	if (n <= head) {
 		tx->out_sent += n;
 		return;
@@ -135,14 +146,15 @@ static ssize_t send_file(const struct sender *tx, const struct seg *sg, int wfd,
 ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock)
 {
 	const struct seg *sg = send_cur_seg(tx);
+	size_t all = SIZE_MAX;
 	ssize_t n;
 
 	if (sg && sg->file && tx->out_sent == tx->out.len)
 		n = send_file(tx, sg, wfd, fd);
 	else
-		n = send_buffers(tx, wfd, sock);
+		n = send_buffers(tx, wfd, sock, &all);
 	if (n > 0)
-		account(tx, (size_t)n);
+		account(tx, (size_t)n, all);
 	return n;
 }
 

@@ -143,17 +143,17 @@ static bool has_variant(const struct fc_entry *e)
 	return e->rep[1].exists || e->rep[2].exists;
 }
 
-/* The representation Accept-Encoding likes best among the cached ones:
- * ties go to the variant (smaller), br before gzip. */
-static int choose_variant(const struct request *req, const struct fc_entry *e)
+/* The representation Accept-Encoding likes best among the cached ones
+ * (e has a variant): ties go to the variant (smaller), br before gzip.
+ * (Out of line, as the other rare steps of serve_file: its own frame.) */
+static __attribute__((noinline)) int choose_variant(const struct request *req,
+						    const struct fc_entry *e)
 {
 	const char *ae = span_ptr(req, req->hdr[H_ACCEPT_ENCODING]);
 	size_t aen = req->hdr[H_ACCEPT_ENCODING].len, i;
 	bool present = http_has_header(req, H_ACCEPT_ENCODING);
 	int best, pick = 0;
 
-	if (!has_variant(e))
-		return 0; /* the file alone: nothing to choose */
 	best = cond_accept_q(ae, aen, present, "identity");
 	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
 		int q;
@@ -208,15 +208,16 @@ static enum status multipart(struct response *resp, const char *ctype,
 	return S_PARTIAL_CONTENT;
 }
 
-/* Range and If-Range (RFC 9110 §13.2.2 step 5, §14.2) on resp's file. */
-static enum status apply_range(const struct request *req, struct response *resp,
-			       off_t size, bool encoded)
+/* Range and If-Range (RFC 9110 §13.2.2 step 5, §14.2) on resp's file,
+ * for a request with a Range. */
+static __attribute__((noinline)) enum status apply_range(const struct request *req,
+							 struct response *resp,
+							 off_t size, bool encoded)
 {
 	struct range rg[RANGE_MAX];
 	int n;
 
-	if ((req->method != HTTP_GET && req->method != HTTP_HEAD) ||
-	    !http_has_header(req, H_RANGE))
+	if (req->method != HTTP_GET && req->method != HTTP_HEAD)
 		return S_OK;
 	if (http_has_header(req, H_IF_RANGE) &&
 	    !cond_if_range(span_ptr(req, req->hdr[H_IF_RANGE]),
@@ -251,9 +252,12 @@ static int body_from_memory(struct response *resp, const char *data)
 	size_t i, n = resp->segs->len / sizeof(*sg);
 
 	if (n == 0) { /* the whole file or one range: sent from there, not copied */
-		struct seg whole = { false, resp->off, resp->len, data };
-
-		return buf_append(resp->segs, &whole, sizeof(whole));
+		if (buf_reserve(resp->segs, sizeof(*sg)) < 0)
+			return -1;
+		sg = (struct seg *)(resp->segs->data + resp->segs->len);
+		*sg = (struct seg){ false, resp->off, resp->len, data };
+		resp->segs->len += sizeof(*sg);
+		return 0;
 	}
 	for (i = 0; i < n; i++) /* multipart: file pieces are read from there too */
 		if (sg[i].file) {
@@ -263,41 +267,54 @@ static int body_from_memory(struct response *resp, const char *data)
 	return 0;
 }
 
+/* Preconditions (RFC 9110 §13.2.2) on resp's validators: S_OK to go on. */
+static __attribute__((noinline)) enum status check_cond(const struct request *req,
+							 const struct response *resp)
+{
+	struct cond c;
+
+	cond_from_request(&c, req);
+	return cond_evaluate(&c, resp->etag, resp->mtime);
+}
+
+/* e's type (by name) and its representations' typed lines, once. */
+static __attribute__((noinline)) void type_entry(struct fc_entry *e, const char *name)
+{
+	int i;
+
+	e->ctype = mime_lookup(name);
+	for (i = 0; i < FC_REPS; i++)
+		if (e->rep[i].exists)
+			http_validators_type(&e->rep[i].val, e->ctype, e->rep[i].st.st_size);
+}
+
 /* The cached file e (named name, for its type): its variants,
  * preconditions and ranges. Takes the reference on e. */
 static enum status serve_file(const struct request *req, struct response *resp,
 			      const char *name, struct fc_entry *e)
 {
-	int v = choose_variant(req, e);
+	bool varied = has_variant(e);
+	int v = varied ? choose_variant(req, e) : 0; /* the file alone: no choice */
 	const struct fc_rep *r = &e->rep[v];
-	struct cond c;
-	enum status s;
+	enum status s = S_OK;
 
-	if (has_variant(e))
+	if (varied)
 		buf_puts(resp->hdrs, "Vary: Accept-Encoding\r\n");
 	resp->etag = r->val.etag;
 	resp->mtime = r->st.st_mtime;
 	resp->validators = true;
-	if (cond_asked(req)) {
-		cond_from_request(&c, req);
-		if ((s = cond_evaluate(&c, resp->etag, resp->mtime)) != S_OK)
-			goto done;
-	}
-	if (!e->ctype) {
-		int i;
-
-		e->ctype = mime_lookup(name);
-		for (i = 0; i < FC_REPS; i++) /* their typed lines, once */
-			if (e->rep[i].exists)
-				http_validators_type(&e->rep[i].val, e->ctype,
-						     e->rep[i].st.st_size);
-	}
+	if (cond_asked(req) && (s = check_cond(req, resp)) != S_OK)
+		goto done;
+	if (!e->ctype)
+		type_entry(e, name);
 	resp->ctype = e->ctype;
 	resp->off = 0;
 	resp->len = r->st.st_size;
-	s = apply_range(req, resp, r->st.st_size, v != 0);
-	if (s != S_OK && s != S_PARTIAL_CONTENT)
-		goto done;
+	if (http_has_header(req, H_RANGE)) {
+		s = apply_range(req, resp, r->st.st_size, v != 0);
+		if (s != S_OK && s != S_PARTIAL_CONTENT)
+			goto done;
+	}
 	resp->accept_ranges = true; /* and Content-Encoding: the head's last */
 	if (v)
 		resp->coding = (uint8_t)variants[v - 1].id;
@@ -400,7 +417,9 @@ enum status static_serve(const struct request *req, const char *rel, enum status
 		resp->why = "httpd.conf is never served";
 		return S_FORBIDDEN; /* it may hold passwords */
 	}
-	if (cgi_claims(rel)) { /* e.g. x.cgi.gz: a script's source, compressed */
+	/* e.g. x.cgi.gz: a script's source, compressed (never HOME's ".":
+	 * not in cgi-bin/, and no extension is "." alone) */
+	if (!home && cgi_claims(rel)) {
 		resp->why = "a script's file is never served";
 		return S_FORBIDDEN;
 	}

@@ -145,15 +145,15 @@ static void test_validator_lines(void **state)
 	assert_int_equal(utimensat(dfd, "m.txt", t, 0), 0);
 	e = fcache_get("m.txt", 1, 1);
 	assert_non_null(e);
-	assert_string_equal(e->rep[0].val.lines + HTTP_TYPED_MAX,
+	assert_string_equal(e->rep[0].val.lines + HTTP_VLINES_AT,
 			    "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
 			    "ETag: \"ae1b981bc490a00-1\"\r\n");
-	assert_int_equal(e->rep[0].val.len, strlen(e->rep[0].val.lines + HTTP_TYPED_MAX));
+	assert_int_equal(e->rep[0].val.len, strlen(e->rep[0].val.lines + HTTP_VLINES_AT));
 	fcache_put(e);
 	t[0].tv_sec = t[1].tv_sec = 784111778;
 	assert_int_equal(utimensat(dfd, "m.txt", t, 0), 0);
 	e = fcache_get("m.txt", 2, 2);
-	assert_string_equal(e->rep[0].val.lines + HTTP_TYPED_MAX,
+	assert_string_equal(e->rep[0].val.lines + HTTP_VLINES_AT,
 			    "Last-Modified: Sun, 06 Nov 1994 08:49:38 GMT\r\n"
 			    "ETag: \"ae1b981f7e3d400-1\"\r\n");
 	fcache_put(e);

@@ -218,7 +218,7 @@ static void test_format_validators(void **state)
 				   "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
 				   "ETag: \"2b9c1e7a-75bcd15\"\r\n\r\n";
 	struct http_validators v = { .etag = "\"2b9c1e7a-75bcd15\"" };
-	const char *vl = v.lines + HTTP_TYPED_MAX;
+	const char *vl = v.lines + HTTP_VLINES_AT;
 	struct buf hdrs = BUF_INIT(HTTP_HDRS_MAX);
 	struct response r;
 
@@ -240,7 +240,7 @@ static void test_format_validators(void **state)
 	assert_int_equal(v.typed, strlen("Content-Type: image/png\r\nContent-Length: 7\r\n"));
 	expect_head(&r, 1, want);
 	/* the lines are what is copied: a mark in them shows they were */
-	v.lines[HTTP_TYPED_MAX - 3] = '8';
+	v.lines[HTTP_VLINES_AT - 3] = '8';
 	expect_head(&r, 1, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
 			   "Content-Type: image/png\r\nContent-Length: 8\r\n"
 			   "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
@@ -248,7 +248,7 @@ static void test_format_validators(void **state)
 	/* a range: the length formatted, the validators copied */
 	r.status = S_PARTIAL_CONTENT;
 	r.clen = 3;
-	memcpy(v.lines + HTTP_TYPED_MAX + 6, "XX", 2);
+	memcpy(v.lines + HTTP_VLINES_AT + 6, "XX", 2);
 	expect_head(&r, 1, "HTTP/1.1 206 Partial Content\r\nServer: httpd\r\nDate: " DATE
 			   "\r\nContent-Type: image/png\r\nContent-Length: 3\r\n"
 			   "Last-MXXified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
@@ -269,6 +269,90 @@ static void test_format_validators(void **state)
 			      "than-the-room-there-is", 7);
 	assert_int_equal(v.typed, 0);
 	buf_free(&hdrs);
+}
+
+/* The whole head a cached file keeps for its plain 200 is byte for byte
+ * the head formatted from the fields, for every shape that copies it;
+ * its Date follows the date given, second by second. */
+static void test_format_cached_head(void **state)
+{
+	static const char *const dates[] = { DATE, "Sun, 06 Nov 1994 08:49:38 GMT",
+					     "Mon, 07 Nov 1994 08:49:38 GMT" };
+	static const struct {
+		bool close, head_only;
+		int minor;
+	} shapes[] = {
+		{ false, false, 1 }, { false, true, 1 }, { true, false, 1 },
+		{ false, false, 0 }, { true, true, 0 },
+	};
+	struct http_validators v = { .etag = "\"2b9c1e7a-75bcd15\"" };
+	struct buf a = BUF_INIT(HTTP_RESP_HEAD_MAX), b = BUF_INIT(HTTP_RESP_HEAD_MAX);
+	static const char none[HTTP_DATE_LEN];
+	struct response r, plain;
+	size_t i, d;
+
+	(void)state;
+	http_validators_format(&v, 784111777);
+	http_validators_type(&v, "text/html; charset=utf-8", 612);
+	assert_int_not_equal(v.head_len, 0);
+	memset(&r, 0, sizeof(r));
+	r.status = S_OK;
+	r.fd = -1;
+	r.len = r.clen = 612;
+	r.ctype = v.ctype;
+	r.mtime = 784111777;
+	r.etag = v.etag;
+	r.validators = true;
+	r.accept_ranges = true;
+	for (d = 0; d < LEN(dates); d++) {
+		for (i = 0; i < LEN(shapes); i++) {
+			r.close = shapes[i].close;
+			r.head_only = shapes[i].head_only;
+			plain = r;
+			plain.validators = false; /* formatted from mtime and etag */
+			a.len = b.len = 0;
+			assert_int_equal(http_format_head(&a, &r, shapes[i].minor, dates[d]), 0);
+			assert_int_equal(http_format_head(&b, &plain, shapes[i].minor, dates[d]), 0);
+			if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
+				fail_msg("cached:\n%.*s\nformatted:\n%.*s", (int)a.len, a.data,
+					 (int)b.len, b.data);
+			/* the copy is the cache's, its Date the one given */
+			assert_memory_equal(v.lines + v.head + sizeof(HTTP_HEAD_200) - 1,
+					    dates[d], HTTP_DATE_LEN - 1);
+		}
+	}
+	/* a mark in the cached head shows it is what is copied */
+	v.lines[v.head + 9] = '7';
+	a.len = 0;
+	r.close = false;
+	assert_int_equal(http_format_head(&a, &r, 1, dates[2]), 0);
+	assert_memory_equal(a.data, "HTTP/1.1 700 OK", 15);
+	/* other shapes are formatted: no mark */
+	r.status = S_PARTIAL_CONTENT;
+	r.clen = 3;
+	a.len = 0;
+	assert_int_equal(http_format_head(&a, &r, 1, dates[2]), 0);
+	assert_memory_equal(a.data, "HTTP/1.1 206 ", 13);
+	r.status = S_OK;
+	r.clen = 612;
+	r.coding = HTTP_GZIP;
+	a.len = 0;
+	assert_int_equal(http_format_head(&a, &r, 1, dates[2]), 0);
+	assert_memory_equal(a.data, "HTTP/1.1 200 ", 13);
+	r.coding = HTTP_IDENTITY;
+	r.ctype = "text/plain";
+	a.len = 0;
+	assert_int_equal(http_format_head(&a, &r, 1, dates[2]), 0);
+	assert_memory_equal(a.data, "HTTP/1.1 200 ", 13);
+	/* no date at all (gmtime failed): formatted, the cache's kept */
+	r.ctype = v.ctype;
+	a.len = 0;
+	assert_int_equal(http_format_head(&a, &r, 1, none), 0);
+	assert_memory_equal(a.data, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: \r\n", 40);
+	assert_memory_equal(v.lines + v.head + sizeof(HTTP_HEAD_200) - 1, dates[2],
+			    HTTP_DATE_LEN - 1);
+	buf_free(&a);
+	buf_free(&b);
 }
 
 /* Accept-Ranges and Content-Encoding are flags, not lines of hdrs: they
@@ -311,6 +395,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_validators),
+		cmocka_unit_test(test_format_cached_head),
 		cmocka_unit_test(test_format_file_lines),
 		cmocka_unit_test(test_status_text),
 		cmocka_unit_test(test_status_from_errno),
