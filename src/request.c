@@ -29,7 +29,9 @@ void request_reset(struct reader *rd)
 
 void request_next(struct reader *rd)
 {
-	memmove(rd->in.data, rd->in.data + rd->pos, rd->in.len - rd->pos);
+	/* most often nothing follows: no call to move nothing */
+	if (rd->in.len > rd->pos)
+		memmove(rd->in.data, rd->in.data + rd->pos, rd->in.len - rd->pos);
 	rd->in.len -= rd->pos;
 	rd->pos = 0;
 	/* Each message is read from its start with llhttp afresh: after one
