@@ -14,6 +14,9 @@ void request_init(struct reader *rd)
 	buf_init(&rd->raw, HTTP_IN_MAX);
 	buf_init(&rd->pipe_in, REQUEST_PIPE_MAX);
 	parse_init(&rd->parser, &rd->req);
+	/* in zeroed memory, all request_reset would do besides */
+	rd->req.cur = -1; /* as parse_clear's */
+	rd->req.pipe = &rd->pipe_in;
 }
 
 void request_reset(struct reader *rd)
