@@ -37,7 +37,8 @@ enum rq_step {
 	RQ_ERROR,  /* refused: *st and *why say why */
 };
 
-/* A reader in zeroed memory made ready: its buffers get their limits. */
+/* A reader in zeroed memory made ready for its first request (no
+ * request_reset needed): its buffers get their limits. */
 void request_init(struct reader *rd);
 /* Drop the answered request's bytes (pipelined ones after it stay in
  * rd->in); then request_reset. */

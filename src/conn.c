@@ -74,16 +74,23 @@ static void drop_file(struct conn *c)
 	c->resp.fd = -1;
 }
 
+/* The response's links to the connection's buffers. */
+static void link_response(struct conn *c)
+{
+	c->resp.body = &c->tx.body;
+	c->resp.hdrs = &c->hdrs;
+	c->resp.segs = &c->tx.segs;
+}
+
 static void reset_request(struct conn *c)
 {
-	static const struct response fresh = { .fd = -1 }; /* as in parse_clear */
+	/* all zero but fd: conn_new relies on it (see there) */
+	static const struct response fresh = { .fd = -1 };
 
 	request_reset(&c->rd);
 	route_reset(&c->route);
 	c->resp = fresh;
-	c->resp.body = &c->tx.body;
-	c->resp.hdrs = &c->hdrs;
-	c->resp.segs = &c->tx.segs;
+	link_response(c);
 	send_reset(&c->tx);
 	c->hdrs.len = 0;
 	c->user = NULL;
@@ -118,10 +125,16 @@ struct conn *conn_new(int fd, int wfd, const struct sockaddr *sa)
 	c->timer.kind = -1;
 	util_peer(sa, &c->peer);
 	c->proxy_pending = client_proxy_protocol;
+	/* In zeroed memory, only reset_request's fields that are not zero:
+	 * copying its whole fresh structs over the zeros cost each new
+	 * connection about 60 instructions. */
 	request_init(&c->rd);
+	route_reset(&c->route);
+	c->resp.fd = -1;
+	link_response(c);
 	send_init(&c->tx);
+	send_reset(&c->tx);
 	buf_init(&c->hdrs, HTTP_HDRS_MAX);
-	reset_request(c);
 	return c;
 }
 

@@ -238,9 +238,9 @@ static enum step do_recv(struct conn *c)
 		}
 		if (!c->proxy_pending && conn_parse(c)) {
 			c->header_due = false;
-			if (c->state == C_SEND)
-				loop_timer_set(&c->timer, T_WRITE);
-			else
+			/* C_SEND: its deadline is set if the writing waits (most
+			 * answers go out at once, the next deadline follows) */
+			if (c->state != C_SEND)
 				loop_timer_clear(&c->timer); /* the script's own limit */
 			return STEP_AGAIN;
 		}
@@ -306,11 +306,12 @@ static void stream_idle(struct conn *c)
 	buf_free(&c->hdrs);
 }
 
-/* Waiting to write: the write deadline runs from the last write (set
- * once here, not after each write: loop_now is the same all batch long). */
+/* Waiting to write: the write deadline runs from the last write, or from
+ * the answer's start (set once here, not after each write nor when the
+ * answer begins: loop_now is the same all batch long). */
 static enum step send_wait(struct conn *c, bool wrote)
 {
-	if (wrote)
+	if (wrote || c->timer.kind != T_WRITE)
 		loop_timer_set(&c->timer, T_WRITE);
 	return STEP_WAIT;
 }

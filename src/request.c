@@ -14,6 +14,9 @@ void request_init(struct reader *rd)
 	buf_init(&rd->raw, HTTP_IN_MAX);
 	buf_init(&rd->pipe_in, REQUEST_PIPE_MAX);
 	parse_init(&rd->parser, &rd->req);
+	/* in zeroed memory, all request_reset would do besides */
+	rd->req.cur = -1; /* as parse_clear's */
+	rd->req.pipe = &rd->pipe_in;
 }
 
 void request_reset(struct reader *rd)
@@ -29,7 +32,9 @@ void request_reset(struct reader *rd)
 
 void request_next(struct reader *rd)
 {
-	memmove(rd->in.data, rd->in.data + rd->pos, rd->in.len - rd->pos);
+	/* most often nothing follows: no call to move nothing */
+	if (rd->in.len > rd->pos)
+		memmove(rd->in.data, rd->in.data + rd->pos, rd->in.len - rd->pos);
 	rd->in.len -= rd->pos;
 	rd->pos = 0;
 	/* Each message is read from its start with llhttp afresh: after one
@@ -135,18 +140,24 @@ static enum rq_step refuse(enum status s, const char *reason, enum status *st,
 	return RQ_ERROR;
 }
 
-/* The head d[0..end) is read (by fasthead or llhttp): checked. */
-static enum rq_step head_parsed(struct reader *rd, size_t end, bool keep_raw,
-				enum status *st, const char **why)
+/* The head d[0..end) is read (by fasthead or llhttp). Inline: fasthead's
+ * heads need none of the checks in head_checked and skip its call. */
+static inline enum rq_step head_parsed(struct reader *rd, size_t end, bool keep_raw)
 {
 	rd->pos = rd->req.head_end = (uint32_t)end;
 	rd->head_parsed = true;
-	/* fasthead took only heads that pass every check below */
-	if (!rd->fast) {
-		split_target(&rd->req);
-		if ((*st = parse_validate(&rd->req, why)) != S_OK)
-			return RQ_ERROR;
-	}
+	rd->req.keep_raw = keep_raw;
+	return RQ_HEAD;
+}
+
+/* ... by llhttp: checked (fasthead takes only heads that pass these). */
+static enum rq_step head_checked(struct reader *rd, size_t end, bool keep_raw,
+				 enum status *st, const char **why)
+{
+	head_parsed(rd, end, false); /* the checks read head_end */
+	split_target(&rd->req);
+	if ((*st = parse_validate(&rd->req, why)) != S_OK)
+		return RQ_ERROR;
 	rd->req.keep_raw = keep_raw;
 	return RQ_HEAD;
 }
@@ -175,7 +186,7 @@ enum rq_step request_head(struct reader *rd, bool keep_raw, enum status *st,
 		rd->req.base = rd->in.data;
 		if ((end = fasthead_parse(&rd->req, rd->in.data, rd->in.len)) != 0) {
 			rd->fast = true;
-			return head_parsed(rd, end, keep_raw, st, why);
+			return head_parsed(rd, end, keep_raw);
 		}
 	}
 	/* Not HTTP (a TLS ClientHello, binary): answered at once, not at the
@@ -204,7 +215,7 @@ enum rq_step request_head(struct reader *rd, bool keep_raw, enum status *st,
 					   : parse_error_status(e, rd->in.data, end), st, why);
 	/* Paused after the head: the body, if any, once routed. */
 	llhttp_resume(&rd->parser);
-	return head_parsed(rd, end, keep_raw, st, why);
+	return head_checked(rd, end, keep_raw, st, why);
 }
 
 enum status request_check_length(const struct reader *rd, const char **why)

@@ -171,11 +171,38 @@ static void test_byte_by_byte(void **state)
 	conn_free(c);
 }
 
+/* conn_new sets only the fields of a fresh request that are not zero:
+ * what it makes is what conn_next makes of an answered request. */
+static void test_new_is_fresh(void **state)
+{
+	struct conn *c = conn_new(-1, -1, NULL);
+	struct request req;
+	struct response resp;
+	struct route route;
+	struct sender tx;
+
+	(void)state;
+	assert_non_null(c);
+	req = c->rd.req;
+	resp = c->resp;
+	route = c->route;
+	tx = c->tx;
+	conn_next(c);
+	assert_memory_equal(&req, &c->rd.req, sizeof(req));
+	assert_memory_equal(&resp, &c->resp, sizeof(resp));
+	assert_memory_equal(&route, &c->route, sizeof(route));
+	assert_memory_equal(&tx, &c->tx, sizeof(tx));
+	assert_int_equal(c->state, C_RECV);
+	assert_false(c->rd.head_parsed);
+	conn_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_byte_by_byte),
+		cmocka_unit_test(test_new_is_fresh),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
