@@ -57,6 +57,69 @@ static int connection_option(const char *v, size_t n)
 	return -1;
 }
 
+/* Whether the line at p begins with the name and colon s (len bytes, 5
+ * to 16: lowercase letters, '-', ':', then NUL padding to 16 readable
+ * bytes), eight bytes at a time. OR 0x20 on the letters' places only
+ * (bit 6 of a lowercase letter, shifted onto bit 5) makes them match in
+ * either case and nothing else, as no byte but a letter's other case
+ * ORs to a letter; '-' and ':' are compared exactly. p has 16 bytes. */
+static inline bool name_at(const char *p, const char *s, size_t len)
+{
+	const uint64_t lower = 0x2020202020202020ULL;
+	uint64_t w, want, keep = len < 8 ? ~0ULL >> (64 - 8 * len) : ~0ULL;
+
+	memcpy(&w, p, 8);
+	memcpy(&want, s, 8);
+	if (((w | ((want >> 1) & lower)) & keep) != want)
+		return false;
+	if (len <= 8)
+		return true;
+	memcpy(&w, p + len - 8, 8); /* the last eight, overlapping */
+	memcpy(&want, s + len - 8, 8);
+	return (w | ((want >> 1) & lower)) == want;
+}
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "name_at's keep mask");
+
+#define NAME_AT(p, lit) name_at(p, lit "\0\0\0\0\0\0\0\0\0\0\0", sizeof(lit) - 1)
+
+/* The names of most header lines, told by their first letter and one or
+ * two compares instead of the token loop and http_header_index: the
+ * length of the name with its colon, and *i its enum hdr (or -1), or 0
+ * for any other name. None of them frames a body or asks for another
+ * protocol. */
+static size_t known_name(const char *p, int *i)
+{
+#define KNOWN(lit, h) if (NAME_AT(p, lit)) return *i = (h), sizeof(lit) - 1
+	switch (*p | 0x20) {
+	case 'a':
+		KNOWN("accept:", -1);
+		KNOWN("accept-encoding:", H_ACCEPT_ENCODING);
+		KNOWN("accept-language:", -1);
+		break;
+	case 'c':
+		KNOWN("connection:", H_CONNECTION);
+		KNOWN("cache-control:", -1);
+		KNOWN("cookie:", -1);
+		break;
+	case 'h':
+		KNOWN("host:", H_HOST);
+		break;
+	case 'i':
+		KNOWN("if-none-match:", H_IF_NONE_MATCH);
+		break;
+	case 'r':
+		KNOWN("referer:", H_REFERER);
+		break;
+	case 'u':
+		KNOWN("user-agent:", H_USER_AGENT);
+		break;
+	default:
+		break;
+	}
+	return 0;
+#undef KNOWN
+}
+
 /* Header names llhttp gives a meaning beyond ours: declined. */
 static bool framing_name(const char *name, size_t n)
 {
@@ -107,14 +170,23 @@ size_t fasthead_parse(struct request *r, const char *d, size_t n)
 		size_t nn;
 		int i;
 
-		while (http_tchar((unsigned char)*p))
+		if (e - p >= 16 && (nn = known_name(p, &i)) != 0) {
+			p += nn;
+		} else {
+			while (http_tchar((unsigned char)*p))
+				p++;
+			nn = (size_t)(p - name);
+			if (nn == 0 || *p != ':')
+				return decline(r);
+			i = http_header_index(name, nn);
+			if (i < 0 && framing_name(name, nn))
+				return decline(r);
 			p++;
-		nn = (size_t)(p - name);
-		if (nn == 0 || *p != ':' || ++nh > HTTP_HEADER_COUNT_MAX)
+		}
+		if (++nh > HTTP_HEADER_COUNT_MAX)
 			return decline(r);
-		i = http_header_index(name, nn);
-		for (p++; is_ows(*p); p++)
-			;
+		while (is_ows(*p))
+			p++;
 		v = p;
 		if (i == H_HOST) {
 			/* uri-host [":" port] checked on the way: a reg-name (an
@@ -137,11 +209,8 @@ size_t fasthead_parse(struct request *r, const char *d, size_t n)
 		for (ve = p; ve > v && is_ows(ve[-1]); ve--)
 			;
 		p += 2;
-		if (i < 0) {
-			if (framing_name(name, nn))
-				return decline(r);
+		if (i < 0)
 			continue;
-		}
 		if (i == H_CONTENT_LENGTH || i == H_TRANSFER_ENCODING)
 			return decline(r);
 		if (i == H_CONNECTION) {

@@ -663,6 +663,18 @@ static const struct {
 	    "Referer:\r\nIf-None-Match:   \"e\"\t\r\nIf-None-Match: \"second\"\r\n\r\n"), true },
 	{ S("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\n"), true },
 	{ S("GET / HTTP/1.1\r\nHost: www.example.org:8080\r\n\r\n"), true },
+	/* the names fasthead knows without its token loop, in any case,
+	 * and names that only begin like them */
+	{ S("GET / HTTP/1.1\r\nhOST: a\r\nuser-AGENT: b\r\nACCEPT: c\r\n"
+	    "Accept-Encoding: d\r\naccept-language: e\r\nCONNECTION: keep-alive\r\n"
+	    "Cache-Control: f\r\ncookie: g\r\nIf-None-Match: h\r\nReferer: i\r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nHostx: b\r\nUser-Agents: c\r\nAccept-: d\r\n"
+	    "Accept-Encodings: e\r\nReferer2: f\r\nCookies: g\r\nIf-None-Matc: h\r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nUser_Agent: b\r\nConnection-X: c\r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nUser-Agent : b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nUser\rAgent: b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nAccept\x1a d\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\n\r\n"), false },
 	/* to llhttp */
 	{ S("GET / HTTP/1.1\r\n\r\n"), false },           /* 400 for the missing Host */
 	{ S("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), false }, /* 400: not uri-host */
