@@ -185,6 +185,7 @@ size_t fasthead_parse(struct request *r, const char *d, size_t n)
 		}
 		if (++nh > HTTP_HEADER_COUNT_MAX)
 			return decline(r);
+		p += *p == ' '; /* the one SP of most lines, then any OWS */
 		while (is_ows(*p))
 			p++;
 		v = p;
