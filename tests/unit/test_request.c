@@ -671,6 +671,22 @@ static const struct {
 	{ S("GET / HTTP/1.1\r\nHost: a\r\nHostx: b\r\nUser-Agents: c\r\nAccept-: d\r\n"
 	    "Accept-Encodings: e\r\nReferer2: f\r\nCookies: g\r\nIf-None-Matc: h\r\n\r\n"), true },
 	{ S("GET / HTTP/1.1\r\nHost: a\r\nUser_Agent: b\r\nConnection-X: c\r\n\r\n"), true },
+	/* Host values fasthead tells by 16 bytes at once, or byte by byte */
+	{ S("GET / HTTP/1.1\r\nHost: 127.0.0.1:18300\r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: a-b.c:\r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: Www.Example.COM:080\r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: 0123456789abcdef.org\r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: a_b~c!$&'()*+,;=d:1\r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: :80\r\nUser-Agent: b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a:80:90\r\nUser-Agent: b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a:8a\r\nUser-Agent: b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a::8\r\nUser-Agent: b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a/b\r\nUser-Agent: b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\tb\r\nUser-Agent: b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\xe9\r\nUser-Agent: b\r\n\r\n"), false },
+	/* value bytes after the eight-at-a-time scan stops */
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nX: 1234567\tb c\t\r\nY: 12345678 \r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nX: 12345\x7f\r\n\r\n"), false },
 	{ S("GET / HTTP/1.1\r\nHost: a\r\nUser-Agent : b\r\n\r\n"), false },
 	{ S("GET / HTTP/1.1\r\nHost: a\r\nUser\rAgent: b\r\n\r\n"), false },
 	{ S("GET / HTTP/1.1\r\nHost: a\r\nAccept\x1a d\r\n\r\n"), false },
