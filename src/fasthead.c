@@ -53,13 +53,13 @@ static const char *host_end(const char *v, const char *e)
 		const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)v);
 #define IN(lo, hi) _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8((lo) - 1)), \
 				 _mm_cmplt_epi8(x, _mm_set1_epi8((hi) + 1)))
-		const __m128i digit = IN('0', '9'), colon = _mm_cmpeq_epi8(x, _mm_set1_epi8(':'));
-		unsigned in = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-			_mm_or_si128(digit, colon), _mm_or_si128(IN('a', 'z'), IN('-', '.'))));
+		const __m128i colon = _mm_cmpeq_epi8(x, _mm_set1_epi8(':'));
+		unsigned dc = (unsigned)_mm_movemask_epi8(IN('0', ':')); /* digits, ':' */
+		unsigned in = dc | (unsigned)_mm_movemask_epi8(_mm_or_si128(IN('a', 'z'), IN('-', '.')));
 #undef IN
 		unsigned n = (unsigned)__builtin_ctz(~in); /* bytes in the set */
 		unsigned col = (unsigned)_mm_movemask_epi8(colon) & ((1u << n) - 1);
-		unsigned other = ~(unsigned)_mm_movemask_epi8(digit) & ((1u << n) - 1);
+		unsigned other = (~dc | col) & ((1u << n) - 1); /* not digits */
 
 		/* then CR; not empty; if a ':', not first, and no byte but
 		 * digits after the first (the other bytes all below it) */
@@ -238,13 +238,16 @@ size_t fasthead_parse(struct request *r, const char *d, size_t n)
 		if (i == H_HOST) {
 			if (r->hdr[H_HOST].off || (p = host_end(v, e)) == NULL)
 				return decline(r);
+			ve = p; /* at its CR: no OWS */
 		} else {
 			p = value_end(p, e);
+			if (*p != '\r')
+				return decline(r);
+			for (ve = p; ve > v && is_ows(ve[-1]); ve--)
+				;
 		}
-		if (p[0] != '\r' || e - p < 2 || p[1] != '\n')
+		if (e - p < 2 || p[1] != '\n')
 			return decline(r);
-		for (ve = p; ve > v && is_ows(ve[-1]); ve--)
-			;
 		p += 2;
 		if (i < 0)
 			continue;
