@@ -112,17 +112,17 @@ static int connection_option(const char *v, size_t n)
 static inline bool name_at(const char *p, const char *s, size_t len)
 {
 	const uint64_t lower = 0x2020202020202020ULL;
-	uint64_t w, want, keep = len < 8 ? ~0ULL >> (64 - 8 * len) : ~0ULL;
+	uint64_t w, want;
 
 	memcpy(&w, p, 8);
 	memcpy(&want, s, 8);
-	if (((w | ((want >> 1) & lower)) & keep) != want)
+	if (((w | ((want >> 1) & lower)) & (len < 8 ? ~0ULL >> (64 - 8 * len) : ~0ULL)) != want)
 		return false;
 	if (len <= 8)
 		return true;
-	memcpy(&w, p + len - 8, 8); /* the last eight, overlapping */
-	memcpy(&want, s + len - 8, 8);
-	return (w | ((want >> 1) & lower)) == want;
+	memcpy(&w, p + 8, 8); /* the second eight, as many as the name has */
+	memcpy(&want, s + 8, 8);
+	return ((w | ((want >> 1) & lower)) & (len < 16 ? ~0ULL >> (128 - 8 * len) : ~0ULL)) == want;
 }
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "name_at's keep mask");
 
