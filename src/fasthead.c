@@ -5,6 +5,9 @@
 #include "fasthead.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Field values: VCHAR, SP, HTAB (RFC 9110 §5.5); obs-text and controls
  * go to llhttp, which knows what to refuse. */
@@ -14,20 +17,63 @@ static bool value_byte(unsigned char c)
 }
 
 /* Past the value bytes from p (e: where the input ends); eight at a time
- * while all eight are VCHAR or SP: no byte under 0x20, none over 0x7e. */
+ * while eight remain: bit 7 marks the bytes under 0x20 or over 0x7e, and
+ * the first one marked is one (a borrow or a carry only crosses into the
+ * bytes after a marked one); from there byte by byte, for HTAB. */
 static const char *value_end(const char *p, const char *e)
 {
 	const uint64_t ones = 0x0101010101010101ULL, highs = ones << 7;
-	uint64_t w;
+	uint64_t w, m;
 
 	for (; e - p >= 8; p += 8) {
 		memcpy(&w, p, 8);
-		if ((((w - ones * 0x20) & ~w) | (w + ones) | w) & highs)
+		m = (((w - ones * 0x20) & ~w) | (w + ones) | w) & highs;
+		if (m) {
+			p += __builtin_ctzll(m) / 8;
 			break;
+		}
 	}
 	while (value_byte((unsigned char)*p))
 		p++;
 	return p;
+}
+
+/* The Host value at v: uri-host [":" port], a reg-name (an IPv4 address
+ * is one) and digits, then the line's CR. Past it, or NULL: IP literals,
+ * escapes, blanks and the rest are llhttp's. */
+static const char *host_end(const char *v, const char *e)
+{
+	const char *p = v;
+
+#ifdef __SSE2__
+	/* Most hosts are lowercase letters, digits, '.' and '-', with a port
+	 * maybe, in under 16 bytes: known by one pass over 16 at once. What
+	 * this cannot tell goes to the byte loops below. */
+	if (e - v >= 16) {
+		const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)v);
+#define IN(lo, hi) _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8((lo) - 1)), \
+				 _mm_cmplt_epi8(x, _mm_set1_epi8((hi) + 1)))
+		const __m128i colon = _mm_cmpeq_epi8(x, _mm_set1_epi8(':'));
+		unsigned dc = (unsigned)_mm_movemask_epi8(IN('0', ':')); /* digits, ':' */
+		unsigned in = dc | (unsigned)_mm_movemask_epi8(_mm_or_si128(IN('a', 'z'), IN('-', '.')));
+#undef IN
+		unsigned n = (unsigned)__builtin_ctz(~in); /* bytes in the set */
+		unsigned col = (unsigned)_mm_movemask_epi8(colon) & ((1u << n) - 1);
+		unsigned other = (~dc | col) & ((1u << n) - 1); /* not digits */
+
+		/* then CR; not empty; if a ':', not first, and no byte but
+		 * digits after the first (the other bytes all below it) */
+		if (n < 16 && v[n] == '\r' && n > 0 &&
+		    (!col || (!(col & 1) && other < (col & -col) << 1)))
+			return v + n;
+	}
+#endif
+	while (http_byte_class[(unsigned char)*p] & HTTP_REG_NAME)
+		p++;
+	if (p > v && *p == ':')
+		for (p++; (unsigned char)(*p - '0') < 10; p++)
+			;
+	return p > v && *p == '\r' ? p : NULL;
 }
 
 static bool is_ows(char c)
@@ -55,6 +101,69 @@ static int connection_option(const char *v, size_t n)
 	if (util_ieq(v, n, "keep-alive"))
 		return CONN_KEEP_ALIVE;
 	return -1;
+}
+
+/* Whether the line at p begins with the name and colon s (len bytes, 5
+ * to 16: lowercase letters, '-', ':', then NUL padding to 16 readable
+ * bytes), eight bytes at a time. OR 0x20 on the letters' places only
+ * (bit 6 of a lowercase letter, shifted onto bit 5) makes them match in
+ * either case and nothing else, as no byte but a letter's other case
+ * ORs to a letter; '-' and ':' are compared exactly. p has 16 bytes. */
+static inline bool name_at(const char *p, const char *s, size_t len)
+{
+	const uint64_t lower = 0x2020202020202020ULL;
+	uint64_t w, want;
+
+	memcpy(&w, p, 8);
+	memcpy(&want, s, 8);
+	if (((w | ((want >> 1) & lower)) & (len < 8 ? ~0ULL >> (64 - 8 * len) : ~0ULL)) != want)
+		return false;
+	if (len <= 8)
+		return true;
+	memcpy(&w, p + 8, 8); /* the second eight, as many as the name has */
+	memcpy(&want, s + 8, 8);
+	return ((w | ((want >> 1) & lower)) & (len < 16 ? ~0ULL >> (128 - 8 * len) : ~0ULL)) == want;
+}
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "name_at's keep mask");
+
+#define NAME_AT(p, lit) name_at(p, lit "\0\0\0\0\0\0\0\0\0\0\0", sizeof(lit) - 1)
+
+/* The names of most header lines, told by their first letter and one or
+ * two compares instead of the token loop and http_header_index: the
+ * length of the name with its colon, and *i its enum hdr (or -1), or 0
+ * for any other name. None of them frames a body or asks for another
+ * protocol. */
+static size_t known_name(const char *p, int *i)
+{
+#define KNOWN(lit, h) if (NAME_AT(p, lit)) return *i = (h), sizeof(lit) - 1
+	switch (*p | 0x20) {
+	case 'a':
+		KNOWN("accept:", -1);
+		KNOWN("accept-encoding:", H_ACCEPT_ENCODING);
+		KNOWN("accept-language:", -1);
+		break;
+	case 'c':
+		KNOWN("connection:", H_CONNECTION);
+		KNOWN("cache-control:", -1);
+		KNOWN("cookie:", -1);
+		break;
+	case 'h':
+		KNOWN("host:", H_HOST);
+		break;
+	case 'i':
+		KNOWN("if-none-match:", H_IF_NONE_MATCH);
+		break;
+	case 'r':
+		KNOWN("referer:", H_REFERER);
+		break;
+	case 'u':
+		KNOWN("user-agent:", H_USER_AGENT);
+		break;
+	default:
+		break;
+	}
+	return 0;
+#undef KNOWN
 }
 
 /* Header names llhttp gives a meaning beyond ours: declined. */
@@ -107,41 +216,41 @@ size_t fasthead_parse(struct request *r, const char *d, size_t n)
 		size_t nn;
 		int i;
 
-		while (http_tchar((unsigned char)*p))
+		if (e - p >= 16 && (nn = known_name(p, &i)) != 0) {
+			p += nn;
+		} else {
+			while (http_tchar((unsigned char)*p))
+				p++;
+			nn = (size_t)(p - name);
+			if (nn == 0 || *p != ':')
+				return decline(r);
+			i = http_header_index(name, nn);
+			if (i < 0 && framing_name(name, nn))
+				return decline(r);
 			p++;
-		nn = (size_t)(p - name);
-		if (nn == 0 || *p != ':' || ++nh > HTTP_HEADER_COUNT_MAX)
+		}
+		if (++nh > HTTP_HEADER_COUNT_MAX)
 			return decline(r);
-		i = http_header_index(name, nn);
-		for (p++; is_ows(*p); p++)
-			;
+		p += *p == ' '; /* the one SP of most lines, then any OWS */
+		while (is_ows(*p))
+			p++;
 		v = p;
 		if (i == H_HOST) {
-			/* uri-host [":" port] checked on the way: a reg-name (an
-			 * IPv4 address is one) and digits, then the line's end;
-			 * IP literals, escapes, blanks and the rest to llhttp */
-			if (r->hdr[H_HOST].off)
+			if (r->hdr[H_HOST].off || (p = host_end(v, e)) == NULL)
 				return decline(r);
-			while (http_byte_class[(unsigned char)*p] & HTTP_REG_NAME)
-				p++;
-			if (p > v && *p == ':')
-				for (p++; (unsigned char)(*p - '0') < 10; p++)
-					;
-			if (p == v || *p != '\r')
-				return decline(r);
+			ve = p; /* at its CR: no OWS */
 		} else {
 			p = value_end(p, e);
-		}
-		if (p[0] != '\r' || e - p < 2 || p[1] != '\n')
-			return decline(r);
-		for (ve = p; ve > v && is_ows(ve[-1]); ve--)
-			;
-		p += 2;
-		if (i < 0) {
-			if (framing_name(name, nn))
+			if (*p != '\r')
 				return decline(r);
-			continue;
+			for (ve = p; ve > v && is_ows(ve[-1]); ve--)
+				;
 		}
+		if (e - p < 2 || p[1] != '\n')
+			return decline(r);
+		p += 2;
+		if (i < 0)
+			continue;
 		if (i == H_CONTENT_LENGTH || i == H_TRANSFER_ENCODING)
 			return decline(r);
 		if (i == H_CONNECTION) {

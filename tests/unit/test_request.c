@@ -663,6 +663,34 @@ static const struct {
 	    "Referer:\r\nIf-None-Match:   \"e\"\t\r\nIf-None-Match: \"second\"\r\n\r\n"), true },
 	{ S("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\n"), true },
 	{ S("GET / HTTP/1.1\r\nHost: www.example.org:8080\r\n\r\n"), true },
+	/* the names fasthead knows without its token loop, in any case,
+	 * and names that only begin like them */
+	{ S("GET / HTTP/1.1\r\nhOST: a\r\nuser-AGENT: b\r\nACCEPT: c\r\n"
+	    "Accept-Encoding: d\r\naccept-language: e\r\nCONNECTION: keep-alive\r\n"
+	    "Cache-Control: f\r\ncookie: g\r\nIf-None-Match: h\r\nReferer: i\r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nHostx: b\r\nUser-Agents: c\r\nAccept-: d\r\n"
+	    "Accept-Encodings: e\r\nReferer2: f\r\nCookies: g\r\nIf-None-Matc: h\r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nUser_Agent: b\r\nConnection-X: c\r\n\r\n"), true },
+	/* Host values fasthead tells by 16 bytes at once, or byte by byte */
+	{ S("GET / HTTP/1.1\r\nHost: 127.0.0.1:18300\r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: a-b.c:\r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: Www.Example.COM:080\r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: 0123456789abcdef.org\r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: a_b~c!$&'()*+,;=d:1\r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: :80\r\nUser-Agent: b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a:80:90\r\nUser-Agent: b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a:8a\r\nUser-Agent: b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a::8\r\nUser-Agent: b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a/b\r\nUser-Agent: b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\tb\r\nUser-Agent: b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\xe9\r\nUser-Agent: b\r\n\r\n"), false },
+	/* value bytes after the eight-at-a-time scan stops */
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nX: 1234567\tb c\t\r\nY: 12345678 \r\n\r\n"), true },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nX: 12345\x7f\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nUser-Agent : b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nUser\rAgent: b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nAccept\x1a d\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\n\r\n"), false },
 	/* to llhttp */
 	{ S("GET / HTTP/1.1\r\n\r\n"), false },           /* 400 for the missing Host */
 	{ S("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), false }, /* 400: not uri-host */
