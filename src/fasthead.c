@@ -9,6 +9,19 @@
 #include <emmintrin.h>
 #endif
 
+/* Eight bytes from p, the first as the lowest: the masks and bit counts
+ * below number the bytes from the first, on any byte order. */
+static inline uint64_t load8(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
 /* Field values: VCHAR, SP, HTAB (RFC 9110 §5.5); obs-text and controls
  * go to llhttp, which knows what to refuse. */
 static bool value_byte(unsigned char c)
@@ -26,7 +39,7 @@ static const char *value_end(const char *p, const char *e)
 	uint64_t w, m;
 
 	for (; e - p >= 8; p += 8) {
-		memcpy(&w, p, 8);
+		w = load8(p);
 		m = (((w - ones * 0x20) & ~w) | (w + ones) | w) & highs;
 		if (m) {
 			p += __builtin_ctzll(m) / 8;
@@ -114,17 +127,16 @@ static inline bool name_at(const char *p, const char *s, size_t len)
 	const uint64_t lower = 0x2020202020202020ULL;
 	uint64_t w, want;
 
-	memcpy(&w, p, 8);
-	memcpy(&want, s, 8);
+	w = load8(p);
+	want = load8(s);
 	if (((w | ((want >> 1) & lower)) & (len < 8 ? ~0ULL >> (64 - 8 * len) : ~0ULL)) != want)
 		return false;
 	if (len <= 8)
 		return true;
-	memcpy(&w, p + 8, 8); /* the second eight, as many as the name has */
-	memcpy(&want, s + 8, 8);
+	w = load8(p + 8); /* the second eight, as many as the name has */
+	want = load8(s + 8);
 	return ((w | ((want >> 1) & lower)) & (len < 16 ? ~0ULL >> (128 - 8 * len) : ~0ULL)) == want;
 }
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "name_at's keep mask");
 
 #define NAME_AT(p, lit) name_at(p, lit "\0\0\0\0\0\0\0\0\0\0\0", sizeof(lit) - 1)
 
