@@ -302,7 +302,7 @@ int http_add_seg_more(struct segs *s, bool file, off_t off, off_t len)
 	struct seg sg = { file, off, len, NULL };
 
 	if (!s->v || s->n == s->cap) {
-		uint32_t cap = s->v ? s->cap * 2 : 8;
+		uint32_t cap = s->cap < 8 ? 8 : s->cap * 2;
 		struct seg *v;
 
 		if (s->n >= HTTP_SEGS_MAX)
