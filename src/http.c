@@ -323,9 +323,12 @@ int http_add_seg_more(struct segs *s, bool file, off_t off, off_t len)
 
 void http_segs_free(struct segs *s)
 {
-	free(s->v);
-	s->v = NULL;
-	s->n = s->cap = 0;
+	if (s->v) { /* most answers had one piece: no call to free(NULL) */
+		free(s->v);
+		s->v = NULL;
+		s->cap = 0;
+	}
+	s->n = 0;
 }
 
 /* The head is built for every answer: its size is bounded up front, so
