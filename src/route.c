@@ -241,6 +241,10 @@ void route_error_body(const struct route *rt, const struct request *req, bool pa
 {
 	const struct buf *always;
 
+	/* Most answers: no web app (so no lines for every answer) and no
+	 * error page. */
+	if (r->status < 300 && !webapp_active())
+		return;
 	if (rt->kind != R_DUMP && !r->xhdr_all && (always = webapp_always())) {
 		/* refused before the route served it: the lines for every answer */
 		r->xhdr_all = r->xhdr_ok = insert_lines(r->hdrs, 0, always->data, always->len);
