@@ -119,6 +119,20 @@ struct seg {
 				  * file's, kept by resp->cache), NULL: in body */
 };
 
+/* A response's body pieces. Most answers have one: it stays in place, so
+ * no block is taken and given back per request for it; multipart ranges'
+ * many go to an array (up to HTTP_SEGS_MAX). Zeroed memory is empty. */
+struct segs {
+	struct seg *v;   /* the array, NULL: the piece is one */
+	uint32_t n, cap; /* pieces, room in v */
+	struct seg one;
+};
+
+static inline struct seg *http_segs(const struct segs *s)
+{
+	return s->v ? s->v : (struct seg *)&s->one;
+}
+
 /* A response body produced over time: a CGI script's output now; a
  * proxied answer or server-sent events later. The connection pulls from
  * it through ops and never knows which kind it is; the source wakes the
@@ -206,7 +220,7 @@ struct response {
 	uint32_t xhdr_ok;
 	void *cache;             /* the open-file cache entry fd belongs to */
 	off_t off, len;          /* file range (when segs is empty) */
-	struct buf *segs;        /* struct seg array (multipart); empty: the
+	struct segs *segs;       /* the body's pieces (multipart); none: the
 				  * body is the buffer, or the file range */
 	off_t clen;              /* Content-Length, set by the core */
 	struct buf *hdrs;        /* extra header lines, each ending in CRLF */
@@ -253,7 +267,20 @@ size_t http_head_end(const char *p, size_t n);
 /* Describe the body (file range or buffer) as segments, total clen. */
 void http_plan_body(struct response *resp);
 /* Append a body piece (multipart/byteranges); -1 when out of room. */
-int http_add_seg(struct response *resp, bool file, off_t off, off_t len);
+int http_add_seg_more(struct segs *s, bool file, off_t off, off_t len);
+static inline int http_add_seg(struct response *resp, bool file, off_t off, off_t len)
+{
+	struct segs *s = resp->segs;
+
+	if (!s->v && s->n == 0) { /* the only piece (most answers): in place */
+		s->one = (struct seg){ file, off, len, NULL };
+		s->n = 1;
+		return 0;
+	}
+	return http_add_seg_more(s, file, off, len);
+}
+/* Idle: the array of pieces, if any, freed. */
+void http_segs_free(struct segs *s);
 
 const char *http_status_text(enum status s);
 /* errno of a failed open/stat → status (ENOENT → 404, EACCES → 403, …). */

@@ -15,7 +15,7 @@
 struct sender {
 	struct buf out;           /* response head */
 	struct buf body;          /* generated response body (or a stream's piece) */
-	struct buf segs;          /* response body pieces (struct seg) */
+	struct segs segs;         /* response body pieces */
 	size_t cur_seg, seg_done; /* progress through segs */
 	size_t out_sent;          /* bytes of out written */
 	long long bytes_sent;     /* body bytes, for the access log */
@@ -36,9 +36,9 @@ void send_head(struct sender *tx, struct response *resp, int minor);
 /* The body piece being written, NULL when none is left. */
 static inline const struct seg *send_cur_seg(const struct sender *tx)
 {
-	if (tx->cur_seg >= tx->segs.len / sizeof(struct seg))
+	if (tx->cur_seg >= tx->segs.n)
 		return NULL;
-	return (const struct seg *)tx->segs.data + tx->cur_seg;
+	return http_segs(&tx->segs) + tx->cur_seg;
 }
 
 /* Head and every piece written? (Empty pieces are stepped over.) */

@@ -233,7 +233,7 @@ static void stream_begin(struct conn *c)
 static enum status serve(struct conn *c)
 {
 	struct route_client cl = { &c->peer, c->fd };
-	enum status s = route_serve(&c->route, &c->rd.req, &cl, &c->resp, &c->user);
+	enum status s = route_serve(&c->route, &c->rd.req, cl, &c->resp, &c->user);
 
 	if (s == S_OK)
 		stream_begin(c);

@@ -302,7 +302,7 @@ static void stream_idle(struct conn *c)
 	c->tx.out_sent = 0;
 	buf_free(&c->tx.out);
 	buf_free(&c->tx.body);
-	buf_free(&c->tx.segs);
+	http_segs_free(&c->tx.segs);
 	buf_free(&c->hdrs);
 }
 

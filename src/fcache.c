@@ -233,7 +233,7 @@ static bool variants_fresh(const struct fc_entry *e)
 /* The same inode we opened beneath HOME, unchanged: whatever a path
  * component became meanwhile, this is still that file. A changed variant
  * makes a new entry: this one may still be sending the old one. */
-static bool still_fresh(struct fc_entry *e, uint64_t now)
+static __attribute__((noinline)) bool still_fresh(struct fc_entry *e, uint64_t now)
 {
 	struct stat st;
 
@@ -287,7 +287,10 @@ static void watch_entry(struct fc_entry *e)
 	e->gen = g;
 }
 
-static struct fc_entry *load(const char *rel, uint32_t h, size_t n, uint64_t now)
+/* Out of line, as still_fresh: their frames (struct stat, paths) would
+ * cost every fcache_get the stack protector's check. */
+static __attribute__((noinline)) struct fc_entry *load(const char *rel, uint32_t h,
+							size_t n, uint64_t now)
 {
 	struct fc_entry *e = calloc(1, sizeof(*e));
 	int i, err;

@@ -33,6 +33,9 @@ static bool home_readable(void)
 	       faccessat(fd, ".", R_OK | X_OK, AT_EACCESS) == 0;
 }
 
+/* Out of line (LTO would inline it into route_serve): its struct stat
+ * would cost every request the stack protector's check. */
+__attribute__((noinline))
 enum status health_serve(const struct request *req, struct response *resp)
 {
 	const char *why = NULL;

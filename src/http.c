@@ -285,23 +285,50 @@ void http_plan_body(struct response *r)
 	const struct seg *sg;
 	size_t i;
 
-	if (r->segs->len == 0) {
+	if (r->segs->n == 0) {
 		if (r->fd >= 0)
 			http_add_seg(r, true, r->off, r->len);
 		else if (r->body->len)
 			http_add_seg(r, false, 0, (off_t)r->body->len);
 	}
 	r->clen = 0;
-	sg = (const struct seg *)r->segs->data;
-	for (i = 0; i < r->segs->len / sizeof(*sg); i++)
+	sg = http_segs(r->segs);
+	for (i = 0; i < r->segs->n; i++)
 		r->clen += sg[i].len;
 }
 
-int http_add_seg(struct response *resp, bool file, off_t off, off_t len)
+int http_add_seg_more(struct segs *s, bool file, off_t off, off_t len)
 {
 	struct seg sg = { file, off, len, NULL };
 
-	return buf_append(resp->segs, &sg, sizeof(sg));
+	if (!s->v || s->n == s->cap) {
+		uint32_t cap = s->cap < 8 ? 8 : s->cap * 2;
+		struct seg *v;
+
+		if (s->n >= HTTP_SEGS_MAX)
+			return -1;
+		if (cap > HTTP_SEGS_MAX)
+			cap = HTTP_SEGS_MAX;
+		v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		if (!s->v)
+			v[0] = s->one; /* n is 1 */
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = sg;
+	return 0;
+}
+
+void http_segs_free(struct segs *s)
+{
+	if (s->v) { /* most answers had one piece: no call to free(NULL) */
+		free(s->v);
+		s->v = NULL;
+		s->cap = 0;
+	}
+	s->n = 0;
 }
 
 /* The head is built for every answer: its size is bounded up front, so
@@ -543,7 +570,9 @@ static char *put_fields(char *p, const struct response *resp, const struct http_
 	return put_validators(p, resp->mtime, resp->etag, en, x, xn);
 }
 
-static int format_head(struct buf *out, const struct response *resp, int minor,
+/* Out of line: http_format_head's copy of a cached head (most answers)
+ * then saves and restores none of the registers this one needs. */
+static __attribute__((noinline)) int format_head(struct buf *out, const struct response *resp, int minor,
 		       const char date[HTTP_DATE_LEN])
 {
 	const char *text = http_status_text(resp->status);

@@ -169,7 +169,10 @@ static int list_row(struct buf *b, const struct entry *e)
 	return rc;
 }
 
-/* The HTML page of a directory (rel beneath HOME, already open as dir). */
+/* The HTML page of a directory (rel beneath HOME, already open as dir).
+ * Out of line (LTO would inline it into route_serve): its frame would
+ * cost every request the stack protector's check. */
+__attribute__((noinline))
 enum status listing_page(struct response *resp, int dir, const char *rel)
 {
 	struct buf *b = resp->body, title = BUF_INIT(PATH_REL_MAX * 6);

@@ -103,8 +103,10 @@ static void webapp_first(const struct request *req, struct response *resp)
 	resp->xhdr_all = resp->xhdr_ok = (uint32_t)resp->hdrs->len;
 }
 
-/* The rules of the path asked for, after those lines: for answers < 400. */
-static void webapp_rules_of(const char *rel, struct response *resp)
+/* The rules of the path asked for, after those lines: for answers < 400.
+ * (Out of line: its path buffer would cost every route_serve the stack
+ * protector's check.) */
+static __attribute__((noinline)) void webapp_rules_of(const char *rel, struct response *resp)
 {
 	static struct buf rules = BUF_INIT(HTTP_HDRS_MAX); /* reused: no allocation per request */
 	char path[PATH_REL_MAX + 2];
@@ -140,12 +142,12 @@ static enum status spa_fallback(const struct request *req, const char *rel,
  * here, out of line, so that the others never pay for it. */
 __attribute__((noinline))
 static enum status serve_client(const struct route *rt, const struct request *req,
-				const struct route_client *cl, const char *user,
+				struct route_client cl, const char *user,
 				struct response *resp, enum status s)
 {
 	char addr[UTIL_PEER_LEN];
-	struct cgi_client cc = { util_peer_str(cl->peer, addr), ntohs(cl->peer->sin6_port),
-				 user, cl->fd };
+	struct cgi_client cc = { util_peer_str(cl.peer, addr), ntohs(cl.peer->sin6_port),
+				 user, cl.fd };
 
 	switch (rt->kind) {
 	case R_CGI:
@@ -162,7 +164,7 @@ static enum status serve_client(const struct route *rt, const struct request *re
 }
 
 enum status route_serve(struct route *rt, const struct request *req,
-			const struct route_client *cl, struct response *resp,
+			struct route_client cl, struct response *resp,
 			const char **user)
 {
 	const char *rel = rt->rel;
@@ -173,7 +175,7 @@ enum status route_serve(struct route *rt, const struct request *req,
 		return health_serve(req, resp); /* probes need no credentials */
 	if (web)
 		webapp_first(req, resp);
-	s = config_check(req, rel, rt->path_st, cl->peer, resp, user);
+	s = config_check(req, rel, rt->path_st, cl.peer, resp, user);
 	if (s == S_UNAUTHORIZED && rt->kind == R_PREFLIGHT) {
 		resp->hdrs->len = resp->xhdr_all; /* a preflight never carries credentials */
 		s = S_OK;
@@ -199,7 +201,7 @@ enum status route_serve(struct route *rt, const struct request *req,
 		s = inspect_serve(req, resp);
 		break;
 	case R_CHAT:
-		s = chat_serve(req, cl->peer, resp);
+		s = chat_serve(req, cl.peer, resp);
 		break;
 	default:
 		s = static_serve(req, rel, rt->path_st, resp);
@@ -214,8 +216,10 @@ out:
 	return s;
 }
 
-/* The body of an error answer: the configured page (E404:…) or ours. */
-static void error_page(struct response *r)
+/* The body of an error answer: the configured page (E404:…) or ours.
+ * (Out of line: its struct stat would cost every answer the stack
+ * protector's check.) */
+static __attribute__((noinline)) void error_page(struct response *r)
 {
 	struct stat st;
 	int fd = config_error_page(r->status);
@@ -237,6 +241,10 @@ void route_error_body(const struct route *rt, const struct request *req, bool pa
 {
 	const struct buf *always;
 
+	/* Most answers: no web app (so no lines for every answer) and no
+	 * error page. */
+	if (r->status < 300 && !webapp_active())
+		return;
 	if (rt->kind != R_DUMP && !r->xhdr_all && (always = webapp_always())) {
 		/* refused before the route served it: the lines for every answer */
 		r->xhdr_all = r->xhdr_ok = insert_lines(r->hdrs, 0, always->data, always->len);

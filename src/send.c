@@ -18,12 +18,12 @@ void send_init(struct sender *tx)
 {
 	buf_init(&tx->out, HTTP_RESP_HEAD_MAX);
 	buf_init(&tx->body, SEND_BODY_MAX);
-	buf_init(&tx->segs, HTTP_SEGS_MAX * sizeof(struct seg));
 }
 
 void send_reset(struct sender *tx)
 {
-	tx->out.len = tx->body.len = tx->segs.len = 0;
+	tx->out.len = tx->body.len = 0;
+	tx->segs.n = 0;
 	tx->cur_seg = tx->seg_done = tx->out_sent = 0;
 	tx->bytes_sent = 0;
 	tx->stream_left = -1;
@@ -35,7 +35,7 @@ void send_release(struct sender *tx)
 {
 	buf_free(&tx->out);
 	buf_free(&tx->body);
-	buf_free(&tx->segs);
+	http_segs_free(&tx->segs);
 }
 
 void send_head(struct sender *tx, struct response *resp, int minor)
@@ -49,12 +49,13 @@ void send_head(struct sender *tx, struct response *resp, int minor)
 		resp->head_only = true;
 	}
 	if (resp->head_only)
-		tx->segs.len = 0;
+		tx->segs.n = 0;
 }
 
 void send_body_reset(struct sender *tx)
 {
-	tx->body.len = tx->segs.len = 0;
+	tx->body.len = 0;
+	tx->segs.n = 0;
 	tx->cur_seg = tx->seg_done = 0;
 }
 
@@ -66,8 +67,8 @@ static ssize_t send_buffers(const struct sender *tx, int wfd, bool sock, size_t 
 {
 	struct iovec iov[IOV_MAX_USED];
 	size_t i = tx->cur_seg, done = tx->seg_done, niov = 0, total = 0;
-	const struct seg *sg = (const struct seg *)tx->segs.data;
-	size_t nseg = sg ? tx->segs.len / sizeof(*sg) : 0; /* checked once, not per segment */
+	const struct seg *sg = http_segs(&tx->segs);
+	size_t nseg = tx->segs.n;
 	bool more = false;
 
 	if (tx->out_sent < tx->out.len) {
@@ -105,7 +106,7 @@ static void account(struct sender *tx, size_t n, size_t all)
 	if (n == all) {
 		tx->out_sent = tx->out.len;
 		tx->bytes_sent += (long long)(n - head);
-		tx->cur_seg = tx->segs.len / sizeof(*sg);
+		tx->cur_seg = tx->segs.n;
 		tx->seg_done = 0;
 		return;
 	}

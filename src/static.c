@@ -248,17 +248,16 @@ static __attribute__((noinline)) enum status apply_range(const struct request *r
  * answer goes out): head and body leave in one writev. */
 static int body_from_memory(struct response *resp, const char *data)
 {
-	struct seg *sg = (struct seg *)resp->segs->data;
-	size_t i, n = resp->segs->len / sizeof(*sg);
+	struct seg *sg;
+	size_t i, n = resp->segs->n;
 
 	if (n == 0) { /* the whole file or one range: sent from there, not copied */
-		if (buf_reserve(resp->segs, sizeof(*sg)) < 0)
+		if (http_add_seg(resp, false, resp->off, resp->len) < 0)
 			return -1;
-		sg = (struct seg *)(resp->segs->data + resp->segs->len);
-		*sg = (struct seg){ false, resp->off, resp->len, data };
-		resp->segs->len += sizeof(*sg);
+		http_segs(resp->segs)->mem = data;
 		return 0;
 	}
+	sg = http_segs(resp->segs);
 	for (i = 0; i < n; i++) /* multipart: file pieces are read from there too */
 		if (sg[i].file) {
 			sg[i].file = false;

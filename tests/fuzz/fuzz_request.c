@@ -71,8 +71,8 @@ static void make_home(void)
 
 static void check_answer(const struct conn *c)
 {
-	const struct seg *sg = (const struct seg *)c->tx.segs.data;
-	size_t i, n = c->tx.segs.len / sizeof(*sg);
+	const struct seg *sg = http_segs(&c->tx.segs);
+	size_t i, n = c->tx.segs.n;
 	off_t total = 0;
 	struct stat st;
 

@@ -391,6 +391,41 @@ static void test_format_file_lines(void **state)
 	buf_free(&hdrs);
 }
 
+/* Body pieces: the first in place (no array), then an array that keeps
+ * it, grows in order and stops at HTTP_SEGS_MAX; free leaves it empty. */
+static void test_segs(void **state)
+{
+	struct segs segs = { 0 };
+	struct response r = { .segs = &segs };
+	const struct seg *sg;
+	int i;
+
+	(void)state;
+	assert_int_equal(http_add_seg(&r, true, 5, 7), 0);
+	assert_null(segs.v);
+	assert_int_equal(segs.n, 1);
+	assert_ptr_equal(http_segs(&segs), &segs.one);
+	for (i = 1; i < HTTP_SEGS_MAX; i++)
+		assert_int_equal(http_add_seg(&r, false, i, 1), 0);
+	assert_int_equal(http_add_seg(&r, false, 0, 1), -1);
+	assert_int_equal(segs.n, HTTP_SEGS_MAX);
+	sg = http_segs(&segs);
+	assert_ptr_equal(sg, segs.v);
+	assert_true(sg[0].file);
+	assert_int_equal(sg[0].off, 5);
+	assert_int_equal(sg[0].len, 7);
+	for (i = 1; i < HTTP_SEGS_MAX; i++)
+		assert_true(!sg[i].file && sg[i].off == i && sg[i].len == 1);
+	segs.n = 0; /* the next answer on the connection: the array reused */
+	assert_int_equal(http_add_seg(&r, false, 3, 4), 0);
+	assert_ptr_equal(http_segs(&segs), segs.v);
+	assert_int_equal(segs.v[0].off, 3);
+	http_segs_free(&segs);
+	assert_null(segs.v);
+	assert_int_equal(segs.n, 0);
+	assert_int_equal(segs.cap, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_status_from_errno),
 		cmocka_unit_test(test_byte_classes),
 		cmocka_unit_test(test_format_head),
+		cmocka_unit_test(test_segs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
