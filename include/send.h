@@ -1,10 +1,12 @@
-/* Writing one response: the head and body buffers by writev (sendmsg with
- * MSG_MORE before a file piece), file pieces by sendfile. */
+/* Writing one response: the head, with a small body joined behind it, by
+ * write; the head and body buffers by writev (sendmsg with MSG_MORE
+ * before a file piece); file pieces by sendfile. */
 #ifndef SEND_H
 #define SEND_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "http.h"
@@ -13,7 +15,7 @@
 #define SEND_BODY_MAX (4 * 1024 * 1024)
 
 struct sender {
-	struct buf out;           /* response head */
+	struct buf out;           /* response head (+ out_body bytes of body) */
 	struct buf body;          /* generated response body (or a stream's piece) */
 	struct segs segs;         /* response body pieces */
 	size_t cur_seg, seg_done; /* progress through segs */
@@ -22,7 +24,15 @@ struct sender {
 	long long stream_left;    /* length a stream announced, or -1 */
 	bool stream_done;         /* ... and its end is in body */
 	bool stream_broken;       /* ... or it broke off: close */
+	uint32_t out_body;        /* body bytes joined behind the head in out */
 };
+
+/* out emptied, for a new head. */
+static inline void send_out_clear(struct sender *tx)
+{
+	tx->out.len = tx->out_sent = 0;
+	tx->out_body = 0;
+}
 
 /* Its buffers made (tx zeroed), with their limits. */
 void send_init(struct sender *tx);

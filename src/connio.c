@@ -167,7 +167,7 @@ static void stream_head(struct conn *c, long long clen)
 	if (!c->rd.req.keep_alive || loop_stopping || loop_draining || c->closing)
 		r->close = true;
 	send_stream_start(&c->tx, r, clen, c->rd.req.minor);
-	c->tx.out.len = 0;
+	send_out_clear(&c->tx);
 	if (http_format_head(&c->tx.out, r, c->rd.req.minor, loop_date()) < 0) {
 		c->resp.stream->why = "the stream's head does not fit";
 		stream_fail(c, S_BAD_GATEWAY);
@@ -299,7 +299,7 @@ static enum step next_request(struct conn *c)
  * idle listeners must fit. */
 static void stream_idle(struct conn *c)
 {
-	c->tx.out_sent = 0;
+	send_out_clear(&c->tx);
 	buf_free(&c->tx.out);
 	buf_free(&c->tx.body);
 	http_segs_free(&c->tx.segs);

@@ -1,11 +1,14 @@
-/* Writing one response: head and buffers by writev, files by sendfile. */
+/* Writing one response: head and buffers by write or writev, files by
+ * sendfile. */
 #include "send.h"
 
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "loop.h"
 
@@ -22,9 +25,10 @@ void send_init(struct sender *tx)
 
 void send_reset(struct sender *tx)
 {
-	tx->out.len = tx->body.len = 0;
+	send_out_clear(tx);
+	tx->body.len = 0;
 	tx->segs.n = 0;
-	tx->cur_seg = tx->seg_done = tx->out_sent = 0;
+	tx->cur_seg = tx->seg_done = 0;
 	tx->bytes_sent = 0;
 	tx->stream_left = -1;
 	tx->stream_done = false;
@@ -40,7 +44,7 @@ void send_release(struct sender *tx)
 
 void send_head(struct sender *tx, struct response *resp, int minor)
 {
-	tx->out.len = 0;
+	send_out_clear(tx);
 	if (http_format_head(&tx->out, resp, minor, loop_date()) < 0) {
 		resp->close = true; /* a header too large for us: plain 500 */
 		tx->out.len = 0;
@@ -59,10 +63,36 @@ void send_body_reset(struct sender *tx)
 	tx->cur_seg = tx->seg_done = 0;
 }
 
-/* Head and the buffer segments that follow, in one call; sendmsg with
- * MSG_MORE when a file segment comes next, so the head shares its packet.
- * *all: the bytes of the call when they are all that is left, else
- * SIZE_MAX. */
+/* Before an answer's first write: the memory pieces that come first,
+ * copied behind the head while they fit in its buffer's room (a small
+ * file's bytes, most often), so that the answer is one buffer and goes
+ * out by write(). The kernel takes a writev of head + body for ~0.25 us
+ * more than a write of the same bytes in one piece (measured on
+ * loopback, more than the copy of a body under 2 KiB costs). */
+static void join_body(struct sender *tx)
+{
+	const struct seg *sg = http_segs(&tx->segs);
+	size_t room = tx->out.cap - tx->out.len;
+
+	for (; tx->cur_seg < tx->segs.n && !sg[tx->cur_seg].file; tx->cur_seg++) {
+		const struct seg *s = &sg[tx->cur_seg];
+		size_t n = (size_t)s->len;
+
+		if (n > room)
+			break;
+		if (n)
+			memcpy(tx->out.data + tx->out.len,
+			       (const char *)(s->mem ? s->mem : tx->body.data) + s->off, n);
+		tx->out.len += n;
+		tx->out_body += (uint32_t)n;
+		room -= n;
+	}
+}
+
+/* Head and the buffer segments that follow, in one call (write for one
+ * buffer, the lighter call); sendmsg with MSG_MORE when a file segment
+ * comes next, so the head shares its packet. *all: the bytes of the call
+ * when they are all that is left, else SIZE_MAX. */
 static ssize_t send_buffers(const struct sender *tx, int wfd, bool sock, size_t *all)
 {
 	struct iovec iov[IOV_MAX_USED];
@@ -86,40 +116,45 @@ static ssize_t send_buffers(const struct sender *tx, int wfd, bool sock, size_t 
 		total += iov[niov++].iov_len = (size_t)(sg[i].len - (off_t)done);
 	}
 	*all = i == nseg ? total : SIZE_MAX;
-	/* writev is the lighter call; SIGPIPE is ignored (server.c). The
-	 * msghdr only for sendmsg: a local count stays in a register. */
+	/* SIGPIPE is ignored (server.c). The msghdr only for sendmsg: a
+	 * local count stays in a register. */
 	if (more && sock) {
 		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = niov };
 
 		return sendmsg(wfd, &mh, MSG_NOSIGNAL | MSG_MORE);
 	}
+	if (niov == 1)
+		return write(wfd, iov[0].iov_base, iov[0].iov_len);
 	return writev(wfd, iov, (int)niov);
 }
 
-/* n bytes went out: advance through the head, then the segments (all
- * of them at once when n is all that was left, as it mostly is). */
+/* n bytes went out: advance through out, then the segments (all of
+ * them at once when n is all that was left, as it mostly is); the body
+ * bytes among them (those of out past the head, then the segments')
+ * counted for the log. */
 static void account(struct sender *tx, size_t n, size_t all)
 {
-	size_t head = tx->out.len - tx->out_sent;
+	size_t left = tx->out.len - tx->out_sent;
+	size_t hlen = tx->out.len - tx->out_body;
+	size_t head = tx->out_sent < hlen ? hlen - tx->out_sent : 0;
 	const struct seg *sg;
 
+	tx->bytes_sent += (long long)(n > head ? n - head : 0);
 	if (n == all) {
 		tx->out_sent = tx->out.len;
-		tx->bytes_sent += (long long)(n - head);
 		tx->cur_seg = tx->segs.n;
 		tx->seg_done = 0;
 		return;
 	}
-	if (n <= head) {
+	if (n <= left) {
 		tx->out_sent += n;
 		return;
 	}
 	tx->out_sent = tx->out.len;
-	n -= head;
-	tx->bytes_sent += (long long)n;
+	n -= left;
 	while (n && (sg = send_cur_seg(tx)) != NULL) {
-		size_t left = (size_t)sg->len - tx->seg_done;
-		size_t k = n < left ? n : left;
+		size_t rest = (size_t)sg->len - tx->seg_done;
+		size_t k = n < rest ? n : rest;
 
 		tx->seg_done += k;
 		n -= k;
@@ -150,6 +185,10 @@ ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock)
 	size_t all = SIZE_MAX;
 	ssize_t n;
 
+	if (!tx->out_sent && tx->out.len && sg && !sg->file && !tx->seg_done) {
+		join_body(tx);
+		sg = send_cur_seg(tx);
+	}
 	if (sg && sg->file && tx->out_sent == tx->out.len)
 		n = send_file(tx, sg, wfd, fd);
 	else

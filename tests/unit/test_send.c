@@ -1,0 +1,177 @@
+/* send.c: an answer's bytes out through a socket, whole and in order,
+ * and the body bytes counted for the log, however the socket splits the
+ * writes. A small memory body goes behind the head in one buffer (one
+ * write); a larger one stays a piece of its own. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "send.h"
+
+static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: ...\r\n\r\n";
+
+/* A sender with head in out and one body piece of n bytes at body. */
+static void answer(struct sender *tx, const char *body, size_t n)
+{
+	memset(tx, 0, sizeof(*tx));
+	send_init(tx);
+	send_reset(tx);
+	assert_int_equal(buf_puts(&tx->out, head), 0);
+	tx->segs.one = (struct seg){ false, 0, (off_t)n, body };
+	tx->segs.n = 1;
+}
+
+/* A TCP connection on 127.0.0.1: sv[0] the server's end, non-blocking;
+ * small: the least buffers, and full of `fill` bytes already, so that
+ * writes are cut wherever room comes back. Returns how many fill bytes. */
+static size_t pair(int sv[2], bool small)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	static const char fill[512];
+	size_t filled = 0;
+
+	assert_true(l >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l, 1), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&a, &al), 0);
+	sv[1] = socket(AF_INET, SOCK_STREAM, 0);
+	if (small)
+		assert_int_equal(setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &one, sizeof(one)), 0);
+	assert_int_equal(connect(sv[1], (struct sockaddr *)&a, sizeof(a)), 0);
+	sv[0] = accept(l, NULL, NULL);
+	assert_true(sv[0] >= 0);
+	close(l);
+	assert_int_equal(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
+	if (!small)
+		return 0;
+	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &one, sizeof(one)), 0);
+	for (;;) {
+		ssize_t n = write(sv[0], fill, sizeof(fill));
+
+		if (n < 0) {
+			assert_int_equal(errno, EAGAIN);
+			return filled;
+		}
+		filled += (size_t)n;
+		assert_true(filled < 1 << 20);
+	}
+}
+
+/* Send it all, the reader taking `step` bytes between writes; after
+ * each write the body bytes counted are those of the bytes written past
+ * the head. The answer's bytes (after `skip` bytes of fill) are returned
+ * in got; *cuts: the writes that took less than was left. */
+static size_t send_all(struct sender *tx, int sv[2], size_t skip, size_t step, char *got,
+		       size_t cap, int *cuts)
+{
+	size_t written = 0, have = 0, hl = sizeof(head) - 1;
+	int rounds;
+
+	for (rounds = 0; !send_done(tx) && rounds < 100000; rounds++) {
+		ssize_t n = send_some(tx, sv[0], -1, true);
+
+		if (n > 0) {
+			written += (size_t)n;
+			*cuts += !send_done(tx);
+		} else {
+			assert_int_equal(errno, EAGAIN);
+		}
+		assert_int_equal(tx->bytes_sent, written > hl ? (long long)(written - hl) : 0);
+		if (have < skip + written) { /* the fill, then the answer */
+			char *to = have < skip ? got : got + have - skip;
+			size_t room = have < skip ? skip - have : cap - (have - skip);
+			ssize_t r = read(sv[1], to, step < room ? step : room);
+
+			assert_true(r > 0);
+			have += (size_t)r;
+		}
+	}
+	assert_true(send_done(tx));
+	while (have < skip + written) {
+		char *to = have < skip ? got : got + have - skip;
+		size_t room = have < skip ? skip - have : cap - (have - skip);
+		ssize_t r = read(sv[1], to, room);
+
+		assert_true(r > 0);
+		have += (size_t)r;
+	}
+	return have - skip;
+}
+
+static void check(size_t body_len, bool small, size_t step, bool joined)
+{
+	static char body[4000], got[8192], want[8192];
+	struct sender tx;
+	int sv[2], cuts = 0;
+	size_t hl = sizeof(head) - 1, n, skip;
+
+	assert_true(body_len <= sizeof(body));
+	for (n = 0; n < body_len; n++)
+		body[n] = (char)('a' + n % 26);
+	memcpy(want, head, hl);
+	memcpy(want + hl, body, body_len);
+	skip = pair(sv, small);
+	answer(&tx, body, body_len);
+	n = send_all(&tx, sv, skip, step, got, sizeof(got), &cuts);
+	assert_int_equal(n, hl + body_len);
+	assert_memory_equal(got, want, n);
+	assert_int_equal(tx.bytes_sent, (long long)body_len);
+	/* joined: the body went behind the head, out is the whole answer */
+	assert_int_equal(tx.out.len, joined ? hl + body_len : hl);
+	if (small)
+		assert_true(cuts > 0); /* the writes were cut, as meant */
+	send_release(&tx);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void test_small_body_joined(void **state)
+{
+	(void)state;
+	check(612, false, 65536, true);
+}
+
+static void test_empty_body(void **state)
+{
+	(void)state;
+	check(0, false, 65536, true);
+}
+
+static void test_large_body_own_piece(void **state)
+{
+	(void)state;
+	check(4000, false, 65536, false); /* more than the head's block has room for */
+}
+
+/* A small send buffer and a slow reader: writes cut anywhere, in the
+ * head or the body; each cut counted right. */
+static void test_partial_writes(void **state)
+{
+	(void)state;
+	check(1800, true, 97, true);
+	check(4000, true, 97, false);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_small_body_joined),
+		cmocka_unit_test(test_empty_body),
+		cmocka_unit_test(test_large_body_own_piece),
+		cmocka_unit_test(test_partial_writes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
