@@ -603,7 +603,7 @@ static __attribute__((noinline)) int format_head(struct buf *out, const struct r
 	p = out->data + out->len;
 	/* Our version is 1.1 whatever the request's (RFC 9110 §6.2). */
 	if (resp->status == S_OK) { /* most answers: one copy */
-		p = PUT(p, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: ");
+		p = PUT(p, HTTP_HEAD_200); /* the cached heads' start too */
 	} else {
 		p = PUT(p, "HTTP/1.1 ");
 		*p++ = (char)('0' + code / 100);
