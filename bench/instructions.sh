@@ -7,8 +7,9 @@
 #   bench/instructions.sh              # or: make bench-instr
 #   N=20000 HTTPD_BIN=./httpd bench/instructions.sh
 #
-# Scenarios: the 612-byte index page on 10 keep-alive connections, and
-# one connection per request (Connection: close). Loopback only.
+# Scenarios: the 612-byte index page on 10 keep-alive connections (a short
+# head, then the 15 lines a browser sends), and one connection per request
+# (Connection: close). Loopback only.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -55,6 +56,19 @@ while True:  # the server under valgrind takes a moment to listen
             sys.exit("server did not come up")
         time.sleep(0.1)
 req = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\nAccept: */*\r\n"
+if mode == "browser":  # what a browser sends for a page (Chromium's 15 lines)
+    req = (b"GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: keep-alive\r\n"
+           b"Cache-Control: max-age=0\r\n"
+           b"sec-ch-ua: \"Chromium\";v=\"131\", \"Not_A Brand\";v=\"24\"\r\n"
+           b"sec-ch-ua-mobile: ?0\r\nsec-ch-ua-platform: \"Linux\"\r\n"
+           b"Upgrade-Insecure-Requests: 1\r\n"
+           b"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
+           b"(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36\r\n"
+           b"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,"
+           b"image/webp,image/apng,*/*;q=0.8\r\n"
+           b"Sec-Fetch-Site: none\r\nSec-Fetch-Mode: navigate\r\nSec-Fetch-User: ?1\r\n"
+           b"Sec-Fetch-Dest: document\r\nAccept-Encoding: gzip, deflate, br, zstd\r\n"
+           b"Accept-Language: en-US,en;q=0.9\r\n" % port)
 
 
 def answer(s, buf):
@@ -89,7 +103,7 @@ EOF
 	awk '/^summary:/ {print $2}' "$TMP/cg.out"
 }
 
-for mode in header keepalive close; do
+for mode in header keepalive browser close; do
 	if [ "$mode" = header ]; then
 		printf '| scenario | instructions per request (user space) |\n|---|---:|\n'
 		continue
@@ -98,6 +112,8 @@ for mode in header keepalive close; do
 	b=$(total $((N + N / 10)) "$mode")
 	[ -n "$a" ] && [ -n "$b" ] || die "callgrind gave no totals (see $TMP/vg.log)"
 	printf '| 612 B, %s | %s |\n' \
-		"$([ "$mode" = close ] && echo "new connection each" || echo "keep-alive")" \
+		"$(case $mode in close) echo "new connection each" ;;
+			browser) echo "keep-alive, a browser's head (15 lines)" ;;
+			*) echo "keep-alive" ;; esac)" \
 		"$(( (b - a) / N ))"
 done | tee "$OUT/instructions.md"

@@ -75,15 +75,30 @@ def per_round(rows, key, what, hz):
     return out
 
 
-def ratio_value(groups, key, a, b, what, hz):
-    """Median over the rounds of a/b in the same round: the rounds are
-    interleaved, so a drift of the machine cancels out. None if unknown."""
+def round_ratios(groups, key, a, b, what, hz):
+    """a/b in each round, sorted: the rounds are interleaved, so a drift of
+    the machine cancels out. None if unknown."""
     x = per_round(groups.get((a, key), []), key, what, hz)
     y = per_round(groups.get((b, key), []), key, what, hz)
     both = [r for r in x if r in y]
     if not both or not all(x[r] and y[r] for r in both):
         return None  # e.g. no CPU tick seen in a round
-    return statistics.median(x[r] / y[r] for r in both)
+    return sorted(x[r] / y[r] for r in both)
+
+
+def ratio_value(groups, key, a, b, what, hz):
+    """Median over the rounds of a/b in the same round. None if unknown."""
+    v = round_ratios(groups, key, a, b, what, hz)
+    return None if v is None else statistics.median(v)
+
+
+def quartiles(v):
+    """The middle half of the sorted per-round ratios v: (first, third
+    quartile), the median's neighbours' spread on a noisy machine."""
+    if len(v) < 4:
+        return v[0], v[-1]
+    q = statistics.quantiles(v, n=4, method="inclusive")
+    return q[0], q[2]
 
 
 def ratio(groups, key, peer, what, hz):
@@ -104,6 +119,7 @@ def main():
     ap.add_argument("--dat", required=True)
     ap.add_argument("--dur")
     ap.add_argument("--rounds")
+    ap.add_argument("--cap-rounds", default=None)
     ap.add_argument("--conns")
     ap.add_argument("--idle", type=int, default=10000)
     ap.add_argument("--machine", default="")
@@ -154,7 +170,8 @@ def main():
         p(f"*Capped* scenarios: every server in a cgroup allowed {a.cap} % of its "
           f"core, so that the server and not wrk (which saturates its own core "
           f"first against the fastest servers) is the bottleneck: req/s there "
-          f"is what a server does with a fixed CPU budget.\n")
+          f"is what a server does with a fixed CPU budget "
+          f"(median of {a.cap_rounds or a.rounds} rounds).\n")
 
     for key, title, _ in scen:
         present = [s for s in servers if (s, key) in res]
@@ -217,10 +234,16 @@ def main():
                 continue
             cells = []
             for k, what, _ in limit_cols:
-                v = ratio_value(groups, k, s, LIMIT, what, a.hz)
-                cells.append("n/a" if v is None else f"{v:.2f}×")
+                v = round_ratios(groups, k, s, LIMIT, what, a.hz)
+                if v is None:
+                    cells.append("n/a")
+                    continue
+                lo, hi = quartiles(v)
+                cells.append(f"{statistics.median(v):.2f}× [{lo:.2f}–{hi:.2f}]")
             p(f"| {LABEL[s]} | " + " | ".join(cells) + " |")
-        p("")
+        p("\nIn brackets: the middle half of the per-round ratios (first to third "
+          "quartile; lowest to highest under 4 rounds). Where it is wider than the gap "
+          "to a target, one run cannot tell.\n")
 
     p("## Memory (RSS, all processes of the server)\n")
     p(f"| server | idle | with {a.idle:,} idle keep-alive connections | per connection |")
