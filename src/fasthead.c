@@ -177,6 +177,21 @@ static bool is_host(const char *p)
 	return (w | 0x20202020u) == host && p[4] == ':';
 }
 
+/* Whether the 10 token bytes at p are "User-Agent", in any case (as
+ * above; OR 0x20 makes '-' of no tchar but '-'): the next most common
+ * name, told by two compares instead of the hash. */
+static bool is_user_agent(const char *p)
+{
+	const uint64_t lower = 0x2020202020202020ULL;
+	uint64_t a, b, x, y;
+
+	memcpy(&a, p, 8);
+	memcpy(&b, p + 2, 8);
+	memcpy(&x, "user-age", 8);
+	memcpy(&y, "er-agent", 8);
+	return (a | lower) == x && (b | lower) == y;
+}
+
 /* Header names llhttp gives a meaning beyond ours: declined. */
 static bool framing_name(const char *name, size_t n)
 {
@@ -238,13 +253,13 @@ size_t fasthead_parse(struct request *r, const char *d, size_t n)
 			nn = (size_t)(p - name);
 			if (nn == 0 || *p != ':')
 				return decline(r);
-			i = http_header_index(name, nn);
+			i = nn == 10 && is_user_agent(name) ? H_USER_AGENT
+							    : http_header_index(name, nn);
 			if (i < 0 && framing_name(name, nn))
 				return decline(r);
 			p++;
 		}
-		if (++nh > HTTP_HEADER_COUNT_MAX)
-			return decline(r);
+		nh++;
 		p += *p == ' '; /* the one SP of most lines, then any OWS */
 		while (is_ows(*p))
 			p++;
@@ -284,8 +299,9 @@ size_t fasthead_parse(struct request *r, const char *d, size_t n)
 			r->hdr[i].len = (uint32_t)(ve - v);
 		}
 	}
-	/* HTTP/1.1 without Host: llhttp's path answers it */
-	if (minor == 1 && !r->hdr[H_HOST].off)
+	/* HTTP/1.1 without Host: llhttp's path answers it; so too many
+	 * lines (counted to the end: the loop ends at e anyway) */
+	if ((minor == 1 && !r->hdr[H_HOST].off) || nh > HTTP_HEADER_COUNT_MAX)
 		return decline(r);
 	/* the blank line, whole; the header section (counted as request.c
 	 * does, from the request line's LF) within its limit */

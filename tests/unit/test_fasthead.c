@@ -195,11 +195,32 @@ static void test_scan_ends(void **state)
 	}
 }
 
+/* The header count limit, now checked after the last line: the limit
+ * taken, one more line to llhttp (431). */
+static void test_count_limit(void **state)
+{
+	char *head = malloc(64 + 8 * (HTTP_HEADER_COUNT_MAX + 1));
+	int lines, k;
+	size_t n;
+
+	(void)state;
+	assert_non_null(head);
+	for (lines = HTTP_HEADER_COUNT_MAX; lines <= HTTP_HEADER_COUNT_MAX + 1; lines++) {
+		n = (size_t)sprintf(head, "GET / HTTP/1.1\r\nHost: a\r\n");
+		for (k = 1; k < lines; k++)
+			n += (size_t)sprintf(head + n, "X%02d: v\r\n", k % 100);
+		n += (size_t)sprintf(head + n, "\r\n");
+		two_ways(head, n, lines <= HTTP_HEADER_COUNT_MAX);
+	}
+	free(head);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_heads),
 		cmocka_unit_test(test_scan_ends),
+		cmocka_unit_test(test_count_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
