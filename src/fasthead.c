@@ -153,18 +153,6 @@ static size_t decline(struct request *r)
 	return 0;
 }
 
-/* A Connection value: its option, or -1 for anything else (lists,
- * "upgrade", unknown options: llhttp's business). */
-enum { CONN_CLOSE = 1, CONN_KEEP_ALIVE = 2 };
-static int connection_option(const char *v, size_t n)
-{
-	if (util_ieq(v, n, "close"))
-		return CONN_CLOSE;
-	if (util_ieq(v, n, "keep-alive"))
-		return CONN_KEEP_ALIVE;
-	return -1;
-}
-
 /* Whether the line at p (5 bytes) begins with "Host:", in any case: the
  * line of every request, told by one compare (OR 0x20 makes no byte but
  * a capital into a lowercase letter). */
@@ -177,19 +165,33 @@ static bool is_host(const char *p)
 	return (w | 0x20202020u) == host && p[4] == ':';
 }
 
-/* Whether the 10 token bytes at p are "User-Agent", in any case (as
- * above; OR 0x20 makes '-' of no tchar but '-'): the next most common
- * name, told by two compares instead of the hash. */
-static bool is_user_agent(const char *p)
+/* Whether the 10 bytes at p are lit (lowercase letters and '-'), in any
+ * case, by two overlapping eight-byte compares: OR 0x20 makes no byte of
+ * a name or value (no CR) into '-' but '-', into a letter but its other
+ * case. User-Agent, Connection and keep-alive, the next most common
+ * names and value, are told so instead of by the hash or strncasecmp. */
+static bool is10(const char *p, const char *lit)
 {
 	const uint64_t lower = 0x2020202020202020ULL;
 	uint64_t a, b, x, y;
 
 	memcpy(&a, p, 8);
 	memcpy(&b, p + 2, 8);
-	memcpy(&x, "user-age", 8);
-	memcpy(&y, "er-agent", 8);
+	memcpy(&x, lit, 8);
+	memcpy(&y, lit + 2, 8);
 	return (a | lower) == x && (b | lower) == y;
+}
+
+/* A Connection value: its option, or -1 for anything else (lists,
+ * "upgrade", unknown options: llhttp's business). */
+enum { CONN_CLOSE = 1, CONN_KEEP_ALIVE = 2 };
+static int connection_option(const char *v, size_t n)
+{
+	if (n == 10 && is10(v, "keep-alive"))
+		return CONN_KEEP_ALIVE;
+	if (util_ieq(v, n, "close"))
+		return CONN_CLOSE;
+	return -1;
 }
 
 /* Header names llhttp gives a meaning beyond ours: declined. */
@@ -245,7 +247,7 @@ size_t fasthead_parse(struct request *r, const char *d, size_t n)
 		size_t nn;
 		int i;
 
-		if (e - p >= 4 && is_host(p)) {
+		if (p == headers && e - p >= 4 && is_host(p)) { /* most send it first */
 			i = H_HOST;
 			p += 5;
 		} else {
@@ -253,16 +255,23 @@ size_t fasthead_parse(struct request *r, const char *d, size_t n)
 			nn = (size_t)(p - name);
 			if (nn == 0 || *p != ':')
 				return decline(r);
-			i = nn == 10 && is_user_agent(name) ? H_USER_AGENT
-							    : http_header_index(name, nn);
+			if (nn == 10 && is10(name, "user-agent"))
+				i = H_USER_AGENT;
+			else if (nn == 10 && is10(name, "connection"))
+				i = H_CONNECTION;
+			else
+				i = http_header_index(name, nn);
 			if (i < 0 && framing_name(name, nn))
 				return decline(r);
 			p++;
 		}
 		nh++;
-		p += *p == ' '; /* the one SP of most lines, then any OWS */
-		while (is_ows(*p))
-			p++;
+		/* the one SP of most lines; then any OWS, under '!' as CR and
+		 * controls are (one compare for the other lines) */
+		p += *p == ' ';
+		if ((unsigned char)*p <= ' ')
+			while (is_ows(*p))
+				p++;
 		v = p;
 		if (i == H_HOST) {
 			if (r->hdr[H_HOST].off || (p = host_end(v, e)) == NULL)
