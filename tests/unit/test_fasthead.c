@@ -133,6 +133,16 @@ static const struct {
 	/* names that begin like ours, or have their length */
 	{ S("GET / HTTP/1.1\r\nHost: a\r\nHosts: b\r\nHost-: c\r\nUpgrade-X: d\r\n"
 	    "Upgrades: e\r\nProxy-Connections: f\r\nAccept-Languagf: g\r\nIf-Rangx: h\r\n\r\n"), true },
+	/* the names and value told by compares, in any case, and near them;
+	 * Host not first, and a second one */
+	{ S("GET / HTTP/1.1\r\nUSER-AGENT: u\r\nHost: a\r\nconnectioN: close\r\n"
+	    "User-Agenx: y\r\nConnectiom: z\r\nUser_Agent: w\r\n\r\n"), true },
+	{ S("GET / HTTP/1.0\r\nConnection: KEEP-alive\r\n\r\n"), true },
+	{ S("GET / HTTP/1.0\r\nConnection: Keep-Alive \r\nUser-agent:\tu\r\n\r\n"), true },
+	{ S("GET / HTTP/1.0\r\nConnection: keep-alivf\r\n\r\n"), false },
+	{ S("GET / HTTP/1.0\r\nConnection: keep_alive\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n"), false },
+	{ S("GET / HTTP/1.1\r\nX: 1\r\nHost: a\r\nHOST: a\r\n\r\n"), false },
 	/* to llhttp: obs-text, controls, framing, upgrades */
 	{ S("GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: caf\xc3\xa9\r\n\r\n"), false },
 	{ S("GET / HTTP/1.1\r\nHost: a\r\nX-Obs: \xff\r\n\r\n"), false },
