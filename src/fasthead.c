@@ -153,16 +153,16 @@ static size_t decline(struct request *r)
 	return 0;
 }
 
-/* Whether the line at p (5 bytes) begins with "Host:", in any case: the
- * line of every request, told by one compare (OR 0x20 makes no byte but
- * a capital into a lowercase letter). */
-static bool is_host(const char *p)
+/* Whether the 4 bytes at p are lit (lowercase letters), in any case, by
+ * one compare: OR 0x20 makes no byte into a letter but its other case.
+ * "Host:", on every request, and "close" are told so. */
+static bool is4(const char *p, const char *lit)
 {
-	uint32_t w, host;
+	uint32_t w, l;
 
 	memcpy(&w, p, 4);
-	memcpy(&host, "host", 4);
-	return (w | 0x20202020u) == host && p[4] == ':';
+	memcpy(&l, lit, 4);
+	return (w | 0x20202020u) == l;
 }
 
 /* Whether the 10 bytes at p are lit (lowercase letters and '-'), in any
@@ -189,7 +189,7 @@ static int connection_option(const char *v, size_t n)
 {
 	if (n == 10 && is10(v, "keep-alive"))
 		return CONN_KEEP_ALIVE;
-	if (util_ieq(v, n, "close"))
+	if (n == 5 && is4(v, "clos") && (v[4] | 0x20) == 'e')
 		return CONN_CLOSE;
 	return -1;
 }
@@ -247,7 +247,8 @@ size_t fasthead_parse(struct request *r, const char *d, size_t n)
 		size_t nn;
 		int i;
 
-		if (p == headers && e - p >= 4 && is_host(p)) { /* most send it first */
+		/* Host: most send it first */
+		if (p == headers && e - p >= 4 && is4(p, "host") && p[4] == ':') {
 			i = H_HOST;
 			p += 5;
 		} else {
