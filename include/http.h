@@ -245,8 +245,19 @@ static inline const char *span_ptr(const struct request *r, struct span s)
 	return r->base + s.off;
 }
 bool http_has_header(const struct request *req, enum hdr h);
-/* Which enum hdr a header name of token bytes is (any case), or -1. */
-int http_header_index(const char *name, size_t n);
+/* Bit n of http_hdr_lengths[c & 31]: a name of enum hdr has n bytes and
+ * begins with c (any case). */
+extern uint32_t http_hdr_lengths[32];
+int http_header_lookup(const char *name, size_t n);
+/* Which enum hdr a header name of token bytes is (any case), or -1.
+ * Inline: most names of a browser's head (Sec-Fetch-*, Accept, Cookie,
+ * ...) are none of them, told by their first letter and length. */
+static inline int http_header_index(const char *name, size_t n)
+{
+	if (n == 0 || n >= 32 || !(http_hdr_lengths[name[0] & 31] >> n & 1))
+		return -1;
+	return http_header_lookup(name, n);
+}
 /* A header the parser does not keep (CORS's, read only when configured):
  * the value of its first line in the head, OWS trimmed, or NULL. */
 const char *http_header_scan(const struct request *req, const char *name, size_t *len);

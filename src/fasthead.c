@@ -9,47 +9,96 @@
 #include <emmintrin.h>
 #endif
 
-/* Eight bytes from p, the first as the lowest: the masks and bit counts
- * below number the bytes from the first, on any byte order. */
-static inline uint64_t load8(const char *p)
+#ifdef __SSE2__
+/* Bytes from lo to lo + n - 1 marked: moved to the bottom of the signed
+ * range (wrapping), they are those under INT8_MIN + n; one compare. */
+static inline __m128i in_range(__m128i x, char lo, int n)
 {
-	uint64_t w;
-
-	memcpy(&w, p, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
+	return _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(-128 - lo))),
+			      _mm_set1_epi8((char)(-128 + n)));
 }
 
-/* Field values: VCHAR, SP, HTAB (RFC 9110 §5.5); obs-text and controls
- * go to llhttp, which knows what to refuse. */
+/* Of the 16 bytes at p, those that end a value (bit i for p[i]): not
+ * VCHAR, SP or HTAB (RFC 9110 §5.5; obs-text and controls go to llhttp,
+ * which knows what to refuse). The signed compare takes the bytes under
+ * 0x20 and over 0x7f at once. */
+static inline unsigned value_stops(const char *p)
+{
+	const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	const __m128i bad = _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
+					 _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
+
+	return (unsigned)_mm_movemask_epi8(bad) &
+	       ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')));
+}
+
+/* Of the 16 bytes at p, the usual name bytes [A-Za-z0-9-] (OR 0x20 folds
+ * only the capitals onto the lowercase letters). */
+static inline unsigned name_bytes(const char *p)
+{
+	const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	const __m128i letter = in_range(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 26);
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		_mm_or_si128(letter, in_range(x, '0', 10)), _mm_cmpeq_epi8(x, _mm_set1_epi8('-'))));
+}
+
+/* The scans read 16 bytes from p while 15 remain before e (the 16th the
+ * NUL at e at most); then the 16 that end at that NUL, the mask moved to
+ * start at p: within the head, as the request line alone has 16. */
+#define TAIL(p, e) ((unsigned)((p) - ((e) - 15)))
+
+/* Past the value bytes from p: at a CR when the value is plain. */
+static const char *value_end(const char *p, const char *e)
+{
+	unsigned m;
+
+	for (; e - p >= 15; p += 16)
+		if ((m = value_stops(p)) != 0)
+			return p + __builtin_ctz(m);
+	/* never 0: the NUL at e stops a value */
+	return p + __builtin_ctz(value_stops(e - 15) >> TAIL(p, e));
+}
+
+/* Past the token at p: [A-Za-z0-9-] 16 at a time, the rarer tchars byte
+ * by byte. */
+static const char *name_end(const char *p, const char *e)
+{
+	unsigned m = 0;
+
+	for (; e - p >= 15; p += 16)
+		if ((m = name_bytes(p)) != 0xffff)
+			break;
+	if (e - p < 15)
+		m = name_bytes(e - 15) >> TAIL(p, e); /* never all: the NUL */
+	p += __builtin_ctz(~m);
+	if (*p != ':')
+		while (http_tchar((unsigned char)*p))
+			p++;
+	return p;
+}
+#else
 static bool value_byte(unsigned char c)
 {
 	return (unsigned char)(c - 0x20) < 0x5f || c == '\t';
 }
 
-/* Past the value bytes from p (e: where the input ends); eight at a time
- * while eight remain: bit 7 marks the bytes under 0x20 or over 0x7e, and
- * the first one marked is one (a borrow or a carry only crosses into the
- * bytes after a marked one); from there byte by byte, for HTAB. */
 static const char *value_end(const char *p, const char *e)
 {
-	const uint64_t ones = 0x0101010101010101ULL, highs = ones << 7;
-	uint64_t w, m;
-
-	for (; e - p >= 8; p += 8) {
-		w = load8(p);
-		m = (((w - ones * 0x20) & ~w) | (w + ones) | w) & highs;
-		if (m) {
-			p += __builtin_ctzll(m) / 8;
-			break;
-		}
-	}
+	(void)e;
 	while (value_byte((unsigned char)*p))
 		p++;
 	return p;
 }
+
+static const char *name_end(const char *p, const char *e)
+{
+	(void)e;
+	while (http_tchar((unsigned char)*p))
+		p++;
+	return p;
+}
+#endif
 
 /* The Host value at v: uri-host [":" port], a reg-name (an IPv4 address
  * is one) and digits, then the line's CR. Past it, or NULL: IP literals,
@@ -104,84 +153,54 @@ static size_t decline(struct request *r)
 	return 0;
 }
 
+/* Whether the 4 bytes at p are lit (lowercase letters), in any case, by
+ * one compare: OR 0x20 makes no byte into a letter but its other case.
+ * "Host:", on every request, and "close" are told so. */
+static bool is4(const char *p, const char *lit)
+{
+	uint32_t w, l;
+
+	memcpy(&w, p, 4);
+	memcpy(&l, lit, 4);
+	return (w | 0x20202020u) == l;
+}
+
+/* Whether the 10 bytes at p are lit (lowercase letters and '-'), in any
+ * case, by two overlapping eight-byte compares: OR 0x20 makes no byte of
+ * a name or value (no CR) into '-' but '-', into a letter but its other
+ * case. User-Agent, Connection and keep-alive, the next most common
+ * names and value, are told so instead of by the hash or strncasecmp. */
+static bool is10(const char *p, const char *lit)
+{
+	const uint64_t lower = 0x2020202020202020ULL;
+	uint64_t a, b, x, y;
+
+	memcpy(&a, p, 8);
+	memcpy(&b, p + 2, 8);
+	memcpy(&x, lit, 8);
+	memcpy(&y, lit + 2, 8);
+	return (a | lower) == x && (b | lower) == y;
+}
+
 /* A Connection value: its option, or -1 for anything else (lists,
  * "upgrade", unknown options: llhttp's business). */
 enum { CONN_CLOSE = 1, CONN_KEEP_ALIVE = 2 };
 static int connection_option(const char *v, size_t n)
 {
-	if (util_ieq(v, n, "close"))
-		return CONN_CLOSE;
-	if (util_ieq(v, n, "keep-alive"))
+	if (n == 10 && is10(v, "keep-alive"))
 		return CONN_KEEP_ALIVE;
+	if (n == 5 && is4(v, "clos") && (v[4] | 0x20) == 'e')
+		return CONN_CLOSE;
 	return -1;
-}
-
-/* Whether the line at p begins with the name and colon s (len bytes, 5
- * to 16: lowercase letters, '-', ':', then NUL padding to 16 readable
- * bytes), eight bytes at a time. OR 0x20 on the letters' places only
- * (bit 6 of a lowercase letter, shifted onto bit 5) makes them match in
- * either case and nothing else, as no byte but a letter's other case
- * ORs to a letter; '-' and ':' are compared exactly. p has 16 bytes. */
-static inline bool name_at(const char *p, const char *s, size_t len)
-{
-	const uint64_t lower = 0x2020202020202020ULL;
-	uint64_t w, want;
-
-	w = load8(p);
-	want = load8(s);
-	if (((w | ((want >> 1) & lower)) & (len < 8 ? ~0ULL >> (64 - 8 * len) : ~0ULL)) != want)
-		return false;
-	if (len <= 8)
-		return true;
-	w = load8(p + 8); /* the second eight, as many as the name has */
-	want = load8(s + 8);
-	return ((w | ((want >> 1) & lower)) & (len < 16 ? ~0ULL >> (128 - 8 * len) : ~0ULL)) == want;
-}
-
-#define NAME_AT(p, lit) name_at(p, lit "\0\0\0\0\0\0\0\0\0\0\0", sizeof(lit) - 1)
-
-/* The names of most header lines, told by their first letter and one or
- * two compares instead of the token loop and http_header_index: the
- * length of the name with its colon, and *i its enum hdr (or -1), or 0
- * for any other name. None of them frames a body or asks for another
- * protocol. */
-static size_t known_name(const char *p, int *i)
-{
-#define KNOWN(lit, h) if (NAME_AT(p, lit)) return *i = (h), sizeof(lit) - 1
-	switch (*p | 0x20) {
-	case 'a':
-		KNOWN("accept:", -1);
-		KNOWN("accept-encoding:", H_ACCEPT_ENCODING);
-		KNOWN("accept-language:", -1);
-		break;
-	case 'c':
-		KNOWN("connection:", H_CONNECTION);
-		KNOWN("cache-control:", -1);
-		KNOWN("cookie:", -1);
-		break;
-	case 'h':
-		KNOWN("host:", H_HOST);
-		break;
-	case 'i':
-		KNOWN("if-none-match:", H_IF_NONE_MATCH);
-		break;
-	case 'r':
-		KNOWN("referer:", H_REFERER);
-		break;
-	case 'u':
-		KNOWN("user-agent:", H_USER_AGENT);
-		break;
-	default:
-		break;
-	}
-	return 0;
-#undef KNOWN
 }
 
 /* Header names llhttp gives a meaning beyond ours: declined. */
 static bool framing_name(const char *name, size_t n)
 {
-	return util_ieq(name, n, "Upgrade") || util_ieq(name, n, "Proxy-Connection");
+	char c = (char)(*name | 0x20);
+
+	return (n == 7 && c == 'u' && util_ieq(name, n, "Upgrade")) ||
+	       (n == 16 && c == 'p' && util_ieq(name, n, "Proxy-Connection"));
 }
 
 size_t fasthead_parse(struct request *r, const char *d, size_t n)
@@ -228,24 +247,32 @@ size_t fasthead_parse(struct request *r, const char *d, size_t n)
 		size_t nn;
 		int i;
 
-		if (e - p >= 16 && (nn = known_name(p, &i)) != 0) {
-			p += nn;
+		/* Host: most send it first */
+		if (p == headers && e - p >= 4 && is4(p, "host") && p[4] == ':') {
+			i = H_HOST;
+			p += 5;
 		} else {
-			while (http_tchar((unsigned char)*p))
-				p++;
+			p = name_end(p, e);
 			nn = (size_t)(p - name);
 			if (nn == 0 || *p != ':')
 				return decline(r);
-			i = http_header_index(name, nn);
+			if (nn == 10 && is10(name, "user-agent"))
+				i = H_USER_AGENT;
+			else if (nn == 10 && is10(name, "connection"))
+				i = H_CONNECTION;
+			else
+				i = http_header_index(name, nn);
 			if (i < 0 && framing_name(name, nn))
 				return decline(r);
 			p++;
 		}
-		if (++nh > HTTP_HEADER_COUNT_MAX)
-			return decline(r);
-		p += *p == ' '; /* the one SP of most lines, then any OWS */
-		while (is_ows(*p))
-			p++;
+		nh++;
+		/* the one SP of most lines; then any OWS, under '!' as CR and
+		 * controls are (one compare for the other lines) */
+		p += *p == ' ';
+		if ((unsigned char)*p <= ' ')
+			while (is_ows(*p))
+				p++;
 		v = p;
 		if (i == H_HOST) {
 			if (r->hdr[H_HOST].off || (p = host_end(v, e)) == NULL)
@@ -255,10 +282,14 @@ size_t fasthead_parse(struct request *r, const char *d, size_t n)
 			p = value_end(p, e);
 			if (*p != '\r')
 				return decline(r);
-			for (ve = p; ve > v && is_ows(ve[-1]); ve--)
-				;
+			/* OWS before the CR: the one byte under '!' that
+			 * can be there (value bytes, or the ':') */
+			ve = p;
+			if ((unsigned char)ve[-1] <= ' ')
+				while (ve > v && is_ows(ve[-1]))
+					ve--;
 		}
-		if (e - p < 2 || p[1] != '\n')
+		if (p[1] != '\n') /* p is before e: p[1] is at most the NUL */
 			return decline(r);
 		p += 2;
 		if (i < 0)
@@ -278,12 +309,13 @@ size_t fasthead_parse(struct request *r, const char *d, size_t n)
 			r->hdr[i].len = (uint32_t)(ve - v);
 		}
 	}
-	/* HTTP/1.1 without Host: llhttp's path answers it */
-	if (minor == 1 && !r->hdr[H_HOST].off)
+	/* HTTP/1.1 without Host: llhttp's path answers it; so too many
+	 * lines (counted to the end: the loop ends at e anyway) */
+	if ((minor == 1 && !r->hdr[H_HOST].off) || nh > HTTP_HEADER_COUNT_MAX)
 		return decline(r);
 	/* the blank line, whole; the header section (counted as request.c
 	 * does, from the request line's LF) within its limit */
-	if (e - p < 2 || p[1] != '\n' || p - headers + 3 > HTTP_HEADERS_MAX)
+	if (p[1] != '\n' || p - headers + 3 > HTTP_HEADERS_MAX)
 		return decline(r);
 	r->method = method;
 	r->method_s.off = 0;

@@ -41,6 +41,7 @@ static const struct {
 #define HDR_SLOTS 64
 #define SLOT_EMPTY 0xff
 static uint8_t hdr_slot[HDR_SLOTS];
+uint32_t http_hdr_lengths[32];
 
 static unsigned hdr_hash(const char *s, size_t n)
 {
@@ -59,6 +60,7 @@ __attribute__((constructor)) static void hdr_slots_fill(void)
 		while (hdr_slot[h] != SLOT_EMPTY)
 			h = (h + 1) & (HDR_SLOTS - 1);
 		hdr_slot[h] = (uint8_t)i;
+		http_hdr_lengths[hdr_names[i].name[0] & 31] |= 1u << hdr_names[i].len;
 	}
 }
 
@@ -98,13 +100,12 @@ static bool name_is(const char *s, const char *name, size_t n)
 	return (a | lower) == (b | lower);
 }
 
-int http_header_index(const char *name, size_t n)
+/* http_header_index's names that pass its first-letter-and-length test */
+int http_header_lookup(const char *name, size_t n)
 {
 	unsigned h;
 	int i;
 
-	if (n == 0 || n > NAME_LEN_MAX)
-		return -1;
 	for (h = hdr_hash(name, n); (i = hdr_slot[h]) != SLOT_EMPTY; h = (h + 1) & (HDR_SLOTS - 1))
 		if (hdr_names[i].len == n && name_is(name, hdr_names[i].name, n))
 			return i;
