@@ -181,14 +181,13 @@ static ssize_t send_file(const struct sender *tx, const struct seg *sg, int wfd,
 
 ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock)
 {
-	const struct seg *sg = send_cur_seg(tx);
+	const struct seg *sg;
 	size_t all = SIZE_MAX;
 	ssize_t n;
 
-	if (!tx->out_sent && tx->out.len && sg && !sg->file && !tx->seg_done) {
+	if (!tx->out_sent && tx->out.len) /* the first write: no piece begun */
 		join_body(tx);
-		sg = send_cur_seg(tx);
-	}
+	sg = send_cur_seg(tx);
 	if (sg && sg->file && tx->out_sent == tx->out.len)
 		n = send_file(tx, sg, wfd, fd);
 	else
