@@ -23,7 +23,8 @@ struct fc_rep {
 	bool exists;
 	int fd;                    /* -1 when the content is in data */
 	struct stat st;
-	char *data;
+	char *data;                /* small contents, HTTP_SEG_FRONT bytes of
+				    * room before them (one block) */
 	struct http_validators val; /* ETag: strong, from mtime and size (+ coding) */
 };
 

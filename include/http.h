@@ -111,9 +111,16 @@ struct request {
 	uint64_t stamp;          /* loop_reads when its last byte was read */
 };
 
+/* Room before a memory piece's bytes that the sender may write its head
+ * into (struct seg's front), so that head and body leave in one write
+ * without the body being copied. */
+#define HTTP_SEG_FRONT 512
+
 /* One piece of a response body: bytes of the body buffer or of the file. */
 struct seg {
 	bool file;
+	bool front;              /* mem + off has HTTP_SEG_FRONT bytes of room
+				  * before it (a cached file's bytes) */
 	off_t off, len;
 	const char *mem;         /* not a file: bytes at mem + off (a cached
 				  * file's, kept by resp->cache), NULL: in body */
@@ -273,7 +280,7 @@ static inline int http_add_seg(struct response *resp, bool file, off_t off, off_
 	struct segs *s = resp->segs;
 
 	if (!s->v && s->n == 0) { /* the only piece (most answers): in place */
-		s->one = (struct seg){ file, off, len, NULL };
+		s->one = (struct seg){ file, false, off, len, NULL };
 		s->n = 1;
 		return 0;
 	}

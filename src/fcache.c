@@ -76,9 +76,10 @@ static void free_rep(struct fc_rep *r)
 		close(r->fd);
 		nfds--;
 	}
-	if (r->data)
-		nbytes -= (size_t)r->st.st_size;
-	free(r->data);
+	if (r->data) {
+		nbytes -= (size_t)r->st.st_size + HTTP_SEG_FRONT;
+		free(r->data - HTTP_SEG_FRONT);
+	}
 	r->fd = -1;
 	r->data = NULL;
 	r->exists = false;
@@ -159,6 +160,7 @@ void fcache_init(int dir, fc_open_fn open_fn)
 static int load_rep(struct fc_rep *r, const char *path, int i)
 {
 	int fd = open_file(home, path);
+	char *p = NULL;
 
 	r->fd = -1;
 	r->data = NULL;
@@ -177,14 +179,16 @@ static int load_rep(struct fc_rep *r, const char *path, int i)
 			 (unsigned long long)r->st.st_mtim.tv_nsec,
 		 (unsigned long long)r->st.st_size, etag_suffix[i]);
 	http_validators_format(&r->val, r->st.st_mtime);
-	if (r->st.st_size <= FC_SMALL && (r->data = malloc((size_t)r->st.st_size + 1)) &&
-	    pread(fd, r->data, (size_t)r->st.st_size, 0) == r->st.st_size) {
-		nbytes += (size_t)r->st.st_size;
+	/* with room before them for an answer's head (struct seg's front) */
+	if (r->st.st_size <= FC_SMALL &&
+	    (p = malloc(HTTP_SEG_FRONT + (size_t)r->st.st_size + 1)) != NULL &&
+	    pread(fd, p + HTTP_SEG_FRONT, (size_t)r->st.st_size, 0) == r->st.st_size) {
+		r->data = p + HTTP_SEG_FRONT;
+		nbytes += (size_t)r->st.st_size + HTTP_SEG_FRONT;
 		close(fd);
 		return 0;
 	}
-	free(r->data);
-	r->data = NULL;
+	free(p);
 	r->fd = fd;
 	nfds++;
 	return 0;

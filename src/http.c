@@ -299,7 +299,7 @@ void http_plan_body(struct response *r)
 
 int http_add_seg_more(struct segs *s, bool file, off_t off, off_t len)
 {
-	struct seg sg = { file, off, len, NULL };
+	struct seg sg = { file, false, off, len, NULL };
 
 	if (!s->v || s->n == s->cap) {
 		uint32_t cap = s->cap < 8 ? 8 : s->cap * 2;

@@ -89,6 +89,31 @@ static void join_body(struct sender *tx)
 	}
 }
 
+/* Before an answer's first write, its only piece the bytes of a cached
+ * file with room before them (struct seg's front): the head is copied
+ * there and head and body leave in one write, the body not copied. The
+ * room is the cache's, rewritten by the next answer of that file, so it
+ * serves this one write only: what the write leaves is taken from out and
+ * the piece, as after a writev. */
+static bool can_front(const struct sender *tx)
+{
+	const struct seg *sg = http_segs(&tx->segs);
+
+	return !tx->out_sent && tx->segs.n == 1 && tx->cur_seg == 0 && sg->front &&
+	       tx->out.len && tx->out.len <= HTTP_SEG_FRONT;
+}
+
+static ssize_t send_fronted(const struct sender *tx, int wfd, size_t *all)
+{
+	const struct seg *sg = http_segs(&tx->segs);
+	/* the cache's block (not const): the room is there to be written */
+	char *p = (char *)(uintptr_t)(sg->mem + sg->off) - tx->out.len;
+
+	memcpy(p, tx->out.data, tx->out.len);
+	*all = tx->out.len + (size_t)sg->len;
+	return write(wfd, p, *all);
+}
+
 /* Head and the buffer segments that follow, in one call (write for one
  * buffer, the lighter call); sendmsg with MSG_MORE when a file segment
  * comes next, so the head shares its packet. *all: the bytes of the call
@@ -185,6 +210,12 @@ ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock)
 	size_t all = SIZE_MAX;
 	ssize_t n;
 
+	if (can_front(tx)) {
+		n = send_fronted(tx, wfd, &all);
+		if (n > 0)
+			account(tx, (size_t)n, all);
+		return n;
+	}
 	if (!tx->out_sent && tx->out.len) /* the first write: no piece begun */
 		join_body(tx);
 	sg = send_cur_seg(tx);

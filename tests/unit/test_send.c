@@ -18,6 +18,12 @@
 #include "send.h"
 
 static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: ...\r\n\r\n";
+/* A cached file's room before its bytes (struct seg's front), rewritten
+ * after every write as the next answer of that file would: no byte of an
+ * answer may come from it after its first write. NULL: no room. */
+static char *front;
+/* The body's bytes, after HTTP_SEG_FRONT bytes of room. */
+static char block[HTTP_SEG_FRONT + 4000];
 
 /* A sender with head in out and one body piece of n bytes at body. */
 static void answer(struct sender *tx, const char *body, size_t n)
@@ -26,7 +32,7 @@ static void answer(struct sender *tx, const char *body, size_t n)
 	send_init(tx);
 	send_reset(tx);
 	assert_int_equal(buf_puts(&tx->out, head), 0);
-	tx->segs.one = (struct seg){ false, 0, (off_t)n, body };
+	tx->segs.one = (struct seg){ false, front != NULL, 0, (off_t)n, body };
 	tx->segs.n = 1;
 }
 
@@ -82,6 +88,8 @@ static size_t send_all(struct sender *tx, int sv[2], size_t skip, size_t step, c
 	for (rounds = 0; !send_done(tx) && rounds < 100000; rounds++) {
 		ssize_t n = send_some(tx, sv[0], -1, true);
 
+		if (front)
+			memset(front, 'X', HTTP_SEG_FRONT);
 		if (n > 0) {
 			written += (size_t)n;
 			*cuts += !send_done(tx);
@@ -112,12 +120,13 @@ static size_t send_all(struct sender *tx, int sv[2], size_t skip, size_t step, c
 
 static void check(size_t body_len, bool small, size_t step, bool joined)
 {
-	static char body[4000], got[8192], want[8192];
+	static char got[8192], want[8192];
+	char *body = block + HTTP_SEG_FRONT;
 	struct sender tx;
 	int sv[2], cuts = 0;
 	size_t hl = sizeof(head) - 1, n, skip;
 
-	assert_true(body_len <= sizeof(body));
+	assert_true(body_len <= sizeof(block) - HTTP_SEG_FRONT);
 	for (n = 0; n < body_len; n++)
 		body[n] = (char)('a' + n % 26);
 	memcpy(want, head, hl);
@@ -164,6 +173,22 @@ static void test_partial_writes(void **state)
 	check(4000, true, 97, false);
 }
 
+/* A cached file's bytes with room before them: the head is put there and
+ * head and body leave in one write, the body not copied behind the head;
+ * a write cut anywhere goes on from out and the piece (the room rewritten
+ * meanwhile), whatever the body's size. */
+static void test_front_room(void **state)
+{
+	(void)state;
+	front = block;
+	check(612, false, 65536, false);
+	check(0, false, 65536, false);
+	check(4000, false, 65536, false);
+	check(1800, true, 97, false);
+	check(4000, true, 97, false);
+	front = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_empty_body),
 		cmocka_unit_test(test_large_body_own_piece),
 		cmocka_unit_test(test_partial_writes),
+		cmocka_unit_test(test_front_room),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
