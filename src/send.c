@@ -212,17 +212,15 @@ ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock)
 
 	if (can_front(tx)) {
 		n = send_fronted(tx, wfd, &all);
-		if (n > 0)
-			account(tx, (size_t)n, all);
-		return n;
+	} else {
+		if (!tx->out_sent && tx->out.len) /* the first write: no piece begun */
+			join_body(tx);
+		sg = send_cur_seg(tx);
+		if (sg && sg->file && tx->out_sent == tx->out.len)
+			n = send_file(tx, sg, wfd, fd);
+		else
+			n = send_buffers(tx, wfd, sock, &all);
 	}
-	if (!tx->out_sent && tx->out.len) /* the first write: no piece begun */
-		join_body(tx);
-	sg = send_cur_seg(tx);
-	if (sg && sg->file && tx->out_sent == tx->out.len)
-		n = send_file(tx, sg, wfd, fd);
-	else
-		n = send_buffers(tx, wfd, sock, &all);
 	if (n > 0)
 		account(tx, (size_t)n, all);
 	return n;
