@@ -211,6 +211,10 @@ struct http_validators {
 	uint16_t head, head_len; /* head_len 0: no whole head */
 	const char *ctype;       /* the type of the typed lines */
 	off_t clen;              /* their Content-Length */
+	/* The file's bytes in memory, with room before them (HTTP_SEG_FRONT):
+	 * the whole head is kept there, just before them, instead (so the
+	 * answer can leave in one write from there); NULL: in lines. */
+	char *front;
 	char lines[HTTP_VLINES_AT + HTTP_VLINES_LEN + HTTP_HEAD_TAIL];
 };
 
@@ -311,7 +315,8 @@ const char *http_line_find(const char *lines, size_t n, const char *name, size_t
 /* Format the status line and headers into out (the rules' lines at the
  * start of hdrs replacing the lines they name), date a whole HTTP_DATE_LEN
  * buffer (loop_date's) holding a NUL-terminated Date; -1 if it does not
- * fit. */
+ * fit, 1 when the head is a cached file's whole head as kept just before
+ * its bytes (struct http_validators' front), else 0. */
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char date[HTTP_DATE_LEN]);
 /* Accept-Ranges and Content-Encoding (flags of resp) as lines of hdrs,

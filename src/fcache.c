@@ -80,6 +80,7 @@ static void free_rep(struct fc_rep *r)
 		nbytes -= (size_t)r->st.st_size + HTTP_SEG_FRONT;
 		free(r->data - HTTP_SEG_FRONT);
 	}
+	r->val.front = NULL;
 	r->fd = -1;
 	r->data = NULL;
 	r->exists = false;
@@ -184,6 +185,7 @@ static int load_rep(struct fc_rep *r, const char *path, int i)
 	    (p = malloc(HTTP_SEG_FRONT + (size_t)r->st.st_size + 1)) != NULL &&
 	    pread(fd, p + HTTP_SEG_FRONT, (size_t)r->st.st_size, 0) == r->st.st_size) {
 		r->data = p + HTTP_SEG_FRONT;
+		r->val.front = r->data; /* the whole head goes there */
 		nbytes += (size_t)r->st.st_size + HTTP_SEG_FRONT;
 		close(fd);
 		return 0;

@@ -44,8 +44,12 @@ void send_release(struct sender *tx)
 
 void send_head(struct sender *tx, struct response *resp, int minor)
 {
+	int r;
+
 	send_out_clear(tx);
-	if (http_format_head(&tx->out, resp, minor, loop_date()) < 0) {
+	if ((r = http_format_head(&tx->out, resp, minor, loop_date())) > 0)
+		tx->fronted = true;
+	if (r < 0) {
 		resp->close = true; /* a header too large for us: plain 500 */
 		tx->out.len = 0;
 		buf_puts(&tx->out, "HTTP/1.1 500 Internal Server Error\r\n"
@@ -89,29 +93,28 @@ static void join_body(struct sender *tx)
 	}
 }
 
-/* Before an answer's first write, its only piece the bytes of a cached
- * file with room before them (struct seg's front): the head is copied
- * there and head and body leave in one write, the body not copied. The
- * room is the cache's, rewritten by the next answer of that file, so it
- * serves this one write only: what the write leaves is taken from out and
- * the piece, as after a writev. */
+/* Before an answer's first write, its head the whole head a cached file
+ * keeps just before its bytes (tx->fronted), its only piece those bytes
+ * (struct seg's front): head and body leave in one write from there,
+ * nothing copied. The kept head's Date is rewritten when the second
+ * changes, so it serves the answer's first try to write only (in the run
+ * that made the head): what the write leaves, or all when it could not
+ * write, is taken from out (the same head) and the piece, as after a
+ * writev. */
 static bool can_front(const struct sender *tx)
 {
 	const struct seg *sg = http_segs(&tx->segs);
 
-	return !tx->out_sent && tx->segs.n == 1 && tx->cur_seg == 0 && sg->front &&
-	       tx->out.len && tx->out.len <= HTTP_SEG_FRONT;
+	return tx->fronted && !tx->out_sent && tx->segs.n == 1 && tx->cur_seg == 0 &&
+	       sg->front;
 }
 
 static ssize_t send_fronted(const struct sender *tx, int wfd, size_t *all)
 {
 	const struct seg *sg = http_segs(&tx->segs);
-	/* the cache's block (not const): the room is there to be written */
-	char *p = (char *)(uintptr_t)(sg->mem + sg->off) - tx->out.len;
 
-	memcpy(p, tx->out.data, tx->out.len);
 	*all = tx->out.len + (size_t)sg->len;
-	return write(wfd, p, *all);
+	return write(wfd, sg->mem + sg->off - tx->out.len, *all);
 }
 
 /* Head and the buffer segments that follow, in one call (write for one
@@ -212,6 +215,7 @@ ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock)
 
 	if (can_front(tx)) {
 		n = send_fronted(tx, wfd, &all);
+		tx->fronted = false; /* one try (even EAGAIN): the kept head may change */
 	} else {
 		if (!tx->out_sent && tx->out.len) /* the first write: no piece begun */
 			join_body(tx);
