@@ -76,10 +76,10 @@ static void free_rep(struct fc_rep *r)
 		close(r->fd);
 		nfds--;
 	}
-	if (r->data) {
+	if (r->data)
 		nbytes -= (size_t)r->st.st_size + HTTP_SEG_FRONT;
-		free(r->data - HTTP_SEG_FRONT);
-	}
+	free(r->block);
+	r->block = NULL;
 	r->val.front = NULL;
 	r->fd = -1;
 	r->data = NULL;
@@ -161,10 +161,9 @@ void fcache_init(int dir, fc_open_fn open_fn)
 static int load_rep(struct fc_rep *r, const char *path, int i)
 {
 	int fd = open_file(home, path);
-	char *p = NULL;
 
 	r->fd = -1;
-	r->data = NULL;
+	r->block = r->data = NULL;
 	r->exists = false;
 	memset(&r->st, 0, sizeof(r->st));
 	if (fd < 0)
@@ -180,17 +179,18 @@ static int load_rep(struct fc_rep *r, const char *path, int i)
 			 (unsigned long long)r->st.st_mtim.tv_nsec,
 		 (unsigned long long)r->st.st_size, etag_suffix[i]);
 	http_validators_format(&r->val, r->st.st_mtime);
-	/* with room before them for an answer's head (struct seg's front) */
+	/* after room for the whole head (struct http_validators' front) */
 	if (r->st.st_size <= FC_SMALL &&
-	    (p = malloc(HTTP_SEG_FRONT + (size_t)r->st.st_size + 1)) != NULL &&
-	    pread(fd, p + HTTP_SEG_FRONT, (size_t)r->st.st_size, 0) == r->st.st_size) {
-		r->data = p + HTTP_SEG_FRONT;
+	    (r->block = malloc(HTTP_SEG_FRONT + (size_t)r->st.st_size + 1)) != NULL &&
+	    pread(fd, r->block + HTTP_SEG_FRONT, (size_t)r->st.st_size, 0) == r->st.st_size) {
+		r->data = r->block + HTTP_SEG_FRONT;
 		r->val.front = r->data; /* the whole head goes there */
 		nbytes += (size_t)r->st.st_size + HTTP_SEG_FRONT;
 		close(fd);
 		return 0;
 	}
-	free(p);
+	free(r->block);
+	r->block = NULL;
 	r->fd = fd;
 	nfds++;
 	return 0;
