@@ -23,7 +23,9 @@ struct fc_rep {
 	bool exists;
 	int fd;                    /* -1 when the content is in data */
 	struct stat st;
-	char *data;
+	char *block;               /* small contents' memory: HTTP_SEG_FRONT
+				    * bytes of room (the whole head), then data */
+	char *data;                /* small contents, in block */
 	struct http_validators val; /* ETag: strong, from mtime and size (+ coding) */
 };
 

@@ -111,9 +111,16 @@ struct request {
 	uint64_t stamp;          /* loop_reads when its last byte was read */
 };
 
+/* Room before a memory piece's bytes that the sender may write its head
+ * into (struct seg's front), so that head and body leave in one write
+ * without the body being copied. */
+#define HTTP_SEG_FRONT 512
+
 /* One piece of a response body: bytes of the body buffer or of the file. */
 struct seg {
 	bool file;
+	bool front;              /* mem + off has HTTP_SEG_FRONT bytes of room
+				  * before it (a cached file's bytes) */
 	off_t off, len;
 	const char *mem;         /* not a file: bytes at mem + off (a cached
 				  * file's, kept by resp->cache), NULL: in body */
@@ -204,6 +211,10 @@ struct http_validators {
 	uint16_t head, head_len; /* head_len 0: no whole head */
 	const char *ctype;       /* the type of the typed lines */
 	off_t clen;              /* their Content-Length */
+	/* The file's bytes in memory, with room before them (HTTP_SEG_FRONT):
+	 * the whole head is kept there, just before them, instead (so the
+	 * answer can leave in one write from there); NULL: in lines. */
+	char *front;
 	char lines[HTTP_VLINES_AT + HTTP_VLINES_LEN + HTTP_HEAD_TAIL];
 };
 
@@ -284,7 +295,7 @@ static inline int http_add_seg(struct response *resp, bool file, off_t off, off_
 	struct segs *s = resp->segs;
 
 	if (!s->v && s->n == 0) { /* the only piece (most answers): in place */
-		s->one = (struct seg){ file, off, len, NULL };
+		s->one = (struct seg){ file, false, off, len, NULL };
 		s->n = 1;
 		return 0;
 	}
@@ -315,7 +326,8 @@ const char *http_line_find(const char *lines, size_t n, const char *name, size_t
 /* Format the status line and headers into out (the rules' lines at the
  * start of hdrs replacing the lines they name), date a whole HTTP_DATE_LEN
  * buffer (loop_date's) holding a NUL-terminated Date; -1 if it does not
- * fit. */
+ * fit, 1 when the head is a cached file's whole head as kept just before
+ * its bytes (struct http_validators' front), else 0. */
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char date[HTTP_DATE_LEN]);
 /* Accept-Ranges and Content-Encoding (flags of resp) as lines of hdrs,

@@ -24,6 +24,8 @@ struct sender {
 	long long stream_left;    /* length a stream announced, or -1 */
 	bool stream_done;         /* ... and its end is in body */
 	bool stream_broken;       /* ... or it broke off: close */
+	bool fronted;             /* out is the whole head kept just before
+				   * the only piece's bytes (a cached file's) */
 	uint32_t out_body;        /* body bytes joined behind the head in out */
 };
 
@@ -32,6 +34,7 @@ static inline void send_out_clear(struct sender *tx)
 {
 	tx->out.len = tx->out_sent = 0;
 	tx->out_body = 0;
+	tx->fronted = false;
 }
 
 /* Its buffers made (tx zeroed), with their limits. */

@@ -362,15 +362,17 @@ static void log_answer(const struct conn *c, int64_t us)
 
 void conn_finish(struct conn *c)
 {
-	int64_t us = c->t0 ? util_now_us() - c->t0 : 0;
-
 	conn_stream_stop(c);
 	conn_report(c, CW_DONE, 0);
-	if (__builtin_expect(log_level >= 1, 0))
-		log_answer(c, us);
-	if (metrics_enabled)
-		metrics_answer(c->rd.head_parsed ? c->rd.req.method : -1, c->resp.status,
-			       c->tx.bytes_sent, us);
+	if (__builtin_expect(log_level >= 1 || metrics_enabled, 0)) {
+		int64_t us = c->t0 ? util_now_us() - c->t0 : 0;
+
+		if (log_level >= 1)
+			log_answer(c, us);
+		if (metrics_enabled)
+			metrics_answer(c->rd.head_parsed ? c->rd.req.method : -1,
+				       c->resp.status, c->tx.bytes_sent, us);
+	}
 	drop_file(c);
 }
 

@@ -77,8 +77,10 @@ static void free_rep(struct fc_rep *r)
 		nfds--;
 	}
 	if (r->data)
-		nbytes -= (size_t)r->st.st_size;
-	free(r->data);
+		nbytes -= (size_t)r->st.st_size + HTTP_SEG_FRONT;
+	free(r->block);
+	r->block = NULL;
+	r->val.front = NULL;
 	r->fd = -1;
 	r->data = NULL;
 	r->exists = false;
@@ -161,7 +163,7 @@ static int load_rep(struct fc_rep *r, const char *path, int i)
 	int fd = open_file(home, path);
 
 	r->fd = -1;
-	r->data = NULL;
+	r->block = r->data = NULL;
 	r->exists = false;
 	memset(&r->st, 0, sizeof(r->st));
 	if (fd < 0)
@@ -177,14 +179,18 @@ static int load_rep(struct fc_rep *r, const char *path, int i)
 			 (unsigned long long)r->st.st_mtim.tv_nsec,
 		 (unsigned long long)r->st.st_size, etag_suffix[i]);
 	http_validators_format(&r->val, r->st.st_mtime);
-	if (r->st.st_size <= FC_SMALL && (r->data = malloc((size_t)r->st.st_size + 1)) &&
-	    pread(fd, r->data, (size_t)r->st.st_size, 0) == r->st.st_size) {
-		nbytes += (size_t)r->st.st_size;
+	/* after room for the whole head (struct http_validators' front) */
+	if (r->st.st_size <= FC_SMALL &&
+	    (r->block = malloc(HTTP_SEG_FRONT + (size_t)r->st.st_size + 1)) != NULL &&
+	    pread(fd, r->block + HTTP_SEG_FRONT, (size_t)r->st.st_size, 0) == r->st.st_size) {
+		r->data = r->block + HTTP_SEG_FRONT;
+		r->val.front = r->data; /* the whole head goes there */
+		nbytes += (size_t)r->st.st_size + HTTP_SEG_FRONT;
 		close(fd);
 		return 0;
 	}
-	free(r->data);
-	r->data = NULL;
+	free(r->block);
+	r->block = NULL;
 	r->fd = fd;
 	nfds++;
 	return 0;

@@ -300,7 +300,7 @@ void http_plan_body(struct response *r)
 
 int http_add_seg_more(struct segs *s, bool file, off_t off, off_t len)
 {
-	struct seg sg = { file, off, len, NULL };
+	struct seg sg = { file, false, off, len, NULL };
 
 	if (!s->v || s->n == s->cap) {
 		uint32_t cap = s->cap < 8 ? 8 : s->cap * 2;
@@ -473,6 +473,16 @@ void http_validators_format(struct http_validators *v, time_t mtime)
 	v->typed = 0;
 	v->head_len = 0;
 	v->ctype = NULL;
+	v->front = NULL;
+}
+
+_Static_assert(sizeof(((struct http_validators *)0)->lines) <= HTTP_SEG_FRONT,
+	       "a whole head fits the room before a cached file's bytes");
+
+/* Where v's whole head is kept. */
+static char *whole_head(struct http_validators *v)
+{
+	return v->front ? v->front - v->head_len : v->lines + v->head;
 }
 
 void http_validators_type(struct http_validators *v, const char *ctype, off_t clen)
@@ -495,32 +505,38 @@ void http_validators_type(struct http_validators *v, const char *ctype, off_t cl
 	memcpy(v->lines + HTTP_VLINES_AT - n - 2, "\r\n", 2);
 	memcpy(v->lines + HTTP_VLINES_AT + v->len, HTTP_HEAD_END, HTTP_HEAD_TAIL);
 	v->head_len = (uint16_t)(HTTP_HEAD_PRE + n + v->len + HTTP_HEAD_TAIL);
+	if (v->front)
+		memcpy(whole_head(v), v->lines + v->head, v->head_len);
 }
 
 /* resp's head as a copy of its cached file's whole head: the answer's
  * shape is that head's (200 of the whole file with its type, no extra
  * line, identity coding), its Date is date (refreshed in the cache when
  * the second changed), and the connection line is added when one is
- * needed. NULL when the head must be formatted. */
+ * needed. NULL when the head must be formatted; *as_kept: the head is
+ * the whole head as kept before the file's bytes. */
 static char *put_cached_head(char *p, const struct response *resp, int minor,
-			     const char date[HTTP_DATE_LEN])
+			     const char date[HTTP_DATE_LEN], bool *as_kept)
 {
 	/* a cached file's (an fc_rep's, not const): the Date is written there */
 	struct http_validators *v = (struct http_validators *)(uintptr_t)(resp->etag -
 		offsetof(struct http_validators, etag));
-	char *d = v->lines + v->head + sizeof(HTTP_HEAD_200) - 1;
+	char *h, *d;
 	size_t n = v->head_len;
 
 	if (!v->head_len || resp->ctype != v->ctype || resp->clen != v->clen)
 		return NULL;
+	h = whole_head(v);
+	d = h + sizeof(HTTP_HEAD_200) - 1;
 	if (memcmp(d, date, HTTP_DATE_LEN - 1) != 0) {
 		if (strnlen(date, HTTP_DATE_LEN) != HTTP_DATE_LEN - 1)
 			return NULL; /* no date (gmtime failed): formatted */
 		memcpy(d, date, HTTP_DATE_LEN - 1);
 	}
+	*as_kept = v->front && !resp->close && minor == 1;
 	if (resp->close || minor == 0)
 		n -= 2; /* the connection line goes before the blank line */
-	p = put(p, v->lines + v->head, n);
+	p = put(p, h, n);
 	if (resp->close)
 		p = PUT(p, "Connection: close\r\n\r\n");
 	else if (minor == 0)
@@ -639,6 +655,7 @@ static __attribute__((noinline)) int format_head(struct buf *out, const struct r
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char date[HTTP_DATE_LEN])
 {
+	bool as_kept = false;
 	char *p;
 
 	if (resp->validators && !(resp->hdrs && resp->hdrs->len) && resp->status == S_OK &&
@@ -646,9 +663,10 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 	    !resp->unframed) {
 		if (buf_reserve(out, HEAD_FIXED + HTTP_TYPED_MAX + HTTP_VLINES_LEN) < 0)
 			return -1;
-		if ((p = put_cached_head(out->data + out->len, resp, minor, date)) != NULL) {
+		if ((p = put_cached_head(out->data + out->len, resp, minor, date,
+					 &as_kept)) != NULL) {
 			out->len = (size_t)(p - out->data);
-			return 0;
+			return as_kept;
 		}
 	}
 	return format_head(out, resp, minor, date);

@@ -25,6 +25,9 @@ bool loop_stopping;
 bool loop_draining;
 
 static int epfd = -1;
+/* The second of the last wakeup, for the Date of the answers it brings:
+ * one time() per batch, not per answer (a batch takes milliseconds). */
+static time_t wall;
 static struct timer queues[T__COUNT]; /* circular lists, head sentinels */
 
 int loop_init(void)
@@ -160,6 +163,7 @@ int loop_wait(int64_t d)
 	if (n < 0 && errno != EINTR)
 		return -1;
 	loop_now = util_now_ms();
+	wall = time(NULL);
 	for (i = 0; i < n; i++) {
 		struct watcher *w = ev[i].data.ptr;
 
@@ -172,7 +176,7 @@ const char *loop_date(void)
 {
 	static char date[HTTP_DATE_LEN];
 	static time_t last;
-	time_t now = time(NULL);
+	time_t now = wall ? wall : time(NULL); /* no loop (tests): asked */
 
 	if (now != last) {
 		util_http_date(now, date);

@@ -44,8 +44,12 @@ void send_release(struct sender *tx)
 
 void send_head(struct sender *tx, struct response *resp, int minor)
 {
+	int r;
+
 	send_out_clear(tx);
-	if (http_format_head(&tx->out, resp, minor, loop_date()) < 0) {
+	if ((r = http_format_head(&tx->out, resp, minor, loop_date())) > 0)
+		tx->fronted = true;
+	if (r < 0) {
 		resp->close = true; /* a header too large for us: plain 500 */
 		tx->out.len = 0;
 		buf_puts(&tx->out, "HTTP/1.1 500 Internal Server Error\r\n"
@@ -87,6 +91,30 @@ static void join_body(struct sender *tx)
 		tx->out_body += (uint32_t)n;
 		room -= n;
 	}
+}
+
+/* Before an answer's first write, its head the whole head a cached file
+ * keeps just before its bytes (tx->fronted), its only piece those bytes
+ * (struct seg's front): head and body leave in one write from there,
+ * nothing copied. The kept head's Date is rewritten when the second
+ * changes, so it serves the answer's first try to write only (in the run
+ * that made the head): what the write leaves, or all when it could not
+ * write, is taken from out (the same head) and the piece, as after a
+ * writev. */
+static bool can_front(const struct sender *tx)
+{
+	const struct seg *sg = http_segs(&tx->segs);
+
+	return tx->fronted && !tx->out_sent && tx->segs.n == 1 && tx->cur_seg == 0 &&
+	       sg->front;
+}
+
+static ssize_t send_fronted(const struct sender *tx, int wfd, size_t *all)
+{
+	const struct seg *sg = http_segs(&tx->segs);
+
+	*all = tx->out.len + (size_t)sg->len;
+	return write(wfd, sg->mem + sg->off - tx->out.len, *all);
 }
 
 /* Head and the buffer segments that follow, in one call (write for one
@@ -181,18 +209,22 @@ static ssize_t send_file(const struct sender *tx, const struct seg *sg, int wfd,
 
 ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock)
 {
-	const struct seg *sg = send_cur_seg(tx);
+	const struct seg *sg;
 	size_t all = SIZE_MAX;
 	ssize_t n;
 
-	if (!tx->out_sent && tx->out.len && sg && !sg->file && !tx->seg_done) {
-		join_body(tx);
+	if (can_front(tx)) {
+		n = send_fronted(tx, wfd, &all);
+		tx->fronted = false; /* one try (even EAGAIN): the kept head may change */
+	} else {
+		if (!tx->out_sent && tx->out.len) /* the first write: no piece begun */
+			join_body(tx);
 		sg = send_cur_seg(tx);
+		if (sg && sg->file && tx->out_sent == tx->out.len)
+			n = send_file(tx, sg, wfd, fd);
+		else
+			n = send_buffers(tx, wfd, sock, &all);
 	}
-	if (sg && sg->file && tx->out_sent == tx->out.len)
-		n = send_file(tx, sg, wfd, fd);
-	else
-		n = send_buffers(tx, wfd, sock, &all);
 	if (n > 0)
 		account(tx, (size_t)n, all);
 	return n;

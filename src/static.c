@@ -255,6 +255,8 @@ static int body_from_memory(struct response *resp, const char *data)
 		if (http_add_seg(resp, false, resp->off, resp->len) < 0)
 			return -1;
 		http_segs(resp->segs)->mem = data;
+		/* the cache's room before the bytes: the whole file's */
+		http_segs(resp->segs)->front = resp->off == 0;
 		return 0;
 	}
 	sg = http_segs(resp->segs);

@@ -271,6 +271,55 @@ static void test_format_validators(void **state)
 	buf_free(&hdrs);
 }
 
+/* A file in memory keeps its whole head just before its bytes (front):
+ * an answer of that shape (keep-alive HTTP/1.1) says so (1), its head
+ * and the kept one the same bytes, the Date refreshed there; the other
+ * shapes are copies (0), the kept head left as it was. */
+static void test_format_kept_head(void **state)
+{
+	static char block[HTTP_SEG_FRONT + 612];
+	static const char *const dates[] = { DATE, "Sun, 06 Nov 1994 08:49:38 GMT" };
+	struct http_validators v = { .etag = "\"2b9c1e7a-75bcd15\"" };
+	struct buf a = BUF_INIT(HTTP_RESP_HEAD_MAX);
+	struct response r;
+	const char *kept;
+	size_t d;
+
+	(void)state;
+	http_validators_format(&v, 784111777);
+	v.front = block + HTTP_SEG_FRONT;
+	http_validators_type(&v, "text/html; charset=utf-8", 612);
+	kept = v.front - v.head_len;
+	memset(&r, 0, sizeof(r));
+	r.status = S_OK;
+	r.fd = -1;
+	r.len = r.clen = 612;
+	r.ctype = v.ctype;
+	r.etag = v.etag;
+	r.validators = true;
+	r.accept_ranges = true;
+	for (d = 0; d < LEN(dates); d++) {
+		a.len = 0;
+		assert_int_equal(http_format_head(&a, &r, 1, dates[d]), 1);
+		assert_int_equal(a.len, v.head_len);
+		assert_memory_equal(a.data, kept, a.len);
+		assert_memory_equal(kept + sizeof(HTTP_HEAD_200) - 1, dates[d], HTTP_DATE_LEN - 1);
+		assert_memory_equal(a.data + a.len - 4, "\r\n\r\n", 4);
+	}
+	r.close = true;
+	a.len = 0;
+	assert_int_equal(http_format_head(&a, &r, 1, dates[1]), 0);
+	assert_int_equal(a.len, v.head_len + strlen("Connection: close\r\n"));
+	assert_memory_equal(kept + v.head_len - 4, "\r\n\r\n", 4);
+	r.close = false;
+	a.len = 0;
+	assert_int_equal(http_format_head(&a, &r, 0, dates[1]), 0);
+	a.len = 0;
+	r.head_only = true; /* HEAD: the same head (the sender leaves the body) */
+	assert_int_equal(http_format_head(&a, &r, 1, dates[1]), 1);
+	buf_free(&a);
+}
+
 /* The whole head a cached file keeps for its plain 200 is byte for byte
  * the head formatted from the fields, for every shape that copies it;
  * its Date follows the date given, second by second. */
@@ -431,6 +480,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_validators),
 		cmocka_unit_test(test_format_cached_head),
+		cmocka_unit_test(test_format_kept_head),
 		cmocka_unit_test(test_format_file_lines),
 		cmocka_unit_test(test_status_text),
 		cmocka_unit_test(test_status_from_errno),

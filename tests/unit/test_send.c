@@ -18,6 +18,15 @@
 #include "send.h"
 
 static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: ...\r\n\r\n";
+/* A cached file's room before its bytes (struct seg's front), where its
+ * whole head is kept; rewritten after every write, as a new second's Date
+ * would: no byte of an answer may come from it after its first write.
+ * NULL: no room. */
+static char *front;
+/* The body's bytes, after HTTP_SEG_FRONT bytes of room. */
+static char block[HTTP_SEG_FRONT + 16000];
+/* pair(): small buffers, not filled first */
+static bool no_fill;
 
 /* A sender with head in out and one body piece of n bytes at body. */
 static void answer(struct sender *tx, const char *body, size_t n)
@@ -26,8 +35,12 @@ static void answer(struct sender *tx, const char *body, size_t n)
 	send_init(tx);
 	send_reset(tx);
 	assert_int_equal(buf_puts(&tx->out, head), 0);
-	tx->segs.one = (struct seg){ false, 0, (off_t)n, body };
+	tx->segs.one = (struct seg){ false, front != NULL, 0, (off_t)n, body };
 	tx->segs.n = 1;
+	if (front) { /* the head kept just before the bytes, as a cached file's */
+		memcpy(front + HTTP_SEG_FRONT - tx->out.len, head, tx->out.len);
+		tx->fronted = true;
+	}
 }
 
 /* A TCP connection on 127.0.0.1: sv[0] the server's end, non-blocking;
@@ -57,6 +70,8 @@ static size_t pair(int sv[2], bool small)
 	if (!small)
 		return 0;
 	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &one, sizeof(one)), 0);
+	if (no_fill)
+		return 0;
 	for (;;) {
 		ssize_t n = write(sv[0], fill, sizeof(fill));
 
@@ -82,6 +97,8 @@ static size_t send_all(struct sender *tx, int sv[2], size_t skip, size_t step, c
 	for (rounds = 0; !send_done(tx) && rounds < 100000; rounds++) {
 		ssize_t n = send_some(tx, sv[0], -1, true);
 
+		if (front)
+			memset(front, 'X', HTTP_SEG_FRONT);
 		if (n > 0) {
 			written += (size_t)n;
 			*cuts += !send_done(tx);
@@ -112,12 +129,13 @@ static size_t send_all(struct sender *tx, int sv[2], size_t skip, size_t step, c
 
 static void check(size_t body_len, bool small, size_t step, bool joined)
 {
-	static char body[4000], got[8192], want[8192];
+	static char got[32768], want[32768];
+	char *body = block + HTTP_SEG_FRONT;
 	struct sender tx;
 	int sv[2], cuts = 0;
 	size_t hl = sizeof(head) - 1, n, skip;
 
-	assert_true(body_len <= sizeof(body));
+	assert_true(body_len <= sizeof(block) - HTTP_SEG_FRONT);
 	for (n = 0; n < body_len; n++)
 		body[n] = (char)('a' + n % 26);
 	memcpy(want, head, hl);
@@ -164,6 +182,29 @@ static void test_partial_writes(void **state)
 	check(4000, true, 97, false);
 }
 
+/* A cached file's bytes with its head kept just before them: head and
+ * body leave in one write from there, nothing copied behind the head; a
+ * write cut anywhere goes on from out and the piece (the kept head
+ * rewritten meanwhile, as a new Date would), whatever the body's size. */
+static void test_front_room(void **state)
+{
+	(void)state;
+	front = block;
+	check(612, false, 65536, false);
+	check(0, false, 65536, false);
+	check(4000, false, 65536, false);
+	/* a full socket: the first try writes nothing, the rest is as for
+	 * any answer (the body joined when it fits) */
+	check(1800, true, 97, true);
+	check(4000, true, 97, false);
+	/* room in the socket, less than the answer: the first try's write is
+	 * cut, the rest goes from out and the piece */
+	no_fill = true;
+	check(16000, true, 97, false);
+	no_fill = false;
+	front = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_empty_body),
 		cmocka_unit_test(test_large_body_own_piece),
 		cmocka_unit_test(test_partial_writes),
+		cmocka_unit_test(test_front_room),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
