@@ -157,7 +157,8 @@ asan:
 
 # --- fuzzing (libFuzzer, clang) ----------------------------------------------
 # Each tests/fuzz/fuzz_NAME.c runs for FUZZ_TIME seconds from the seed corpus
-# tests/fuzz/corpus/NAME (copied: what the fuzzer finds stays in build/).
+# tests/fuzz/corpus/NAME (copied: what the fuzzer finds stays in build/),
+# with the dictionary tests/fuzz/NAME.dict when there is one.
 FUZZ_TIME ?= 60
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
@@ -185,7 +186,8 @@ fuzz: deps-fuzz $(FUZZ_BINS)
 	  mkdir -p build/fuzz/corpus/$$n; \
 	  cp -n tests/fuzz/corpus/$$n/* build/fuzz/corpus/$$n/ 2>/dev/null || true; \
 	  echo "== $$n ($(FUZZ_TIME) s)"; \
-	  $$f -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+	  dict=; [ ! -f tests/fuzz/$$n.dict ] || dict=-dict=tests/fuzz/$$n.dict; \
+	  $$f -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 $$dict \
 	    -print_final_stats=1 build/fuzz/corpus/$$n 2>&1 | tail -12; \
 	  test $${PIPESTATUS[0]} -eq 0; done
 
