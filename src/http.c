@@ -33,82 +33,83 @@ static const struct {
 	[H_EXPECT] = NAME("Expect"),
 };
 
-/* Open addressing on the length and the first and last letters: a known
- * name is found at its first probe or nearly, an unknown one leaves at
- * the first empty slot (lwan tells its few apart by their first four
- * bytes). Filled from hdr_names before main. */
-#define NAME_LEN_MAX (sizeof("If-Unmodified-Since") - 1)
-#define HDR_SLOTS 64
-#define SLOT_EMPTY 0xff
-static uint8_t hdr_slot[HDR_SLOTS];
+/* A name's candidate, from its first letter (any case: & 31) and its
+ * length, is 1 + its enum hdr in hdr_cand, 0 for none; names of the same
+ * first letter and length (If-Match, If-Range) are chained by hdr_next.
+ * One load tells the names apart, two or three words compare the
+ * candidate (lwan tells its few apart by their first four bytes). Filled
+ * from hdr_names before main, as is http_hdr_lengths. */
+#define NAME_LEN_MIN 4
+#define NAME_LEN_MAX 24
+#define NO_NEXT 0xff
 uint32_t http_hdr_lengths[32];
+static uint8_t hdr_cand[32][32];
+static uint8_t hdr_next[H__COUNT];
+static struct words {
+	uint64_t first, last, mid;
+} hdr_words[H__COUNT];
 
-static unsigned hdr_hash(const char *s, size_t n)
+/* The words of a name of NAME_LEN_MIN..NAME_LEN_MAX bytes OR 0x20, which
+ * together cover every byte: the first and the last eight (four below
+ * eight bytes), overlapping, and past 16 bytes the eight after the first.
+ * Equal words are equal names in any case, for a name of letters and '-'
+ * and one of token bytes: OR 0x20 maps only CR onto '-', and callers have
+ * refused CR in a name. */
+static inline __attribute__((always_inline)) struct words name_words(const char *s, size_t n)
 {
-	return ((unsigned)n * 7 + ((unsigned char)s[0] | 0x20) * 3 +
-		((unsigned char)s[n - 1] | 0x20)) & (HDR_SLOTS - 1);
+	struct words w = { 0, 0, 0 };
+	uint32_t x, y;
+
+	if (n < 8) {
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		w.first = x | 0x20202020u;
+		w.last = y | 0x20202020u;
+		return w;
+	}
+	memcpy(&w.first, s, 8);
+	memcpy(&w.last, s + n - 8, 8);
+	w.first |= 0x2020202020202020ULL;
+	w.last |= 0x2020202020202020ULL;
+	if (n > 16) {
+		memcpy(&w.mid, s + 8, 8);
+		w.mid |= 0x2020202020202020ULL;
+	}
+	return w;
 }
 
-__attribute__((constructor)) static void hdr_slots_fill(void)
+__attribute__((constructor)) static void hdr_cand_fill(void)
 {
 	int i;
 
-	memset(hdr_slot, SLOT_EMPTY, sizeof(hdr_slot));
-	for (i = 0; i < H__COUNT; i++) {
-		unsigned h = hdr_hash(hdr_names[i].name, hdr_names[i].len);
+	for (i = H__COUNT - 1; i >= 0; i--) {
+		size_t n = hdr_names[i].len;
+		uint8_t *c = &hdr_cand[hdr_names[i].name[0] & 31][n];
 
-		while (hdr_slot[h] != SLOT_EMPTY)
-			h = (h + 1) & (HDR_SLOTS - 1);
-		hdr_slot[h] = (uint8_t)i;
-		http_hdr_lengths[hdr_names[i].name[0] & 31] |= 1u << hdr_names[i].len;
+		if (n < NAME_LEN_MIN || n > NAME_LEN_MAX)
+			abort(); /* a new name that name_words does not cover */
+		hdr_words[i] = name_words(hdr_names[i].name, n);
+		hdr_next[i] = *c ? (uint8_t)(*c - 1) : NO_NEXT;
+		*c = (uint8_t)(i + 1);
+		http_hdr_lengths[hdr_names[i].name[0] & 31] |= 1u << n;
 	}
 }
 
-/* Case-insensitive equality with a name of letters and '-', eight bytes
- * at a time: OR 0x20 maps only CR onto '-', and callers have refused
- * CR in a name (token bytes only). */
-static bool name_is(const char *s, const char *name, size_t n)
-{
-	const uint64_t lower = 0x2020202020202020ULL;
-	uint64_t a, b;
-	uint32_t x, y;
-	size_t i;
-
-	if (n < 4) {
-		for (i = 0; i < n; i++)
-			if (((unsigned char)s[i] | 0x20) != ((unsigned char)name[i] | 0x20))
-				return false;
-		return true;
-	}
-	if (n < 8) { /* the first four and the last four, overlapping */
-		memcpy(&x, s, 4);
-		memcpy(&y, name, 4);
-		if ((x | (uint32_t)lower) != (y | (uint32_t)lower))
-			return false;
-		memcpy(&x, s + n - 4, 4);
-		memcpy(&y, name + n - 4, 4);
-		return (x | (uint32_t)lower) == (y | (uint32_t)lower);
-	}
-	for (i = 0; i + 8 < n; i += 8) {
-		memcpy(&a, s + i, 8);
-		memcpy(&b, name + i, 8);
-		if ((a | lower) != (b | lower))
-			return false;
-	}
-	memcpy(&a, s + n - 8, 8); /* the last eight, overlapping */
-	memcpy(&b, name + n - 8, 8);
-	return (a | lower) == (b | lower);
-}
-
-/* http_header_index's names that pass its first-letter-and-length test */
+/* http_header_index's names that pass its first-letter-and-length test
+ * (so have a candidate: n is the length of a name of enum hdr) */
 int http_header_lookup(const char *name, size_t n)
 {
-	unsigned h;
-	int i;
+	struct words w;
+	int i = hdr_cand[name[0] & 31][n] - 1;
 
-	for (h = hdr_hash(name, n); (i = hdr_slot[h]) != SLOT_EMPTY; h = (h + 1) & (HDR_SLOTS - 1))
-		if (hdr_names[i].len == n && name_is(name, hdr_names[i].name, n))
+	if (i < 0)
+		return -1;
+	w = name_words(name, n);
+	do
+		if (w.first == hdr_words[i].first && w.last == hdr_words[i].last &&
+		    w.mid == hdr_words[i].mid)
 			return i;
+	while ((i = hdr_next[i]) != NO_NEXT);
 	return -1;
 }
 

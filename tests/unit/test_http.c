@@ -5,10 +5,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http.h"
 
@@ -475,6 +477,103 @@ static void test_segs(void **state)
 	assert_int_equal(segs.cap, 0);
 }
 
+/* Every name of enum hdr, as the server spells it */
+static const char *const hdr_name[H__COUNT] = {
+	[H_HOST] = "Host",
+	[H_CONNECTION] = "Connection",
+	[H_CONTENT_TYPE] = "Content-Type",
+	[H_CONTENT_LENGTH] = "Content-Length",
+	[H_TRANSFER_ENCODING] = "Transfer-Encoding",
+	[H_USER_AGENT] = "User-Agent",
+	[H_REFERER] = "Referer",
+	[H_IF_NONE_MATCH] = "If-None-Match",
+	[H_IF_MODIFIED_SINCE] = "If-Modified-Since",
+	[H_IF_MATCH] = "If-Match",
+	[H_IF_UNMODIFIED_SINCE] = "If-Unmodified-Since",
+	[H_RANGE] = "Range",
+	[H_IF_RANGE] = "If-Range",
+	[H_ACCEPT_ENCODING] = "Accept-Encoding",
+	[H_AUTHORIZATION] = "Authorization",
+	[H_EXPECT] = "Expect",
+};
+
+/* http_header_index by the definition: the name equal in any case */
+static int hdr_ref(const char *s, size_t n)
+{
+	int i;
+
+	for (i = 0; i < H__COUNT; i++)
+		if (strlen(hdr_name[i]) == n && strncasecmp(s, hdr_name[i], n) == 0)
+			return i;
+	return -1;
+}
+
+/* Heap copies, so that ASan sees a read past the name or before it */
+static int hdr_index(const char *s, size_t n)
+{
+	char *p = malloc(n ? n : 1);
+	int i;
+
+	assert_non_null(p);
+	memcpy(p, s, n);
+	i = http_header_index(p, n);
+	free(p);
+	return i;
+}
+
+static void test_header_index(void **state)
+{
+	char s[40];
+	size_t n, k;
+	int i, c;
+
+	(void)state;
+	for (i = 0; i < H__COUNT; i++) {
+		n = strlen(hdr_name[i]);
+		assert_int_equal(hdr_index(hdr_name[i], n), i);
+		for (k = 0; k < n; k++) /* all lower, all upper, mixed */
+			s[k] = (char)tolower((unsigned char)hdr_name[i][k]);
+		assert_int_equal(hdr_index(s, n), i);
+		for (k = 0; k < n; k++)
+			s[k] = (char)toupper((unsigned char)hdr_name[i][k]);
+		assert_int_equal(hdr_index(s, n), i);
+		for (k = 0; k < n; k += 2)
+			s[k] = (char)tolower((unsigned char)s[k]);
+		assert_int_equal(hdr_index(s, n), i);
+		/* every token byte in every place: only the same letter in
+		 * the other case, or another known name, is known */
+		for (k = 0; k <= n; k++)
+			for (c = 1; c < 256; c++) {
+				if (!http_tchar((unsigned char)c))
+					continue;
+				memcpy(s, hdr_name[i], n);
+				s[k] = (char)c; /* at n: one byte longer */
+				assert_int_equal(hdr_index(s, n + (k == n)), hdr_ref(s, n + (k == n)));
+			}
+		/* one byte shorter, from either end */
+		assert_int_equal(hdr_index(hdr_name[i], n - 1), -1);
+		assert_int_equal(hdr_index(hdr_name[i] + 1, n - 1), -1);
+	}
+	/* the same first letter and length as a known name */
+	assert_int_equal(hdr_index(S("Accept-Language")), -1);
+	assert_int_equal(hdr_index(S("Content-Digest")), -1);
+	assert_int_equal(hdr_index(S("If-Catch")), -1);
+	assert_int_equal(hdr_index(S("Rangy")), -1);
+	assert_int_equal(hdr_index(S("Hose")), -1);
+	assert_int_equal(hdr_index(S("5ser-Agent")), -1); /* '5' & 31 == 'u' & 31 */
+	assert_int_equal(hdr_index(S("If-Unmodified-Sincx")), -1);
+	assert_int_equal(hdr_index(S("If-Unmodxfied-Since")), -1); /* its middle */
+	assert_int_equal(hdr_index(S("")), -1);
+	/* 31, 32 and 33 bytes: none */
+	memset(s, 'a', sizeof(s));
+	memcpy(s, "If-Unmodified-Since", 19);
+	for (n = 31; n <= 33; n++)
+		assert_int_equal(hdr_index(s, n), -1);
+	memset(s, 'a', sizeof(s));
+	for (n = 31; n <= 33; n++)
+		assert_int_equal(hdr_index(s, n), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_byte_classes),
 		cmocka_unit_test(test_format_head),
 		cmocka_unit_test(test_segs),
+		cmocka_unit_test(test_header_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
