@@ -326,10 +326,16 @@ const char *http_line_find(const char *lines, size_t n, const char *name, size_t
 /* Format the status line and headers into out (the rules' lines at the
  * start of hdrs replacing the lines they name), date a whole HTTP_DATE_LEN
  * buffer (loop_date's) holding a NUL-terminated Date; -1 if it does not
- * fit, 1 when the head is a cached file's whole head as kept just before
- * its bytes (struct http_validators' front), else 0. */
+ * fit, else 0. */
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char date[HTTP_DATE_LEN]);
+/* When resp's head is, byte for byte, the whole head its cached file
+ * keeps just before its bytes (struct http_validators' front: a plain 200
+ * of the whole file, keep-alive HTTP/1.1): that head, its Date made date,
+ * *n its length; else NULL (http_format_head makes it). The Date there
+ * changes with a later second's answer: it is good for this run's use. */
+const char *http_kept_head(const struct response *resp, int minor,
+			   const char date[HTTP_DATE_LEN], size_t *n);
 /* Accept-Ranges and Content-Encoding (flags of resp) as lines of hdrs,
  * for a handler adding lines after them; -1 when out of room. */
 int http_file_lines_to_hdrs(struct response *resp);

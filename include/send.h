@@ -24,9 +24,10 @@ struct sender {
 	long long stream_left;    /* length a stream announced, or -1 */
 	bool stream_done;         /* ... and its end is in body */
 	bool stream_broken;       /* ... or it broke off: close */
-	bool fronted;             /* out is the whole head kept just before
-				   * the only piece's bytes (a cached file's) */
 	uint32_t out_body;        /* body bytes joined behind the head in out */
+	uint16_t kept;            /* not 0: the head is these bytes kept just
+				   * before the only piece's (a cached file's),
+				   * not in out, until the first write */
 };
 
 /* out emptied, for a new head. */
@@ -34,7 +35,7 @@ static inline void send_out_clear(struct sender *tx)
 {
 	tx->out.len = tx->out_sent = 0;
 	tx->out_body = 0;
-	tx->fronted = false;
+	tx->kept = 0;
 }
 
 /* Its buffers made (tx zeroed), with their limits. */
@@ -43,9 +44,18 @@ void send_init(struct sender *tx);
 void send_reset(struct sender *tx);
 /* Idle: give the buffers back. */
 void send_release(struct sender *tx);
-/* Format resp's head into out (a plain 500 when it does not fit); no
- * body pieces for a HEAD. */
+/* resp's head: the one its cached file keeps before the only piece's
+ * bytes when it is that (tx->kept), else formatted into out (a plain 500
+ * when it does not fit); no body pieces for a HEAD. */
 void send_head(struct sender *tx, struct response *resp, int minor);
+/* The head just made by send_head, *n bytes long. */
+static inline const char *send_head_bytes(const struct sender *tx, size_t *n)
+{
+	const struct seg *sg = http_segs(&tx->segs);
+
+	*n = tx->kept ? tx->kept : tx->out.len;
+	return tx->kept ? sg->mem + sg->off - tx->kept : tx->out.data;
+}
 /* The body piece being written, NULL when none is left. */
 static inline const struct seg *send_cur_seg(const struct sender *tx)
 {
@@ -59,7 +69,7 @@ static inline bool send_done(struct sender *tx)
 {
 	const struct seg *sg;
 
-	if (tx->out_sent < tx->out.len)
+	if (tx->kept || tx->out_sent < tx->out.len)
 		return false; /* the head first (a new answer: no piece looked at) */
 	while ((sg = send_cur_seg(tx)) != NULL && sg->len == 0)
 		tx->cur_seg++;

@@ -42,9 +42,13 @@ void conn_report_event(struct conn *c, enum conn_event e, size_t n)
 	case CW_HEAD:
 		w->head(&c->watch_rec, &c->rd.req);
 		break;
-	case CW_ANSWER:
-		w->answer(&c->watch_rec, c->tx.out.data, c->tx.out.len);
+	case CW_ANSWER: {
+		size_t hn;
+		const char *h = send_head_bytes(&c->tx, &hn);
+
+		w->answer(&c->watch_rec, h, hn);
 		break;
+	}
 	case CW_DONE: /* bytes after the request begin the next one */
 		rest = !c->resp.close && c->rd.in.data && c->rd.in.len > c->rd.pos;
 		w->done(&c->watch_rec, rest ? c->rd.in.data + c->rd.pos : "",

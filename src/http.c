@@ -510,20 +510,26 @@ void http_validators_type(struct http_validators *v, const char *ctype, off_t cl
 		memcpy(whole_head(v), v->lines + v->head, v->head_len);
 }
 
-/* resp's head as a copy of its cached file's whole head: the answer's
- * shape is that head's (200 of the whole file with its type, no extra
- * line, identity coding), its Date is date (refreshed in the cache when
- * the second changed), and the connection line is added when one is
- * needed. NULL when the head must be formatted; *as_kept: the head is
- * the whole head as kept before the file's bytes. */
-static char *put_cached_head(char *p, const struct response *resp, int minor,
-			     const char date[HTTP_DATE_LEN], bool *as_kept)
+/* Is resp's head its cached file's whole head (a plain 200 of the whole
+ * file with its type, no extra line, identity coding), but for the
+ * connection line? */
+static bool plain_cached(const struct response *resp)
 {
-	/* a cached file's (an fc_rep's, not const): the Date is written there */
+	return resp->validators && !(resp->hdrs && resp->hdrs->len) && resp->status == S_OK &&
+	       resp->accept_ranges && resp->coding == HTTP_IDENTITY && !resp->chunked &&
+	       !resp->unframed;
+}
+
+/* The whole head of resp's cached file (an fc_rep's, not const: its Date
+ * is written there), its Date made date (refreshed when the second
+ * changed); NULL when it must be formatted: none kept, another type or
+ * length, no date (gmtime failed). */
+static char *cached_head(const struct response *resp, const char date[HTTP_DATE_LEN],
+			 struct http_validators **vp)
+{
 	struct http_validators *v = (struct http_validators *)(uintptr_t)(resp->etag -
 		offsetof(struct http_validators, etag));
 	char *h, *d;
-	size_t n = v->head_len;
 
 	if (!v->head_len || resp->ctype != v->ctype || resp->clen != v->clen)
 		return NULL;
@@ -531,10 +537,38 @@ static char *put_cached_head(char *p, const struct response *resp, int minor,
 	d = h + sizeof(HTTP_HEAD_200) - 1;
 	if (memcmp(d, date, HTTP_DATE_LEN - 1) != 0) {
 		if (strnlen(date, HTTP_DATE_LEN) != HTTP_DATE_LEN - 1)
-			return NULL; /* no date (gmtime failed): formatted */
+			return NULL;
 		memcpy(d, date, HTTP_DATE_LEN - 1);
 	}
-	*as_kept = v->front && !resp->close && minor == 1;
+	*vp = v;
+	return h;
+}
+
+const char *http_kept_head(const struct response *resp, int minor,
+			   const char date[HTTP_DATE_LEN], size_t *n)
+{
+	struct http_validators *v;
+	const char *h;
+
+	if (!plain_cached(resp) || resp->close || minor != 1 ||
+	    (h = cached_head(resp, date, &v)) == NULL || !v->front)
+		return NULL;
+	*n = v->head_len;
+	return h;
+}
+
+/* resp's head as a copy of its cached file's whole head, the connection
+ * line added when one is needed; NULL when the head must be formatted. */
+static char *put_cached_head(char *p, const struct response *resp, int minor,
+			     const char date[HTTP_DATE_LEN])
+{
+	struct http_validators *v;
+	const char *h = cached_head(resp, date, &v);
+	size_t n;
+
+	if (!h)
+		return NULL;
+	n = v->head_len;
 	if (resp->close || minor == 0)
 		n -= 2; /* the connection line goes before the blank line */
 	p = put(p, h, n);
@@ -656,18 +690,14 @@ static __attribute__((noinline)) int format_head(struct buf *out, const struct r
 int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char date[HTTP_DATE_LEN])
 {
-	bool as_kept = false;
 	char *p;
 
-	if (resp->validators && !(resp->hdrs && resp->hdrs->len) && resp->status == S_OK &&
-	    resp->accept_ranges && resp->coding == HTTP_IDENTITY && !resp->chunked &&
-	    !resp->unframed) {
+	if (plain_cached(resp)) {
 		if (buf_reserve(out, HEAD_FIXED + HTTP_TYPED_MAX + HTTP_VLINES_LEN) < 0)
 			return -1;
-		if ((p = put_cached_head(out->data + out->len, resp, minor, date,
-					 &as_kept)) != NULL) {
+		if ((p = put_cached_head(out->data + out->len, resp, minor, date)) != NULL) {
 			out->len = (size_t)(p - out->data);
-			return as_kept;
+			return 0;
 		}
 	}
 	return format_head(out, resp, minor, date);

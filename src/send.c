@@ -44,20 +44,27 @@ void send_release(struct sender *tx)
 
 void send_head(struct sender *tx, struct response *resp, int minor)
 {
-	int r;
+	const struct seg *sg = http_segs(&tx->segs);
+	const char *h;
+	size_t n;
 
 	send_out_clear(tx);
-	if ((r = http_format_head(&tx->out, resp, minor, loop_date())) > 0)
-		tx->fronted = true;
-	if (r < 0) {
+	if (resp->head_only)
+		tx->segs.n = 0;
+	if (tx->segs.n == 1 && sg->front &&
+	    (h = http_kept_head(resp, minor, loop_date(), &n)) != NULL &&
+	    h + n == sg->mem + sg->off) {
+		tx->kept = (uint16_t)n; /* n < HTTP_SEG_FRONT */
+		return;
+	}
+	if (http_format_head(&tx->out, resp, minor, loop_date()) < 0) {
 		resp->close = true; /* a header too large for us: plain 500 */
 		tx->out.len = 0;
 		buf_puts(&tx->out, "HTTP/1.1 500 Internal Server Error\r\n"
 				   "Content-Length: 0\r\nConnection: close\r\n\r\n");
 		resp->head_only = true;
-	}
-	if (resp->head_only)
 		tx->segs.n = 0;
+	}
 }
 
 void send_body_reset(struct sender *tx)
@@ -93,28 +100,35 @@ static void join_body(struct sender *tx)
 	}
 }
 
-/* Before an answer's first write, its head the whole head a cached file
- * keeps just before its bytes (tx->fronted), its only piece those bytes
- * (struct seg's front): head and body leave in one write from there,
- * nothing copied. The kept head's Date is rewritten when the second
- * changes, so it serves the answer's first try to write only (in the run
- * that made the head): what the write leaves, or all when it could not
- * write, is taken from out (the same head) and the piece, as after a
- * writev. */
-static bool can_front(const struct sender *tx)
+/* An answer's first write when its head is kept just before its only
+ * piece's bytes (tx->kept: a cached file's): head and body in one write
+ * from there, nothing copied. The kept head's Date changes with a later
+ * second's answer, so what the write leaves (all, when it could not
+ * write) goes on as any answer's: the rest of the head copied into out
+ * now, the piece from where the write stopped. */
+static ssize_t send_kept(struct sender *tx, int wfd)
 {
 	const struct seg *sg = http_segs(&tx->segs);
+	size_t hl = tx->kept, all = hl + (size_t)sg->len, done;
+	const char *head = sg->mem + sg->off - hl;
+	ssize_t n = write(wfd, head, all);
+	int e = errno;
 
-	return tx->fronted && !tx->out_sent && tx->segs.n == 1 && tx->cur_seg == 0 &&
-	       sg->front;
-}
-
-static ssize_t send_fronted(const struct sender *tx, int wfd, size_t *all)
-{
-	const struct seg *sg = http_segs(&tx->segs);
-
-	*all = tx->out.len + (size_t)sg->len;
-	return write(wfd, sg->mem + sg->off - tx->out.len, *all);
+	tx->kept = 0;
+	if (n == (ssize_t)all) { /* mostly */
+		tx->bytes_sent += sg->len;
+		tx->cur_seg = tx->segs.n;
+		return n;
+	}
+	done = n > 0 ? (size_t)n : 0;
+	if (done < hl && buf_append(&tx->out, head + done, hl - done) < 0)
+		return -1; /* ENOMEM: the connection closes */
+	if (done > hl) {
+		tx->seg_done = done - hl;
+		tx->bytes_sent += (long long)tx->seg_done;
+	}
+	errno = e;
+	return n;
 }
 
 /* Head and the buffer segments that follow, in one call (write for one
@@ -213,18 +227,15 @@ ssize_t send_some(struct sender *tx, int wfd, int fd, bool sock)
 	size_t all = SIZE_MAX;
 	ssize_t n;
 
-	if (can_front(tx)) {
-		n = send_fronted(tx, wfd, &all);
-		tx->fronted = false; /* one try (even EAGAIN): the kept head may change */
-	} else {
-		if (!tx->out_sent && tx->out.len) /* the first write: no piece begun */
-			join_body(tx);
-		sg = send_cur_seg(tx);
-		if (sg && sg->file && tx->out_sent == tx->out.len)
-			n = send_file(tx, sg, wfd, fd);
-		else
-			n = send_buffers(tx, wfd, sock, &all);
-	}
+	if (tx->kept)
+		return send_kept(tx, wfd);
+	if (!tx->out_sent && tx->out.len) /* the first write: no piece begun */
+		join_body(tx);
+	sg = send_cur_seg(tx);
+	if (sg && sg->file && tx->out_sent == tx->out.len)
+		n = send_file(tx, sg, wfd, fd);
+	else
+		n = send_buffers(tx, wfd, sock, &all);
 	if (n > 0)
 		account(tx, (size_t)n, all);
 	return n;

@@ -274,9 +274,10 @@ static void test_format_validators(void **state)
 }
 
 /* A file in memory keeps its whole head just before its bytes (front):
- * an answer of that shape (keep-alive HTTP/1.1) says so (1), its head
- * and the kept one the same bytes, the Date refreshed there; the other
- * shapes are copies (0), the kept head left as it was. */
+ * an answer of that shape (keep-alive HTTP/1.1) is given that head, its
+ * Date refreshed there, and it is the head http_format_head makes; the
+ * other shapes get none (they are formatted, a copy), the kept head left
+ * as it was. */
 static void test_format_kept_head(void **state)
 {
 	static char block[HTTP_SEG_FRONT + 612];
@@ -285,7 +286,7 @@ static void test_format_kept_head(void **state)
 	struct buf a = BUF_INIT(HTTP_RESP_HEAD_MAX);
 	struct response r;
 	const char *kept;
-	size_t d;
+	size_t d, n;
 
 	(void)state;
 	http_validators_format(&v, 784111777);
@@ -301,24 +302,33 @@ static void test_format_kept_head(void **state)
 	r.validators = true;
 	r.accept_ranges = true;
 	for (d = 0; d < LEN(dates); d++) {
-		a.len = 0;
-		assert_int_equal(http_format_head(&a, &r, 1, dates[d]), 1);
-		assert_int_equal(a.len, v.head_len);
-		assert_memory_equal(a.data, kept, a.len);
+		n = 0;
+		assert_ptr_equal(http_kept_head(&r, 1, dates[d], &n), kept);
+		assert_int_equal(n, v.head_len);
 		assert_memory_equal(kept + sizeof(HTTP_HEAD_200) - 1, dates[d], HTTP_DATE_LEN - 1);
-		assert_memory_equal(a.data + a.len - 4, "\r\n\r\n", 4);
+		assert_memory_equal(kept + n - 4, "\r\n\r\n", 4);
+		a.len = 0;
+		assert_int_equal(http_format_head(&a, &r, 1, dates[d]), 0);
+		assert_int_equal(a.len, n);
+		assert_memory_equal(a.data, kept, n);
 	}
 	r.close = true;
+	assert_null(http_kept_head(&r, 1, dates[0], &n));
 	a.len = 0;
 	assert_int_equal(http_format_head(&a, &r, 1, dates[1]), 0);
 	assert_int_equal(a.len, v.head_len + strlen("Connection: close\r\n"));
 	assert_memory_equal(kept + v.head_len - 4, "\r\n\r\n", 4);
+	assert_memory_equal(kept + sizeof(HTTP_HEAD_200) - 1, dates[1], HTTP_DATE_LEN - 1);
 	r.close = false;
-	a.len = 0;
-	assert_int_equal(http_format_head(&a, &r, 0, dates[1]), 0);
-	a.len = 0;
-	r.head_only = true; /* HEAD: the same head (the sender leaves the body) */
-	assert_int_equal(http_format_head(&a, &r, 1, dates[1]), 1);
+	assert_null(http_kept_head(&r, 0, dates[1], &n));
+	r.status = S_PARTIAL_CONTENT; /* another shape: formatted */
+	assert_null(http_kept_head(&r, 1, dates[1], &n));
+	r.status = S_OK;
+	r.clen = 611;
+	assert_null(http_kept_head(&r, 1, dates[1], &n));
+	r.clen = 612;
+	v.front = NULL; /* kept in lines only: a copy */
+	assert_null(http_kept_head(&r, 1, dates[1], &n));
 	buf_free(&a);
 }
 

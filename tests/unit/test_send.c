@@ -34,12 +34,13 @@ static void answer(struct sender *tx, const char *body, size_t n)
 	memset(tx, 0, sizeof(*tx));
 	send_init(tx);
 	send_reset(tx);
-	assert_int_equal(buf_puts(&tx->out, head), 0);
 	tx->segs.one = (struct seg){ false, front != NULL, 0, (off_t)n, body };
 	tx->segs.n = 1;
 	if (front) { /* the head kept just before the bytes, as a cached file's */
-		memcpy(front + HTTP_SEG_FRONT - tx->out.len, head, tx->out.len);
-		tx->fronted = true;
+		memcpy(front + HTTP_SEG_FRONT - (sizeof(head) - 1), head, sizeof(head) - 1);
+		tx->kept = sizeof(head) - 1;
+	} else {
+		assert_int_equal(buf_puts(&tx->out, head), 0);
 	}
 }
 
@@ -127,7 +128,12 @@ static size_t send_all(struct sender *tx, int sv[2], size_t skip, size_t step, c
 	return have - skip;
 }
 
-static void check(size_t body_len, bool small, size_t step, bool joined)
+#define HL (sizeof(head) - 1)
+#define OUT_ANY SIZE_MAX /* a first write cut where the socket wants */
+
+/* out_len: what out holds at the end (the head, with the body when it
+ * was joined behind it; nothing when it went from the kept head). */
+static void check(size_t body_len, bool small, size_t step, size_t out_len)
 {
 	static char got[32768], want[32768];
 	char *body = block + HTTP_SEG_FRONT;
@@ -146,8 +152,8 @@ static void check(size_t body_len, bool small, size_t step, bool joined)
 	assert_int_equal(n, hl + body_len);
 	assert_memory_equal(got, want, n);
 	assert_int_equal(tx.bytes_sent, (long long)body_len);
-	/* joined: the body went behind the head, out is the whole answer */
-	assert_int_equal(tx.out.len, joined ? hl + body_len : hl);
+	if (out_len != OUT_ANY)
+		assert_int_equal(tx.out.len, out_len);
 	if (small)
 		assert_true(cuts > 0); /* the writes were cut, as meant */
 	send_release(&tx);
@@ -158,19 +164,19 @@ static void check(size_t body_len, bool small, size_t step, bool joined)
 static void test_small_body_joined(void **state)
 {
 	(void)state;
-	check(612, false, 65536, true);
+	check(612, false, 65536, HL + 612); /* one buffer */
 }
 
 static void test_empty_body(void **state)
 {
 	(void)state;
-	check(0, false, 65536, true);
+	check(0, false, 65536, HL);
 }
 
 static void test_large_body_own_piece(void **state)
 {
 	(void)state;
-	check(4000, false, 65536, false); /* more than the head's block has room for */
+	check(4000, false, 65536, HL); /* more than the head's block has room for */
 }
 
 /* A small send buffer and a slow reader: writes cut anywhere, in the
@@ -178,31 +184,82 @@ static void test_large_body_own_piece(void **state)
 static void test_partial_writes(void **state)
 {
 	(void)state;
-	check(1800, true, 97, true);
-	check(4000, true, 97, false);
+	check(1800, true, 97, HL + 1800);
+	check(4000, true, 97, HL);
 }
 
 /* A cached file's bytes with its head kept just before them: head and
- * body leave in one write from there, nothing copied behind the head; a
- * write cut anywhere goes on from out and the piece (the kept head
- * rewritten meanwhile, as a new Date would), whatever the body's size. */
+ * body leave in one write from there, nothing copied into out; a write
+ * cut anywhere goes on from out (the head's rest copied there) and the
+ * piece, the kept head rewritten meanwhile, as a new Date would. */
 static void test_front_room(void **state)
 {
 	(void)state;
 	front = block;
-	check(612, false, 65536, false);
-	check(0, false, 65536, false);
-	check(4000, false, 65536, false);
+	check(612, false, 65536, 0);
+	check(0, false, 65536, 0);
+	check(4000, false, 65536, 0);
 	/* a full socket: the first try writes nothing, the rest is as for
-	 * any answer (the body joined when it fits) */
-	check(1800, true, 97, true);
-	check(4000, true, 97, false);
+	 * any answer (the head copied, the body joined when it fits) */
+	check(1800, true, 97, HL + 1800);
+	check(4000, true, 97, HL);
 	/* room in the socket, less than the answer: the first try's write is
 	 * cut, the rest goes from out and the piece */
 	no_fill = true;
-	check(16000, true, 97, false);
+	check(16000, true, 97, OUT_ANY);
 	no_fill = false;
 	front = NULL;
+}
+
+/* A kept head's first write cut inside the head: a one-page pipe with
+ * 10 bytes of room, the answer 10 bytes over a page (a pipe takes the
+ * bytes past the last whole page first, into its last page's room). The
+ * head's rest goes to out, and the answer ends whole with the kept head
+ * rewritten after that write. */
+#define CUT_BODY (4096 - HL + 10)
+static void test_front_cut_in_head(void **state)
+{
+	static char fill[4096 - 10], got[HL + CUT_BODY];
+	char *body = block + HTTP_SEG_FRONT;
+	struct sender tx;
+	size_t have = 0;
+	int p[2], rounds;
+	ssize_t n;
+
+	(void)state;
+	for (n = 0; n < (ssize_t)CUT_BODY; n++)
+		body[n] = (char)('a' + n % 26);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(fcntl(p[1], F_SETPIPE_SZ, 4096), 4096);
+	assert_int_equal(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(write(p[1], fill, sizeof(fill)), (ssize_t)sizeof(fill));
+	front = block;
+	answer(&tx, body, CUT_BODY);
+	n = send_some(&tx, p[1], -1, false);
+	memset(front, 'X', HTTP_SEG_FRONT);
+	assert_int_equal(n, 10);
+	assert_int_equal(tx.out.len, HL - 10);
+	assert_int_equal(tx.bytes_sent, 0);
+	assert_int_equal(read(p[0], fill, sizeof(fill)), (ssize_t)sizeof(fill));
+	assert_int_equal(read(p[0], got, 10), 10); /* the pipe empty again */
+	have = 10;
+	for (rounds = 0; !send_done(&tx) && rounds < 100; rounds++) {
+		assert_true(send_some(&tx, p[1], -1, false) > 0);
+		memset(front, 'X', HTTP_SEG_FRONT);
+		assert_true((n = read(p[0], got + have, sizeof(got) - have)) > 0);
+		have += (size_t)n;
+	}
+	while (have < sizeof(got) && (n = read(p[0], got + have, sizeof(got) - have)) > 0)
+		have += (size_t)n;
+	assert_true(send_done(&tx));
+	assert_int_equal(have, sizeof(got));
+	assert_memory_equal(got, head, HL);
+	assert_memory_equal(got + HL, body, CUT_BODY);
+	assert_int_equal(tx.bytes_sent, CUT_BODY);
+	front = NULL;
+	send_release(&tx);
+	close(p[0]);
+	close(p[1]);
 }
 
 int main(void)
@@ -213,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_large_body_own_piece),
 		cmocka_unit_test(test_partial_writes),
 		cmocka_unit_test(test_front_room),
+		cmocka_unit_test(test_front_cut_in_head),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
