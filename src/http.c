@@ -513,7 +513,7 @@ void http_validators_type(struct http_validators *v, const char *ctype, off_t cl
 /* Is resp's head its cached file's whole head (a plain 200 of the whole
  * file with its type, no extra line, identity coding), but for the
  * connection line? */
-static bool plain_cached(const struct response *resp)
+static inline __attribute__((always_inline)) bool plain_cached(const struct response *resp)
 {
 	return resp->validators && !(resp->hdrs && resp->hdrs->len) && resp->status == S_OK &&
 	       resp->accept_ranges && resp->coding == HTTP_IDENTITY && !resp->chunked &&
@@ -524,8 +524,9 @@ static bool plain_cached(const struct response *resp)
  * is written there), its Date made date (refreshed when the second
  * changed); NULL when it must be formatted: none kept, another type or
  * length, no date (gmtime failed). */
-static char *cached_head(const struct response *resp, const char date[HTTP_DATE_LEN],
-			 struct http_validators **vp)
+static inline __attribute__((always_inline)) char *
+cached_head(const struct response *resp, const char date[HTTP_DATE_LEN],
+	    struct http_validators **vp)
 {
 	struct http_validators *v = (struct http_validators *)(uintptr_t)(resp->etag -
 		offsetof(struct http_validators, etag));
@@ -550,7 +551,7 @@ const char *http_kept_head(const struct response *resp, int minor,
 	struct http_validators *v;
 	const char *h;
 
-	if (!plain_cached(resp) || resp->close || minor != 1 ||
+	if (resp->close || minor != 1 || !plain_cached(resp) ||
 	    (h = cached_head(resp, date, &v)) == NULL || !v->front)
 		return NULL;
 	*n = v->head_len;

@@ -45,19 +45,18 @@ void send_release(struct sender *tx)
 void send_head(struct sender *tx, struct response *resp, int minor)
 {
 	const struct seg *sg = http_segs(&tx->segs);
-	const char *h;
+	const char *date = loop_date(), *h;
 	size_t n;
 
 	send_out_clear(tx);
 	if (resp->head_only)
 		tx->segs.n = 0;
-	if (tx->segs.n == 1 && sg->front &&
-	    (h = http_kept_head(resp, minor, loop_date(), &n)) != NULL &&
+	if (tx->segs.n == 1 && sg->front && (h = http_kept_head(resp, minor, date, &n)) != NULL &&
 	    h + n == sg->mem + sg->off) {
 		tx->kept = (uint16_t)n; /* n < HTTP_SEG_FRONT */
 		return;
 	}
-	if (http_format_head(&tx->out, resp, minor, loop_date()) < 0) {
+	if (http_format_head(&tx->out, resp, minor, date) < 0) {
 		resp->close = true; /* a header too large for us: plain 500 */
 		tx->out.len = 0;
 		buf_puts(&tx->out, "HTTP/1.1 500 Internal Server Error\r\n"
