@@ -167,25 +167,9 @@ static const struct {
 	{ S("GET / HTTP/1.1\r\nHost: a\r\nX: b\r\n\r"), false },
 	{ S("GET / HTTP/1.1\r\nHost: a\r\nX: b\r"), false },
 	{ S("GET / HTTP/1.1\r\nHost: a\r\nX-Name-Of-Sixteen"), false },
-};
-
-static void test_heads(void **state)
-{
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < LEN(heads); i++)
-		two_ways(heads[i].head, heads[i].n, heads[i].fast);
-}
-
-/* Plain heads take fasthead's one pass, the others llhttp; either way
- * the request comes out as llhttp alone reads it (fuzz_fasthead tries
- * much more of this). */
-static const struct {
-	const char *head;
-	size_t n;
-	bool fast;
-} plain[] = {
+	/* Plain heads take fasthead's one pass, the others llhttp; either way
+	 * the request comes out as llhttp alone reads it (fuzz_fasthead tries
+	 * much more of this). */
 	{ S("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"), true },
 	{ S("HEAD /a/b.css?x=1&y=%41 HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"), true },
 	{ S("GET / HTTP/1.0\r\n\r\n"), true },
@@ -250,13 +234,13 @@ static const struct {
 	{ S("GET / HTTP/1.1\r\nHost: a\r\n"), false },     /* not whole yet */
 };
 
-static void test_plain_heads(void **state)
+static void test_heads(void **state)
 {
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < LEN(plain); i++)
-		two_ways(plain[i].head, plain[i].n, plain[i].fast);
+	for (i = 0; i < LEN(heads); i++)
+		two_ways(heads[i].head, heads[i].n, heads[i].fast);
 }
 
 /* A request asking for an upgrade is answered in HTTP/1.1 (the upgrade
@@ -354,7 +338,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_heads),
-		cmocka_unit_test(test_plain_heads),
 		cmocka_unit_test(test_after_upgrade),
 		cmocka_unit_test(test_scan_ends),
 		cmocka_unit_test(test_count_limit),
