@@ -11,9 +11,9 @@
 extern int log_level;
 
 void log_use_syslog(void);
-void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_error(const char *fmt, ...) __attribute__((cold, format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((cold, format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((cold, format(printf, 1, 2)));
 
 /* --log-format json: access lines as JSON objects. */
 extern bool log_json;
