@@ -63,6 +63,12 @@ if [ -n "$LWAN" ]; then
 else
 	SERVERS=${SERVERS/lwan/}
 fi
+# With the canned loop, a second copy of it (canned2: the same program, its
+# own port) in the same rounds: its ratios to the first are the run's noise.
+case " $SERVERS " in
+*" canned2 "*) ;;
+*" canned "*) SERVERS="$SERVERS canned2" ;;
+esac
 
 say() { printf '== %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
@@ -204,7 +210,7 @@ wait_up() { # NAME
 check() { # NAME
 	local f got want
 	for f in index.html 64k.bin 100m.bin; do
-		[ "$1" = canned ] && [ "$f" = 100m.bin ] && continue
+		[ "${1%2}" = canned ] && [ "$f" = 100m.bin ] && continue
 		want="200 $(stat -c %s "$WWW/$f")"
 		got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' \
 			"http://127.0.0.1:${PORT[$1]}/${f%index.html}")
@@ -239,6 +245,10 @@ start_upstream() {
 start_canned() {
 	pin "$OUT/canned" "$1" "$WWW/64k.bin" >"$TMP/run/canned.log" 2>&1 &
 	PID[canned]=$!
+}
+start_canned2() {
+	pin "$OUT/canned" "$1" "$WWW/64k.bin" >"$TMP/run/canned2.log" 2>&1 &
+	PID[canned2]=$!
 }
 
 start_nginx() {
@@ -399,7 +409,7 @@ scenario() {
 	case $scen in
 	64k_ka) run "$name" "$scen" "$r" "$CONNS" /64k.bin ;;
 	esac
-	[ "$name" = canned ] && return 0 # the page and the 64 KiB file only
+	[ "${name%2}" = canned ] && return 0 # the page and the 64 KiB file only
 	case $scen in
 	big) run "$name" "$scen" "$r" 4 /100m.bin ;;
 	calcul) [ "$name" != httpd ] || run "$name" "$scen" "$r" "$CONNS" '/api/calcul?a=1&b=2' ;;
@@ -409,13 +419,21 @@ scenario() {
 }
 
 # Rounds are interleaved (round 1 of every server, then round 2, ...), so a
-# drift in the machine's speed touches every server alike.
+# drift in the machine's speed touches every server alike; every other round
+# takes the servers in the reverse order, so that none is always first (or
+# always right after the same one).
 rounds() { # COUNT SCENARIO... (against each of $LOAD_SERVERS)
-	local r scen s n=$1
+	local r scen s n=$1 fwd=() rev=()
 	shift
+	read -r -a fwd <<<"$LOAD_SERVERS"
+	for s in "${fwd[@]}"; do rev=("$s" "${rev[@]}"); done
 	for r in $(seq "$n"); do
 		for scen in "$@"; do
-			for s in $LOAD_SERVERS; do scenario "$s" "$scen" "$r"; done
+			if [ $((r % 2)) = 1 ]; then
+				for s in "${fwd[@]}"; do scenario "$s" "$scen" "$r"; done
+			else
+				for s in "${rev[@]}"; do scenario "$s" "$scen" "$r"; done
+			fi
 		done
 	done
 }
@@ -474,7 +492,7 @@ for s in $SERVERS; do
 	say "$s on 127.0.0.1:${PORT[$s]} (pid ${PID[$s]})"
 	check "$s"
 done
-for s in $SERVERS; do idle_rss "$s"; done
+for s in ${SERVERS/canned2/}; do idle_rss "$s"; done
 LOAD_SERVERS=$SERVERS
 # shellcheck disable=SC2086 # a list of names
 rounds "$ROUNDS" $SCENARIOS
