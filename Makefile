@@ -181,21 +181,27 @@ build/fuzz/gen/assets.c: $(ASSETS) src/embed.sh
 	@mkdir -p $(dir $@)
 	sh src/embed.sh $(ASSETS) >$@
 
+# One run per target (fuzz-run-NAME); `make -jN fuzz` runs N at once, each
+# fuzzer on one core for FUZZ_TIME s, its output printed whole when it ends.
+FUZZ_RUNS := $(FUZZ_BINS:build/fuzz/fuzz_%=fuzz-run-%)
+.PHONY: $(FUZZ_RUNS)
+
 fuzz: deps-fuzz $(FUZZ_BINS)
-	@set -e; for f in $(FUZZ_BINS); do n=$${f##*/fuzz_}; \
-	  mkdir -p build/fuzz/corpus/$$n; \
+	$(MAKE) --no-print-directory --output-sync=target $(FUZZ_RUNS)
+
+$(FUZZ_RUNS): fuzz-run-%: build/fuzz/fuzz_%
+	@set -o pipefail; n=$*; mkdir -p build/fuzz/corpus/$$n; \
 	  cp -n tests/fuzz/corpus/$$n/* build/fuzz/corpus/$$n/ 2>/dev/null || true; \
 	  echo "== $$n ($(FUZZ_TIME) s)"; \
 	  dict=; [ ! -f tests/fuzz/$$n.dict ] || dict=-dict=tests/fuzz/$$n.dict; \
-	  $$f -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 $$dict \
-	    -print_final_stats=1 build/fuzz/corpus/$$n 2>&1 | tail -12; \
-	  test $${PIPESTATUS[0]} -eq 0; done
+	  $< -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 $$dict \
+	    -print_final_stats=1 build/fuzz/corpus/$$n 2>&1 | tail -12
 
-# The targets built on every core first (the build is half the stage), then run.
+# The targets built on every core, then run one per core, 30 s each.
 fuzz-smoke:
 	$(MAKE) deps-fuzz
 	$(MAKE) -j$$(nproc) $(FUZZ_BINS)
-	$(MAKE) fuzz FUZZ_TIME=30
+	$(MAKE) -j$$(nproc) --no-print-directory --output-sync=target $(FUZZ_RUNS) FUZZ_TIME=30
 
 clean:
 	rm -rf build $(BIN)
