@@ -179,6 +179,10 @@ struct stream {
 /* Room for both validator lines: "Last-Modified: " + date, "ETag: " + tag. */
 #define HTTP_VLINES_LEN (15 + HTTP_DATE_LEN + 2 + 6 + HTTP_ETAG_LEN + 2)
 
+/* A head's connection line: none (HTTP/1.1 keep-alive), close, or
+ * keep-alive (HTTP/1.0); HTTP_CONN_UNSET: no line written yet. */
+enum http_conn { HTTP_CONN_NONE, HTTP_CONN_CLOSE, HTTP_CONN_KEEP, HTTP_CONN_UNSET };
+
 /* A file's content coding: the Content-Encoding line of its variant. */
 enum http_coding { HTTP_IDENTITY, HTTP_BR, HTTP_GZIP };
 
@@ -186,11 +190,16 @@ enum http_coding { HTTP_IDENTITY, HTTP_BR, HTTP_GZIP };
  * to HTTP_TYPED_MAX - 54 bytes, "Content-Length: " + 20 digits. */
 #define HTTP_TYPED_MAX 128
 
-/* The fixed start of a plain 200 head, before its Date, and its length
- * with the Date (IMF-fixdate: always 29 bytes) and its CRLF; the end of
- * a whole-file head: Accept-Ranges, the blank line. */
-#define HTTP_HEAD_200 "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: "
-#define HTTP_HEAD_PRE (sizeof(HTTP_HEAD_200) - 1 + HTTP_DATE_LEN - 1 + 2)
+/* A head's first lines: the status line, then the connection line when
+ * there is one (the line a head's shape changes first, so that what
+ * follows it is the same for every shape), then these, before the Date.
+ * HTTP_HEAD_PRE: their length with the Date (IMF-fixdate: always 29
+ * bytes) and its CRLF; the end of a whole-file head: Accept-Ranges, the
+ * blank line. */
+#define HTTP_STATUS_200 "HTTP/1.1 200 OK\r\n"
+#define HTTP_HEAD_SERVER "Server: httpd\r\nDate: "
+#define HTTP_HEAD_200 HTTP_STATUS_200 HTTP_HEAD_SERVER /* keep-alive HTTP/1.1 */
+#define HTTP_HEAD_PRE (sizeof(HTTP_HEAD_SERVER) - 1 + HTTP_DATE_LEN - 1 + 2)
 #define HTTP_HEAD_END "Accept-Ranges: bytes\r\n\r\n"
 #define HTTP_HEAD_TAIL (sizeof(HTTP_HEAD_END) - 1)
 /* Where the validator lines begin in struct http_validators' lines. */
@@ -202,18 +211,21 @@ enum http_coding { HTTP_IDENTITY, HTTP_BR, HTTP_GZIP };
  * Content-Type and Content-Length (typed bytes, made when its type is
  * known) for a whole-file answer of that type. With them, the whole head
  * of that answer's most common shape (200, no extra line, identity
- * coding, HTTP/1.1 keep-alive): head_len bytes at lines + head, whose
+ * coding) from its Server line on: head_len bytes at lines + head, whose
  * Date the answers refresh when the second changes; most answers are a
- * copy of it. */
+ * copy of it after their status and connection lines. */
 struct http_validators {
 	char etag[HTTP_ETAG_LEN];
 	uint8_t len, typed;
+	uint8_t conn;            /* in front: the enum http_conn written */
 	uint16_t head, head_len; /* head_len 0: no whole head */
 	const char *ctype;       /* the type of the typed lines */
 	off_t clen;              /* their Content-Length */
 	/* The file's bytes in memory, with room before them (HTTP_SEG_FRONT):
-	 * the whole head is kept there, just before them, instead (so the
-	 * answer can leave in one write from there); NULL: in lines. */
+	 * the whole head is kept there, just before them, instead, after the
+	 * status and connection lines of the last answer that used it (so an
+	 * answer of any connection shape leaves in one write from there);
+	 * NULL: in lines. */
 	char *front;
 	char lines[HTTP_VLINES_AT + HTTP_VLINES_LEN + HTTP_HEAD_TAIL];
 };
@@ -331,9 +343,11 @@ int http_format_head(struct buf *out, const struct response *resp, int minor,
 		     const char date[HTTP_DATE_LEN]);
 /* When resp's head is, byte for byte, the whole head its cached file
  * keeps just before its bytes (struct http_validators' front: a plain 200
- * of the whole file, keep-alive HTTP/1.1): that head, its Date made date,
- * *n its length; else NULL (http_format_head makes it). The Date there
- * changes with a later second's answer: it is good for this run's use. */
+ * of the whole file) after resp's status and connection lines: that
+ * head, those lines written before it when the last answer's were
+ * another, its Date made date, *n its length; else NULL
+ * (http_format_head makes it). Those lines and the Date change with a
+ * later answer: it is good for this run's use. */
 const char *http_kept_head(const struct response *resp, int minor,
 			   const char date[HTTP_DATE_LEN], size_t *n);
 /* Accept-Ranges and Content-Encoding (flags of resp) as lines of hdrs,

@@ -473,14 +473,38 @@ void http_validators_format(struct http_validators *v, time_t mtime)
 	v->len = (uint8_t)(put_validators(at, mtime, v->etag, strlen(v->etag), NULL, 0) - at);
 	v->typed = 0;
 	v->head_len = 0;
+	v->conn = HTTP_CONN_UNSET;
 	v->ctype = NULL;
 	v->front = NULL;
 }
 
-_Static_assert(sizeof(((struct http_validators *)0)->lines) <= HTTP_SEG_FRONT,
+/* A plain 200's status and connection lines (conn_text), by enum
+ * http_conn, and their lengths (conn_len). */
+#define STATUS_200_LEN (sizeof(HTTP_STATUS_200) - 1)
+#define CONN_CLOSE HTTP_STATUS_200 "Connection: close\r\n"
+#define CONN_KEEP HTTP_STATUS_200 "Connection: keep-alive\r\n"
+static const char conn_text[][48] = {
+	[HTTP_CONN_NONE] = HTTP_STATUS_200,
+	[HTTP_CONN_CLOSE] = CONN_CLOSE,
+	[HTTP_CONN_KEEP] = CONN_KEEP,
+};
+static const uint8_t conn_len[] = {
+	[HTTP_CONN_NONE] = STATUS_200_LEN,
+	[HTTP_CONN_CLOSE] = sizeof(CONN_CLOSE) - 1,
+	[HTTP_CONN_KEEP] = sizeof(CONN_KEEP) - 1,
+};
+
+_Static_assert(sizeof(((struct http_validators *)0)->lines) + sizeof(conn_text[0]) <=
+		       HTTP_SEG_FRONT,
 	       "a whole head fits the room before a cached file's bytes");
 
-/* Where v's whole head is kept. */
+/* The connection line of an answer: the shape after its status line. */
+static inline enum http_conn conn_of(const struct response *resp, int minor)
+{
+	return resp->close ? HTTP_CONN_CLOSE : minor == 0 ? HTTP_CONN_KEEP : HTTP_CONN_NONE;
+}
+
+/* Where v's whole head is kept, from its Server line on. */
 static char *whole_head(struct http_validators *v)
 {
 	return v->front ? v->front - v->head_len : v->lines + v->head;
@@ -501,18 +525,19 @@ void http_validators_type(struct http_validators *v, const char *ctype, off_t cl
 	/* the whole head around them, its Date not known yet (NULs: no date
 	 * is equal, the first answer fills it) */
 	v->head = (uint16_t)(HTTP_VLINES_AT - n - HTTP_HEAD_PRE);
-	put(v->lines + v->head, HTTP_HEAD_200, sizeof(HTTP_HEAD_200) - 1);
-	memset(v->lines + v->head + sizeof(HTTP_HEAD_200) - 1, 0, HTTP_DATE_LEN - 1);
+	put(v->lines + v->head, HTTP_HEAD_SERVER, sizeof(HTTP_HEAD_SERVER) - 1);
+	memset(v->lines + v->head + sizeof(HTTP_HEAD_SERVER) - 1, 0, HTTP_DATE_LEN - 1);
 	memcpy(v->lines + HTTP_VLINES_AT - n - 2, "\r\n", 2);
 	memcpy(v->lines + HTTP_VLINES_AT + v->len, HTTP_HEAD_END, HTTP_HEAD_TAIL);
 	v->head_len = (uint16_t)(HTTP_HEAD_PRE + n + v->len + HTTP_HEAD_TAIL);
+	v->conn = HTTP_CONN_UNSET; /* in front: no lines before it yet */
 	if (v->front)
 		memcpy(whole_head(v), v->lines + v->head, v->head_len);
 }
 
 /* Is resp's head its cached file's whole head (a plain 200 of the whole
- * file with its type, no extra line, identity coding), but for the
- * connection line? */
+ * file with its type, no extra line, identity coding) after its status
+ * and connection lines? */
 static inline __attribute__((always_inline)) bool plain_cached(const struct response *resp)
 {
 	return resp->validators && !(resp->hdrs && resp->hdrs->len) && resp->status == S_OK &&
@@ -520,10 +545,10 @@ static inline __attribute__((always_inline)) bool plain_cached(const struct resp
 	       !resp->unframed;
 }
 
-/* The whole head of resp's cached file (an fc_rep's, not const: its Date
- * is written there), its Date made date (refreshed when the second
- * changed); NULL when it must be formatted: none kept, another type or
- * length, no date (gmtime failed). */
+/* The whole head of resp's cached file from its Server line on (an
+ * fc_rep's, not const: its Date is written there), its Date made date
+ * (refreshed when the second changed); NULL when it must be formatted:
+ * none kept, another type or length, no date (gmtime failed). */
 static inline __attribute__((always_inline)) char *
 cached_head(const struct response *resp, const char date[HTTP_DATE_LEN],
 	    struct http_validators **vp)
@@ -535,7 +560,7 @@ cached_head(const struct response *resp, const char date[HTTP_DATE_LEN],
 	if (!v->head_len || resp->ctype != v->ctype || resp->clen != v->clen)
 		return NULL;
 	h = whole_head(v);
-	d = h + sizeof(HTTP_HEAD_200) - 1;
+	d = h + sizeof(HTTP_HEAD_SERVER) - 1;
 	if (memcmp(d, date, HTTP_DATE_LEN - 1) != 0) {
 		if (strnlen(date, HTTP_DATE_LEN) != HTTP_DATE_LEN - 1)
 			return NULL;
@@ -549,35 +574,33 @@ const char *http_kept_head(const struct response *resp, int minor,
 			   const char date[HTTP_DATE_LEN], size_t *n)
 {
 	struct http_validators *v;
-	const char *h;
+	enum http_conn k = conn_of(resp, minor);
+	char *h;
 
-	if (resp->close || minor != 1 || !plain_cached(resp) ||
-	    (h = cached_head(resp, date, &v)) == NULL || !v->front)
+	if (!plain_cached(resp) || (h = cached_head(resp, date, &v)) == NULL || !v->front)
 		return NULL;
-	*n = v->head_len;
+	h -= conn_len[k];
+	if (v->conn != k) { /* another shape than the last answer's */
+		memcpy(h, conn_text[k], conn_len[k]);
+		v->conn = (uint8_t)k;
+	}
+	*n = conn_len[k] + (size_t)v->head_len;
 	return h;
 }
 
-/* resp's head as a copy of its cached file's whole head, the connection
- * line added when one is needed; NULL when the head must be formatted. */
+/* resp's head as a copy of its cached file's whole head after its status
+ * and connection lines; NULL when the head must be formatted. */
 static char *put_cached_head(char *p, const struct response *resp, int minor,
 			     const char date[HTTP_DATE_LEN])
 {
 	struct http_validators *v;
 	const char *h = cached_head(resp, date, &v);
-	size_t n;
+	enum http_conn k = conn_of(resp, minor);
 
 	if (!h)
 		return NULL;
-	n = v->head_len;
-	if (resp->close || minor == 0)
-		n -= 2; /* the connection line goes before the blank line */
-	p = put(p, h, n);
-	if (resp->close)
-		p = PUT(p, "Connection: close\r\n\r\n");
-	else if (minor == 0)
-		p = PUT(p, "Connection: keep-alive\r\n\r\n");
-	return p;
+	p = put(p, conn_text[k], conn_len[k]);
+	return put(p, h, v->head_len);
 }
 
 /* A file's last two lines, kept out of hdrs (no buffer taken for them),
@@ -635,6 +658,7 @@ static __attribute__((noinline)) int format_head(struct buf *out, const struct r
 	size_t xn = !resp->xhdr_ok ? 0 :
 		    resp->status >= S_BAD_REQUEST ? resp->xhdr_all : resp->xhdr_ok;
 	unsigned code = (unsigned)resp->status % 1000;
+	enum http_conn k = conn_of(resp, minor);
 	bool whole;
 	char *p;
 
@@ -654,9 +678,11 @@ static __attribute__((noinline)) int format_head(struct buf *out, const struct r
 	if (buf_reserve(out, HEAD_FIXED + tn + cn + en + hn) < 0)
 		return -1;
 	p = out->data + out->len;
-	/* Our version is 1.1 whatever the request's (RFC 9110 §6.2). */
+	/* Our version is 1.1 whatever the request's (RFC 9110 §6.2). The
+	 * connection line first: the lines after it, the same for every
+	 * connection shape, are what a cached file's head keeps. */
 	if (resp->status == S_OK) { /* most answers: one copy */
-		p = PUT(p, HTTP_HEAD_200); /* the cached heads' start too */
+		p = put(p, conn_text[k], conn_len[k]);
 	} else {
 		p = PUT(p, "HTTP/1.1 ");
 		*p++ = (char)('0' + code / 100);
@@ -664,8 +690,10 @@ static __attribute__((noinline)) int format_head(struct buf *out, const struct r
 		*p++ = (char)('0' + code % 10);
 		*p++ = ' ';
 		p = put(p, text, tn);
-		p = PUT(p, "\r\nServer: httpd\r\nDate: ");
+		p = PUT(p, "\r\n");
+		p = put(p, conn_text[k] + STATUS_200_LEN, conn_len[k] - STATUS_200_LEN);
 	}
+	p = PUT(p, HTTP_HEAD_SERVER);
 	p = put(p, date, strnlen(date, HTTP_DATE_LEN - 1));
 	p = PUT(p, "\r\n");
 	if (whole)
@@ -679,10 +707,6 @@ static __attribute__((noinline)) int format_head(struct buf *out, const struct r
 	p = put_file_lines(p, resp, x, xn);
 	if (xn)
 		p = put_lines(p, x, xn, NULL, 0, true);
-	if (resp->close)
-		p = PUT(p, "Connection: close\r\n");
-	else if (minor == 0)
-		p = PUT(p, "Connection: keep-alive\r\n");
 	p = PUT(p, "\r\n");
 	out->len = (size_t)(p - out->data);
 	return 0;

@@ -60,7 +60,7 @@ void send_head(struct sender *tx, struct response *resp, int minor)
 		resp->close = true; /* a header too large for us: plain 500 */
 		tx->out.len = 0;
 		buf_puts(&tx->out, "HTTP/1.1 500 Internal Server Error\r\n"
-				   "Content-Length: 0\r\nConnection: close\r\n\r\n");
+				   "Connection: close\r\nContent-Length: 0\r\n\r\n");
 		resp->head_only = true;
 		tx->segs.n = 0;
 	}

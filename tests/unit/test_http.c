@@ -120,18 +120,18 @@ static void test_format_head(void **state)
 	expect_head(&r, 1, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
 			   "Content-Type: text/plain; charset=utf-8\r\n"
 			   "Content-Length: 5\r\n\r\n");
-	/* 1.0 keep-alive says so */
-	expect_head(&r, 0, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
-			   "Content-Type: text/plain; charset=utf-8\r\n"
-			   "Content-Length: 5\r\nConnection: keep-alive\r\n\r\n");
+	/* 1.0 keep-alive says so, right after the status line */
+	expect_head(&r, 0, "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nServer: httpd\r\n"
+			   "Date: " DATE "\r\nContent-Type: text/plain; charset=utf-8\r\n"
+			   "Content-Length: 5\r\n\r\n");
 	/* closing */
 	r.close = true;
-	expect_head(&r, 1, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
-			   "Content-Type: text/plain; charset=utf-8\r\n"
-			   "Content-Length: 5\r\nConnection: close\r\n\r\n");
-	expect_head(&r, 0, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: " DATE "\r\n"
-			   "Content-Type: text/plain; charset=utf-8\r\n"
-			   "Content-Length: 5\r\nConnection: close\r\n\r\n");
+	expect_head(&r, 1, "HTTP/1.1 200 OK\r\nConnection: close\r\nServer: httpd\r\n"
+			   "Date: " DATE "\r\nContent-Type: text/plain; charset=utf-8\r\n"
+			   "Content-Length: 5\r\n\r\n");
+	expect_head(&r, 0, "HTTP/1.1 200 OK\r\nConnection: close\r\nServer: httpd\r\n"
+			   "Date: " DATE "\r\nContent-Type: text/plain; charset=utf-8\r\n"
+			   "Content-Length: 5\r\n\r\n");
 
 	/* a file: its length, Last-Modified and ETag; HEAD gives the same */
 	memset(&r, 0, sizeof(r));
@@ -190,9 +190,10 @@ static void test_format_head(void **state)
 		char want[512];
 
 		snprintf(want, sizeof(want),
-			 "HTTP/1.1 405 Method Not Allowed\r\nServer: httpd\r\nDate: " DATE "\r\n"
+			 "HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\nServer: httpd\r\n"
+			 "Date: " DATE "\r\n"
 			 "Content-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n"
-			 "Allow: GET, HEAD, OPTIONS\r\nConnection: close\r\n\r\n",
+			 "Allow: GET, HEAD, OPTIONS\r\n\r\n",
 			 body.len);
 		expect_head(&r, 1, want);
 	}
@@ -274,25 +275,41 @@ static void test_format_validators(void **state)
 }
 
 /* A file in memory keeps its whole head just before its bytes (front):
- * an answer of that shape (keep-alive HTTP/1.1) is given that head, its
- * Date refreshed there, and it is the head http_format_head makes; the
- * other shapes get none (they are formatted, a copy), the kept head left
- * as it was. */
+ * an answer of that shape is given that head, its status and connection
+ * lines written before it when the last answer's were another, its Date
+ * refreshed there, and it is the head http_format_head makes; every
+ * connection shape (keep-alive, close, HTTP/1.0 keep-alive or close), in
+ * any order, gets it; other shapes get none (they are formatted, a copy),
+ * the kept head left as it was. */
 static void test_format_kept_head(void **state)
 {
 	static char block[HTTP_SEG_FRONT + 612];
 	static const char *const dates[] = { DATE, "Sun, 06 Nov 1994 08:49:38 GMT" };
+	static const struct {
+		bool close;
+		int minor;
+		const char *lines; /* status and connection */
+	} shapes[] = {
+		{ false, 1, "HTTP/1.1 200 OK\r\nServer: " },
+		{ true, 1, "HTTP/1.1 200 OK\r\nConnection: close\r\nServer: " },
+		{ false, 1, "HTTP/1.1 200 OK\r\nServer: " },
+		{ false, 0, "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nServer: " },
+		{ true, 0, "HTTP/1.1 200 OK\r\nConnection: close\r\nServer: " },
+		{ true, 1, "HTTP/1.1 200 OK\r\nConnection: close\r\nServer: " },
+		{ false, 0, "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nServer: " },
+		{ false, 1, "HTTP/1.1 200 OK\r\nServer: " },
+	};
 	struct http_validators v = { .etag = "\"2b9c1e7a-75bcd15\"" };
 	struct buf a = BUF_INIT(HTTP_RESP_HEAD_MAX);
 	struct response r;
-	const char *kept;
-	size_t d, n;
+	const char *kept, *h;
+	size_t d, i, n, ln;
 
 	(void)state;
 	http_validators_format(&v, 784111777);
 	v.front = block + HTTP_SEG_FRONT;
 	http_validators_type(&v, "text/html; charset=utf-8", 612);
-	kept = v.front - v.head_len;
+	kept = v.front - v.head_len; /* from the Server line on */
 	memset(&r, 0, sizeof(r));
 	r.status = S_OK;
 	r.fd = -1;
@@ -302,31 +319,37 @@ static void test_format_kept_head(void **state)
 	r.validators = true;
 	r.accept_ranges = true;
 	for (d = 0; d < LEN(dates); d++) {
-		n = 0;
-		assert_ptr_equal(http_kept_head(&r, 1, dates[d], &n), kept);
-		assert_int_equal(n, v.head_len);
-		assert_memory_equal(kept + sizeof(HTTP_HEAD_200) - 1, dates[d], HTTP_DATE_LEN - 1);
-		assert_memory_equal(kept + n - 4, "\r\n\r\n", 4);
-		a.len = 0;
-		assert_int_equal(http_format_head(&a, &r, 1, dates[d]), 0);
-		assert_int_equal(a.len, n);
-		assert_memory_equal(a.data, kept, n);
+		for (i = 0; i < LEN(shapes); i++) {
+			r.close = shapes[i].close;
+			ln = strlen(shapes[i].lines) - strlen("Server: ");
+			n = 0;
+			h = http_kept_head(&r, shapes[i].minor, dates[d], &n);
+			assert_ptr_equal(h, kept - ln); /* it ends where the bytes begin */
+			assert_int_equal(n, ln + v.head_len);
+			assert_memory_equal(h, shapes[i].lines, strlen(shapes[i].lines));
+			assert_memory_equal(kept + strlen(HTTP_HEAD_SERVER), dates[d],
+					    HTTP_DATE_LEN - 1);
+			assert_memory_equal(h + n - 4, "\r\n\r\n", 4);
+			a.len = 0;
+			assert_int_equal(http_format_head(&a, &r, shapes[i].minor, dates[d]), 0);
+			if (a.len != n || memcmp(a.data, h, n) != 0)
+				fail_msg("kept:\n%.*s\nformatted:\n%.*s", (int)n, h, (int)a.len,
+					 a.data);
+		}
 	}
-	r.close = true;
-	assert_null(http_kept_head(&r, 1, dates[0], &n));
-	a.len = 0;
-	assert_int_equal(http_format_head(&a, &r, 1, dates[1]), 0);
-	assert_int_equal(a.len, v.head_len + strlen("Connection: close\r\n"));
-	assert_memory_equal(kept + v.head_len - 4, "\r\n\r\n", 4);
-	assert_memory_equal(kept + sizeof(HTTP_HEAD_200) - 1, dates[1], HTTP_DATE_LEN - 1);
 	r.close = false;
-	assert_null(http_kept_head(&r, 0, dates[1], &n));
-	r.status = S_PARTIAL_CONTENT; /* another shape: formatted */
-	assert_null(http_kept_head(&r, 1, dates[1], &n));
+	h = http_kept_head(&r, 1, dates[1], &n);
+	r.status = S_PARTIAL_CONTENT; /* another shape: formatted, the kept one left */
+	assert_null(http_kept_head(&r, 1, dates[0], &n));
+	assert_memory_equal(kept + strlen(HTTP_HEAD_SERVER), dates[1], HTTP_DATE_LEN - 1);
+	assert_memory_equal(h, "HTTP/1.1 200 OK\r\nServer: ", 25);
 	r.status = S_OK;
 	r.clen = 611;
 	assert_null(http_kept_head(&r, 1, dates[1], &n));
 	r.clen = 612;
+	r.head_only = true; /* a HEAD: the same head (the sender sends no piece) */
+	assert_ptr_equal(http_kept_head(&r, 1, dates[1], &n), h);
+	r.head_only = false;
 	v.front = NULL; /* kept in lines only: a copy */
 	assert_null(http_kept_head(&r, 1, dates[1], &n));
 	buf_free(&a);
@@ -378,39 +401,45 @@ static void test_format_cached_head(void **state)
 				fail_msg("cached:\n%.*s\nformatted:\n%.*s", (int)a.len, a.data,
 					 (int)b.len, b.data);
 			/* the copy is the cache's, its Date the one given */
-			assert_memory_equal(v.lines + v.head + sizeof(HTTP_HEAD_200) - 1,
+			assert_memory_equal(v.lines + v.head + sizeof(HTTP_HEAD_SERVER) - 1,
 					    dates[d], HTTP_DATE_LEN - 1);
 		}
 	}
-	/* a mark in the cached head shows it is what is copied */
-	v.lines[v.head + 9] = '7';
-	a.len = 0;
+	/* a mark in the cached head shows it is what is copied, after the
+	 * status and connection lines of each shape */
+	v.lines[v.head + 8] = 'H'; /* "Server: Httpd" */
+	for (i = 0; i < LEN(shapes); i++) {
+		r.close = shapes[i].close;
+		r.head_only = shapes[i].head_only;
+		a.len = 0;
+		assert_int_equal(http_format_head(&a, &r, shapes[i].minor, dates[2]), 0);
+		assert_non_null(memmem(a.data, a.len, "\r\nServer: Httpd\r\n", 17));
+	}
 	r.close = false;
-	assert_int_equal(http_format_head(&a, &r, 1, dates[2]), 0);
-	assert_memory_equal(a.data, "HTTP/1.1 700 OK", 15);
+	r.head_only = false;
 	/* other shapes are formatted: no mark */
 	r.status = S_PARTIAL_CONTENT;
 	r.clen = 3;
 	a.len = 0;
 	assert_int_equal(http_format_head(&a, &r, 1, dates[2]), 0);
-	assert_memory_equal(a.data, "HTTP/1.1 206 ", 13);
+	assert_memory_equal(a.data, "HTTP/1.1 206 Partial Content\r\nServer: httpd\r\n", 45);
 	r.status = S_OK;
 	r.clen = 612;
 	r.coding = HTTP_GZIP;
 	a.len = 0;
 	assert_int_equal(http_format_head(&a, &r, 1, dates[2]), 0);
-	assert_memory_equal(a.data, "HTTP/1.1 200 ", 13);
+	assert_memory_equal(a.data, "HTTP/1.1 200 OK\r\nServer: httpd\r\n", 32);
 	r.coding = HTTP_IDENTITY;
 	r.ctype = "text/plain";
 	a.len = 0;
 	assert_int_equal(http_format_head(&a, &r, 1, dates[2]), 0);
-	assert_memory_equal(a.data, "HTTP/1.1 200 ", 13);
+	assert_memory_equal(a.data, "HTTP/1.1 200 OK\r\nServer: httpd\r\n", 32);
 	/* no date at all (gmtime failed): formatted, the cache's kept */
 	r.ctype = v.ctype;
 	a.len = 0;
 	assert_int_equal(http_format_head(&a, &r, 1, none), 0);
 	assert_memory_equal(a.data, "HTTP/1.1 200 OK\r\nServer: httpd\r\nDate: \r\n", 40);
-	assert_memory_equal(v.lines + v.head + sizeof(HTTP_HEAD_200) - 1, dates[2],
+	assert_memory_equal(v.lines + v.head + sizeof(HTTP_HEAD_SERVER) - 1, dates[2],
 			    HTTP_DATE_LEN - 1);
 	buf_free(&a);
 	buf_free(&b);
