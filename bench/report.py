@@ -6,6 +6,7 @@ each (server, scenario), prints markdown on stdout and writes the gnuplot data
 file given by --dat."""
 import argparse
 import csv
+import math
 import statistics
 
 OURS = "httpd"
@@ -46,6 +47,12 @@ LIMIT_COLS = [
     ("small_ka", "cpu", "612 B keep-alive, CPU/req"),
     ("64k_ka", "cpu", "64 KiB keep-alive, CPU/req"),
 ]  # answers every request on a fresh connection
+# Paired rounds: 612 B on a new connection each, a server and the canned loop
+# loaded at once, each in its own cgroup, the two cgroups swapped every round;
+# recorded as scenario PAIR/partner for both (partner: ours, lwan, canned2).
+PAIR = "small_close_pair"
+# The column of the paired rounds, after this one of LIMIT_COLS.
+PAIR_AFTER = "small_close_cap"
 
 
 def load(path):
@@ -96,6 +103,18 @@ def ratio_value(groups, key, a, b, what, hz):
     return None if v is None else statistics.median(v)
 
 
+def pair_means(groups, s, hz):
+    """s/canned in the paired rounds, two consecutive rounds (1 and 2, 3 and
+    4, ...: one in each cgroup) taken together, the geometric mean of their
+    two ratios; sorted. None if no pair is complete."""
+    key = f"{PAIR}/{s}"
+    x = per_round(groups.get((s, key), []), key, "tput", hz)
+    y = per_round(groups.get((LIMIT, key), []), key, "tput", hz)
+    r = {int(k): x[k] / y[k] for k in x if k in y and y[k]}
+    v = [math.sqrt(r[k] * r[k + 1]) for k in sorted(r) if k % 2 == 1 and k + 1 in r]
+    return sorted(v) or None
+
+
 def quartiles(v):
     """The middle half of the sorted per-round ratios v: (first, third
     quartile), the median's neighbours' spread on a noisy machine."""
@@ -130,6 +149,8 @@ def main():
     ap.add_argument("--versions", default="")
     ap.add_argument("--hz", type=int, default=100)
     ap.add_argument("--cap", type=int, default=0)
+    ap.add_argument("--pair-cap", type=int, default=15)
+    ap.add_argument("--pair-rounds", type=int, default=16)
     ap.add_argument("--cc", default="")
     ap.add_argument("--lwan", default="")
     a = ap.parse_args()
@@ -228,32 +249,74 @@ def main():
 
     # Against the limit: the canned loop does the least any server can.
     limit_cols = [c for c in LIMIT_COLS if (LIMIT, c[0]) in res]
+    paired = {s: pair_means(groups, s, a.hz) for s in servers + [NOISE]}
+    paired = {s: v for s, v in paired.items() if v}
+    if paired:  # its column after PAIR_AFTER's, or last
+        at = next((n + 1 for n, c in enumerate(limit_cols) if c[0] == PAIR_AFTER),
+                  len(limit_cols))
+        limit_cols.insert(at, (PAIR, "pair", "612 B new connection, paired, "
+                               f"{a.pair_cap} % each, req/s"))
     if limit_cols:
         p("## Against the limit: ratios server/canned loop "
           "(req/s: >1 wins; CPU per request: <1 wins)\n")
         p("| server | " + " | ".join(t for _, _, t in limit_cols) + " |")
         p("|---|" + "---:|" * len(limit_cols))
         for s in servers + [NOISE]:
-            if s == LIMIT or s in NO_KEEPALIVE or not any((s, k) in res for k, _, _ in limit_cols):
+            if s == LIMIT or s in NO_KEEPALIVE or (
+                    s not in paired and not any((s, k) in res for k, _, _ in limit_cols)):
                 continue
             cells = []
             for k, what, _ in limit_cols:
-                v = round_ratios(groups, k, s, LIMIT, what, a.hz)
-                if v is None:
-                    cells.append("n/a")
-                    continue
+                if what == "pair":
+                    v = paired.get(s)
+                    if v is None:
+                        cells.append("—")
+                        continue
+                else:
+                    v = round_ratios(groups, k, s, LIMIT, what, a.hz)
+                    if v is None:
+                        cells.append("n/a")
+                        continue
                 lo, hi = quartiles(v)
                 cells.append(f"{statistics.median(v):.2f}× [{lo:.2f}–{hi:.2f}]")
             label = "canned loop against a copy of itself (noise)" if s == NOISE else LABEL[s]
             p(f"| {label} | " + " | ".join(cells) + " |")
-        p("\nIn brackets: the middle half of the per-round ratios (first to third "
-          "quartile; lowest to highest under 4 rounds). Where it is wider than the gap "
-          "to a target, one run cannot tell.")
-        if any((NOISE, k) in res for k, _, _ in limit_cols):
+        p("\nIn brackets: the middle half of the per-round ratios (of the pair ratios "
+          "in the paired column; first to third quartile, lowest to highest under 4). "
+          "Where it is wider than the gap to a target, one run cannot tell.")
+        if any((NOISE, k) in res for k, _, _ in limit_cols) or NOISE in paired:
             p("The last row is a second copy of the canned loop (the same program, its "
               "own port) measured in the same rounds against the first: its distance "
               "from 1.00× is what the machine's noise alone gives this run; a ratio "
               "closer to a target than that cannot tell the target met or missed.")
+        if paired:
+            npairs = max(len(v) for v in paired.values())
+            rows = [r for (s, k), g in groups.items()
+                    if s == LIMIT and k.startswith(PAIR + "/") for r in g]
+            rps = statistics.median(int(r["requests"]) / int(r["usec"]) * 1e6 for r in rows)
+            errors = sum(int(r["errors"]) for (s, k), g in groups.items()
+                         if k.startswith(PAIR + "/") for r in g)
+            p(f"\n*Paired* column: new connections again, but the server and the canned "
+              f"loop loaded at once: both on the server's core, each in its own cgroup "
+              f"allowed {a.pair_cap} % of it, each driven by its own `wrk -t1` "
+              f"({a.conns} connections, `Connection: close`), the two started together "
+              f"on the client's core; {a.pair_rounds} rounds of {a.dur} s, each paired "
+              f"server in every round. Loaded at once, the two meet the same machine, "
+              f"which servers loaded one after the other (the capped column) do not. "
+              f"Of two copies of one program loaded this way, though, the one in one of "
+              f"the two cgroups serves more, steadily (4–8 % when this was set up): so "
+              f"the two swap cgroups between one round and the next, two consecutive "
+              f"rounds (one in each cgroup) make a pair, a pair's ratio is the geometric "
+              f"mean of its two rounds' ratios, and the cell is the median of these "
+              f"{npairs} pair ratio{'s' if npairs != 1 else ''} (in brackets: their "
+              f"middle half). The noise row there is the canned loop's copy paired the "
+              f"same way. {a.pair_cap} % each "
+              f"and not {a.cap} %: the two `wrk` share one core, on which `wrk` makes at "
+              f"most about 12,000 new connections/s in all, so at {a.cap} % each `wrk`, "
+              f"not the servers, would be the limit (the canned loop served a median of "
+              f"{rps:,.0f} req/s in these rounds). Only ours, lwan and the canned loop's "
+              f"copy are paired (— for the others), to keep the run short."
+              + (f" {errors:,} errors in these rounds." if errors else ""))
         p("")
 
     p("## Memory (RSS, all processes of the server)\n")

@@ -16,7 +16,11 @@
 # is kept. Only ratios measured in the same run mean anything on a shared
 # machine. Then, as root, the small-file scenarios again with the servers
 # capped at $CAP % of their CPU (cgroup), where the server, not wrk, is the
-# bottleneck: its capacity ($CAP_ROUNDS rounds each).
+# bottleneck: its capacity ($CAP_ROUNDS rounds each). Then, with the canned
+# loop among the servers, new connections again in pairs: ours (then the
+# canned loop's copy, then lwan) and the canned loop loaded at once, each in
+# its own cgroup allowed $PAIR_CAP %, the two cgroups swapped every round
+# ($PAIR_ROUNDS rounds; PAIR_ROUNDS=0 skips them).
 # Every server runs under the same TCP congestion control, $TCP_CC (reno by
 # default: lwan sets reno on its own sockets, the others take the system's),
 # set for the run with sysctl and restored after; the report names it.
@@ -35,6 +39,10 @@ ROUNDS=${ROUNDS:-5}
 # The capped rounds swing most (a throttled server's rounds, +-15% on these
 # shared machines): more of them, so that their medians mean something.
 CAP_ROUNDS=${CAP_ROUNDS:-9}
+# Paired rounds (new connection each, against the canned loop): an even count,
+# read two by two (one round in each cgroup).
+PAIR_ROUNDS=${PAIR_ROUNDS:-16}
+PAIR_CAP=${PAIR_CAP:-15} # % of one CPU for each of the two servers of a pair
 IDLE_CONNS=${IDLE_CONNS:-10000}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
@@ -72,6 +80,15 @@ esac
 
 say() { printf '== %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+case $PAIR_ROUNDS$PAIR_CAP in '' | *[!0-9]*) die "PAIR_ROUNDS and PAIR_CAP: whole numbers" ;; esac
+if [ "$PAIR_CAP" -lt 1 ] || [ "$PAIR_CAP" -gt 99 ]; then
+	die "PAIR_CAP=$PAIR_CAP: not a % of one CPU (1-99)"
+fi
+if [ $((PAIR_ROUNDS % 2)) = 1 ]; then # read two by two
+	PAIR_ROUNDS=$((PAIR_ROUNDS + 1))
+	say "PAIR_ROUNDS: made even, $PAIR_ROUNDS"
+fi
 
 # --- what we need -------------------------------------------------------------
 SUDO=
@@ -119,6 +136,8 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n "$want" 2>/dev/null || true
 # --- process bookkeeping --------------------------------------------------------
 declare -A PID=() PORT=()
 IDLE_PID=
+WRK_PIDS=() # the wrk of a paired round, running in the background
+CGDIRS=()   # the cgroups made for the run, removed on exit
 TMP=
 
 # The pid and all its descendants (nginx: master + worker).
@@ -131,6 +150,7 @@ tree() {
 cleanup() {
 	local s p
 	[ -n "$IDLE_PID" ] && kill "$IDLE_PID" 2>/dev/null
+	for p in "${WRK_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for s in "${!PID[@]}"; do
 		for p in $(tree "${PID[$s]}" | tac); do kill "$p" 2>/dev/null || true; done
 	done
@@ -139,7 +159,7 @@ cleanup() {
 		for p in $(tree "${PID[$s]}"); do kill -9 "$p" 2>/dev/null || true; done
 	done
 	[ -n "$TMP" ] && rm -rf "$TMP"
-	[ -n "$CAPDIR" ] && rmdir "$CAPDIR" 2>/dev/null
+	for p in "${CGDIRS[@]}"; do rmdir "$p" 2>/dev/null || true; done
 	[ -n "$CC_WAS" ] && $SUDO sysctl -q -w "net.ipv4.tcp_congestion_control=$CC_WAS" >/dev/null
 	return 0
 }
@@ -387,15 +407,47 @@ run() {
 		-s bench/report.lua "$@" "http://127.0.0.1:${PORT[$name]}$path" |
 		grep '^RESULT') || die "wrk failed against $name"
 	t1=$(cpu_ticks "${PID[$name]}")
+	record "$name" "$scen" "$r" $((t1 - t0)) "$line"
+}
+
+# record NAME SCENARIO ROUND CPU_TICKS LINE: wrk's RESULT line as a line of
+# $RAW (and a line of progress)
+record() {
+	local name=$1 scen=$2 r=$3 cpu=$4 line=$5
 	kill -0 "${PID[$name]}" 2>/dev/null || die "$name died during $scen"
 	# RESULT requests=N bytes=N us=N connect=N read=N write=N status=N timeout=N
-	echo "$line" | awk -v s="$name" -v sc="$scen" -v r="$r" -v cpu=$((t1 - t0)) '{
+	echo "$line" | awk -v s="$name" -v sc="$scen" -v r="$r" -v cpu="$cpu" '{
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		err = v["connect"] + v["read"] + v["write"] + v["status"] + v["timeout"]
 		printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s, sc, r, v["requests"],
 			v["bytes"], v["us"], cpu, err }' >>"$RAW"
 	tail -1 "$RAW" | awk -F'\t' '{ printf "  %-9s %-16s round %s: %9.0f req/s %8.1f MB/s  errors %s\n",
 		$1, $2, $3, $4 / ($6 / 1e6), $5 / $6, $8 }' >&2
+}
+
+# run_pair A B SCENARIO ROUND: one round of new connections (612 B) against A
+# and B at once, one wrk each on the client CPU, started together (A's first
+# in odd rounds, B's in even ones); both recorded under SCENARIO.
+run_pair() {
+	local scen=$3 r=$4 s i line names=("$1" "$2") t0=() t1=()
+	[ $((r % 2)) = 1 ] || names=("$2" "$1")
+	for s in "${names[@]}"; do t0+=("$(cpu_ticks "${PID[$s]}")"); done
+	WRK_PIDS=()
+	for s in "${names[@]}"; do
+		taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"${DUR}s" --timeout 10s \
+			-s bench/report.lua -H 'Connection: close' \
+			"http://127.0.0.1:${PORT[$s]}/" >"$TMP/pair.$s" 2>&1 &
+		WRK_PIDS+=("$!")
+	done
+	for i in 0 1; do
+		wait "${WRK_PIDS[$i]}" || die "wrk failed against ${names[$i]}"
+	done
+	WRK_PIDS=()
+	for s in "${names[@]}"; do t1+=("$(cpu_ticks "${PID[$s]}")"); done
+	for i in 0 1; do
+		line=$(grep '^RESULT' "$TMP/pair.${names[$i]}") || die "wrk failed against ${names[$i]}"
+		record "${names[$i]}" "$scen" "$r" $((t1[i] - t0[i])) "$line"
+	done
 }
 
 # scenario NAME SCENARIO ROUND: one round of it, if it applies to NAME.
@@ -438,29 +490,81 @@ rounds() { # COUNT SCENARIO... (against each of $LOAD_SERVERS)
 	done
 }
 
+# cg_new VAR NAME PERCENT: a cgroup NAME allowed PERCENT % of one CPU (in
+# 10 ms periods), its path in VAR; removed on exit. Fails without a cgroup
+# cpu controller to write (root needed).
+cg_new() {
+	local g
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then # cgroup v2
+		grep -qw cpu /sys/fs/cgroup/cgroup.controllers || return 1
+		echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+		g=/sys/fs/cgroup/$2
+		mkdir "$g" 2>/dev/null || return 1
+		CGDIRS=("$g" "${CGDIRS[@]}")
+		echo "$(($3 * 100)) 10000" >"$g/cpu.max" 2>/dev/null || return 1
+	elif [ -d /sys/fs/cgroup/cpu ]; then # cgroup v1
+		g=/sys/fs/cgroup/cpu/$2
+		mkdir "$g" 2>/dev/null || return 1
+		CGDIRS=("$g" "${CGDIRS[@]}")
+		echo 10000 >"$g/cpu.cfs_period_us" 2>/dev/null &&
+			echo $(($3 * 100)) >"$g/cpu.cfs_quota_us" 2>/dev/null || return 1
+	else
+		return 1
+	fi
+	printf -v "$1" %s "$g"
+}
+
+# cg_move DIR NAME...: the servers' processes into the cgroup DIR
+cg_move() {
+	local g=$1 s p
+	shift
+	for s in "$@"; do
+		for p in $(tree "${PID[$s]}"); do echo "$p" >"$g/cgroup.procs" || return 1; done
+	done
+}
+
 # Capacity: every server in one cgroup allowed $CAP % of one CPU (only one
 # is loaded at a time). On two cores, wrk on its core saturates before the
 # fastest servers do on theirs; capped, each server is the bottleneck, so
 # req/s then measures what it does with a given CPU budget.
 CAPDIR=
 cap_servers() {
-	local g p
-	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then # cgroup v2
-		grep -qw cpu /sys/fs/cgroup/cgroup.controllers || return 1
-		echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
-		g=/sys/fs/cgroup/httpd-bench.$$
-		mkdir "$g" 2>/dev/null && echo "$((CAP * 100)) 10000" >"$g/cpu.max" 2>/dev/null ||
-			return 1
-	elif [ -d /sys/fs/cgroup/cpu ]; then # cgroup v1
-		g=/sys/fs/cgroup/cpu/httpd-bench.$$
-		mkdir "$g" 2>/dev/null && echo 10000 >"$g/cpu.cfs_period_us" &&
-			echo $((CAP * 100)) >"$g/cpu.cfs_quota_us" 2>/dev/null || return 1
-	else
-		return 1
-	fi
-	CAPDIR=$g
-	for s in $LOAD_SERVERS; do
-		for p in $(tree "${PID[$s]}"); do echo "$p" >"$g/cgroup.procs" || return 1; done
+	cg_new CAPDIR "httpd-bench.$$" "$CAP" || return 1
+	# shellcheck disable=SC2086 # a list of names
+	cg_move "$CAPDIR" $LOAD_SERVERS
+}
+
+# Paired capacity, 612 B on a new connection each: the canned loop and a
+# partner (ours, the canned loop's copy, lwan: $PAIR_PARTNERS) loaded at once,
+# each in its own cgroup allowed $PAIR_CAP % of the server CPU, one wrk each
+# on the client CPU. Of two identical servers, the one in one of the two
+# cgroups serves 4-8 % more, steadily (measured on cgroup v1): so the canned
+# loop and the partners swap cgroups every round, and the report takes each
+# two consecutive rounds together (the geometric mean of their ratios), one
+# in each position. $PAIR_CAP % and not $CAP: two wrk share the client CPU,
+# on which wrk makes at most ~12k new connections/s in all, not enough for
+# two servers at 25 % (~8k/s each). The order of the partners is reversed
+# every other round.
+PAIR_PARTNERS=
+pair_rounds() {
+	local r s ga gb fwd=() rev=()
+	read -r -a fwd <<<"$PAIR_PARTNERS"
+	for s in "${fwd[@]}"; do rev=("$s" "${rev[@]}"); done
+	cg_new ga "httpd-bench.$$.pair-a" "$PAIR_CAP" &&
+		cg_new gb "httpd-bench.$$.pair-b" "$PAIR_CAP" || return 1
+	say "paired: canned and each of ${fwd[*]} at once, $PAIR_CAP % each ($ga, $gb)"
+	for r in $(seq "$PAIR_ROUNDS"); do
+		if [ $((r % 2)) = 1 ]; then
+			cg_move "$ga" canned && cg_move "$gb" "${fwd[@]}"
+		else
+			cg_move "$gb" canned && cg_move "$ga" "${fwd[@]}"
+		fi || die "paired: could not move the servers between $ga and $gb"
+		sleep 0.2 # let the scheduler settle after the move
+		if [ $((r % 2)) = 1 ]; then
+			for s in "${fwd[@]}"; do run_pair canned "$s" "small_close_pair/$s" "$r"; done
+		else
+			for s in "${rev[@]}"; do run_pair canned "$s" "small_close_pair/$s" "$r"; done
+		fi
 	done
 }
 
@@ -501,6 +605,13 @@ if [ "$CAP" -gt 0 ] && [ "$CAP" -lt 100 ]; then
 	if cap_servers; then
 		say "capacity: servers capped at $CAP % of CPU $SERVER_CPU ($CAPDIR)"
 		rounds "$CAP_ROUNDS" small_ka_cap small_close_cap
+		for s in httpd canned2 lwan; do
+			if [[ " $LOAD_SERVERS " == *" $s "* ]]; then PAIR_PARTNERS="$PAIR_PARTNERS $s"; fi
+		done
+		if [ "$PAIR_ROUNDS" -gt 0 ] && [ -n "$PAIR_PARTNERS" ] &&
+			[[ " $LOAD_SERVERS " == *" canned "* ]]; then
+			pair_rounds || say "paired: SKIPPED: could not make their two cgroups"
+		fi
 	else
 		say "capacity: SKIPPED: no cgroup cpu controller to write (root needed)"
 		CAP=0
@@ -511,6 +622,7 @@ fi
 machine="$(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(uname -sr)"
 $PYTHON bench/report.py --raw "$RAW" --rss "$RSS" --dat "$OUT/results.dat" \
 	--dur "$DUR" --rounds "$ROUNDS" --cap-rounds "$CAP_ROUNDS" --conns "$CONNS" --idle "$IDLE_CONNS" --cap "$CAP" \
+	--pair-rounds "$PAIR_ROUNDS" --pair-cap "$PAIR_CAP" \
 	--machine "$machine" --cc "$CC_NOTE" --lwan "$LWAN" --versions "$(
 		printf 'nginx %s; ' "$(nginx -v 2>&1 | sed 's/.*\///')"
 		printf 'lighttpd %s; ' "$(lighttpd -v 2>&1 | sed 's/^lighttpd\/\([^ ]*\).*/\1/')"
@@ -525,9 +637,9 @@ if command -v gnuplot >/dev/null && [[ " $SERVERS " == *" httpd "* ]]; then # ba
 fi
 # The documentation's tables: generated here, never edited by hand.
 if [ -n "$DOC" ]; then
-	settings="DUR=$DUR ROUNDS=$ROUNDS CAP=$CAP CAP_ROUNDS=$CAP_ROUNDS IDLE_CONNS=$IDLE_CONNS CONNS=$CONNS"
-	[ "$DUR" = 2 ] && [ "$ROUNDS" = 5 ] && [ "$CAP_ROUNDS" = 9 ] ||
-		settings="$settings (a short run: the default is DUR=2 ROUNDS=5 CAP_ROUNDS=9)"
+	settings="DUR=$DUR ROUNDS=$ROUNDS CAP=$CAP CAP_ROUNDS=$CAP_ROUNDS PAIR_CAP=$PAIR_CAP PAIR_ROUNDS=$PAIR_ROUNDS IDLE_CONNS=$IDLE_CONNS CONNS=$CONNS"
+	[ "$DUR" = 2 ] && [ "$ROUNDS" = 5 ] && [ "$CAP_ROUNDS" = 9 ] && [ "$PAIR_ROUNDS" = 16 ] ||
+		settings="$settings (a short run: the default is DUR=2 ROUNDS=5 CAP_ROUNDS=9 PAIR_ROUNDS=16)"
 	mkdir -p "$(dirname "$DOC")"
 	{
 		echo "<!-- Generated by make bench (bench/run.sh, bench/report.py). Do not edit: run make bench. -->"
