@@ -53,11 +53,20 @@ DOC=${DOC-docs/benchmark.md}
 # What is measured, before this run writes docs/ (its own output is no change).
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -z "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] || COMMIT="$COMMIT + local changes"
-SERVERS=${SERVERS:-"httpd nginx lighttpd h2o busybox canned"}
+# In this order in every round (reversed every other round): ours next to
+# the canned loop, whose ratios the targets are, then its copy, lwan.
+SERVERS=${SERVERS:-"httpd canned nginx lighttpd h2o busybox"}
 PYTHON=${PYTHON:-python3}
 CAP=${CAP:-25} # % of one CPU for the capacity rounds; 0 skips them
 SCENARIOS=${SCENARIOS:-"small_ka small_close 64k_ka big calcul proxy"}
 TCP_CC=${TCP_CC:-reno}
+# With the canned loop, a second copy of it (canned2: the same program, its
+# own port) in the same rounds, right after it: its ratios to the first are
+# the run's noise for two servers measured one after the other.
+case " $SERVERS " in
+*" canned2 "*) ;;
+*" canned "*) SERVERS=${SERVERS/canned/canned canned2} ;;
+esac
 # lwan (not packaged; built as docs/performance.md says) when LWAN=path is given.
 LWAN=${LWAN:-}
 if [ -n "$LWAN" ]; then
@@ -65,18 +74,12 @@ if [ -n "$LWAN" ]; then
 	LWAN=$(realpath "$LWAN")
 	case " $SERVERS " in
 	*" lwan "*) ;;
-	*" canned "*) SERVERS=${SERVERS/canned/lwan canned} ;;
+	*" canned2 "*) SERVERS=${SERVERS/canned2/canned2 lwan} ;;
 	*) SERVERS="$SERVERS lwan" ;;
 	esac
 else
 	SERVERS=${SERVERS/lwan/}
 fi
-# With the canned loop, a second copy of it (canned2: the same program, its
-# own port) in the same rounds: its ratios to the first are the run's noise.
-case " $SERVERS " in
-*" canned2 "*) ;;
-*" canned "*) SERVERS="$SERVERS canned2" ;;
-esac
 
 say() { printf '== %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
