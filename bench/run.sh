@@ -50,9 +50,11 @@ CONNS=${CONNS:-50}
 OUT=${OUT:-build/bench}
 PNG=${PNG:-docs/bench.png}
 DOC=${DOC-docs/benchmark.md}
-# What is measured, before this run writes docs/ (its own output is no change).
+# What is measured, before this run writes docs/ (its own output, or an
+# earlier run's not yet committed, is no change).
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -z "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] || COMMIT="$COMMIT + local changes"
+[ -z "$(git status --porcelain --untracked-files=no -- . ':!docs/benchmark.md' ':!docs/bench.png' \
+	2>/dev/null)" ] || COMMIT="$COMMIT + local changes"
 # In this order in every round (reversed every other round): ours next to
 # the canned loop, whose ratios the targets are, then its copy, lwan.
 SERVERS=${SERVERS:-"httpd canned nginx lighttpd h2o busybox"}
