@@ -155,7 +155,9 @@ tree() {
 cleanup() {
 	local s p
 	[ -n "$IDLE_PID" ] && kill "$IDLE_PID" 2>/dev/null
-	for p in "${WRK_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for s in "${WRK_PIDS[@]}"; do # a subshell running wrk_on, and its wrk
+		for p in $(tree "$s" | tac); do kill "$p" 2>/dev/null || true; done
+	done
 	for s in "${!PID[@]}"; do
 		for p in $(tree "${PID[$s]}" | tac); do kill "$p" 2>/dev/null || true; done
 	done
@@ -404,13 +406,20 @@ RSS=$OUT/rss.tsv
 printf 'server\tidle_kb\tconns_kb\tconns_open\n' >"$RSS"
 
 # run NAME SCENARIO ROUND CONNS PATH [wrk args]: one round of wrk
+# wrk_on NAME CONNS PATH [WRK OPTION...]: one round's wrk against NAME, on
+# the client CPU (its report.lua RESULT line in its output)
+wrk_on() {
+	local name=$1 c=$2 path=$3
+	shift 3
+	taskset -c "$CLIENT_CPU" wrk -t1 -c"$c" -d"${DUR}s" --timeout 10s \
+		-s bench/report.lua "$@" "http://127.0.0.1:${PORT[$name]}$path"
+}
+
 run() {
 	local name=$1 scen=$2 r=$3 c=$4 path=$5 line t0 t1
 	shift 5
 	t0=$(cpu_ticks "${PID[$name]}")
-	line=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$c" -d"${DUR}s" --timeout 10s \
-		-s bench/report.lua "$@" "http://127.0.0.1:${PORT[$name]}$path" |
-		grep '^RESULT') || die "wrk failed against $name"
+	line=$(wrk_on "$name" "$c" "$path" "$@" | grep '^RESULT') || die "wrk failed against $name"
 	t1=$(cpu_ticks "${PID[$name]}")
 	record "$name" "$scen" "$r" $((t1 - t0)) "$line"
 }
@@ -439,9 +448,7 @@ run_pair() {
 	for s in "${names[@]}"; do t0+=("$(cpu_ticks "${PID[$s]}")"); done
 	WRK_PIDS=()
 	for s in "${names[@]}"; do
-		taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"${DUR}s" --timeout 10s \
-			-s bench/report.lua -H 'Connection: close' \
-			"http://127.0.0.1:${PORT[$s]}/" >"$TMP/pair.$s" 2>&1 &
+		wrk_on "$s" "$CONNS" / -H 'Connection: close' >"$TMP/pair.$s" 2>&1 &
 		WRK_PIDS+=("$!")
 	done
 	for i in 0 1; do

@@ -198,7 +198,6 @@ enum http_coding { HTTP_IDENTITY, HTTP_BR, HTTP_GZIP };
  * blank line. */
 #define HTTP_STATUS_200 "HTTP/1.1 200 OK\r\n"
 #define HTTP_HEAD_SERVER "Server: httpd\r\nDate: "
-#define HTTP_HEAD_200 HTTP_STATUS_200 HTTP_HEAD_SERVER /* keep-alive HTTP/1.1 */
 #define HTTP_HEAD_PRE (sizeof(HTTP_HEAD_SERVER) - 1 + HTTP_DATE_LEN - 1 + 2)
 #define HTTP_HEAD_END "Accept-Ranges: bytes\r\n\r\n"
 #define HTTP_HEAD_TAIL (sizeof(HTTP_HEAD_END) - 1)

@@ -473,7 +473,6 @@ void http_validators_format(struct http_validators *v, time_t mtime)
 	v->len = (uint8_t)(put_validators(at, mtime, v->etag, strlen(v->etag), NULL, 0) - at);
 	v->typed = 0;
 	v->head_len = 0;
-	v->conn = HTTP_CONN_UNSET;
 	v->ctype = NULL;
 	v->front = NULL;
 }

@@ -52,8 +52,7 @@ suite=${SUITE:-tests/integration/run.py}
 if [ $# -gt 0 ] || [ "${VG_JOBS:-$(nproc)}" -le 1 ]; then
 	HTTPD="$wrap" HTTPD_SLOW=1 python3 "$suite" "$@" >"$dir/suite.out" 2>&1
 	suite_rc=$?
-	grep -E '^(FAIL|ERROR):' "$dir/suite.out" | sed 's/^/  suite: /'
-	tail -n 1 "$dir/suite.out" | sed 's/^/  /'
+	summary=$(tail -n 1 "$dir/suite.out")
 else
 	# One test file per run, VG_JOBS at once (one valgrind per core), the
 	# longest files first (96, 68, 46 and 46 s under valgrind on the CI's
@@ -70,10 +69,11 @@ else
 		sh "$suite" {} "$dir" <"$dir/order"
 	suite_rc=$?
 	cat "$dir"/suite.*.out >"$dir/suite.out"
-	grep -E '^(FAIL|ERROR):' "$dir/suite.out" | sed 's/^/  suite: /'
-	awk '/^integration: / { p += $2; f += $4 } END { printf "  integration: %d passed, %d failed\n", p, f }' \
-		"$dir"/suite.*.out
+	summary=$(awk '/^integration: / { p += $2; f += $4 }
+		       END { printf "integration: %d passed, %d failed", p, f }' "$dir/suite.out")
 fi
+grep -E '^(FAIL|ERROR):' "$dir/suite.out" | sed 's/^/  suite: /'
+echo "  $summary"
 
 total=0 checked=0 unchecked=0 bad=0 crashed=0
 for log in "$dir"/vg.*.log; do
