@@ -2,6 +2,7 @@
 and pipelining, the timeouts, many and misbehaving connections. Each test
 makes its own HOME; every wait is bounded."""
 import os
+import signal
 import socket
 import time
 import unittest
@@ -138,6 +139,55 @@ class KeepAlive(Base):
     def test_leading_empty_lines_ignored(self):
         rs, _ = self.one(self.s, b"\r\n\r\n" + req("/a.txt", headers=("Connection: close",)))
         self.assertEqual([(r[0], r[2]) for r in rs], [(200, b"AAA")])
+
+    def test_one_batch_of_every_kind(self):
+        """All of it arrives while the server is stopped, so one batch of
+        events holds it (the answers are all made before any is sent):
+        kept-alive and new connections, whole, partial, pipelined, bad
+        and HEAD requests. The partial ones are answered once whole."""
+        kept = []
+        for _ in range(3):
+            c = connect(self.s)
+            self.addCleanup(c.close)
+            c.sendall(req("/c.txt"))
+            self.assertEqual(Reader(c).response()[2], b"C")
+            kept.append(c)
+        self.addCleanup(self.s.proc.send_signal, signal.SIGCONT)
+        self.s.proc.send_signal(signal.SIGSTOP)
+        whole, partial, piped = kept
+        whole.sendall(req("/a.txt"))
+        partial.sendall(req("/b.txt")[:20])
+        piped.sendall(req("/a.txt") + req("/nope") + req("/b.txt", headers=("Connection: close",)))
+        new = {}
+        for name, data in (("whole", req("/b.txt", headers=("Connection: close",))),
+                           ("partial", req("/a.txt")[:9]),
+                           ("bad", b"GET /a.txt HTTP/1.1\r\nHost: x\r\nBad Name: 1\r\n\r\n"),
+                           ("head", req("/b.txt", method="HEAD"))):
+            new[name] = connect(self.s)
+            self.addCleanup(new[name].close)
+            new[name].sendall(data)
+        self.s.proc.send_signal(signal.SIGCONT)
+
+        self.assertEqual(Reader(whole).response()[::2], (200, b"AAA"))
+        r = Reader(piped)
+        self.assertTrue(r.closed(5))
+        rs = parse_responses(r.buf)
+        self.assertEqual([x[0] for x in rs], [200, 404, 200])
+        self.assertEqual((rs[0][2], rs[2][2]), (b"AAA", b"BBBB"))
+        r = Reader(new["whole"])
+        self.assertTrue(r.closed(5))
+        self.assertEqual([(x[0], x[2]) for x in parse_responses(r.buf)], [(200, b"BBBB")])
+        r = Reader(new["bad"])
+        self.assertTrue(r.closed(5))
+        self.assertEqual([x[0] for x in parse_responses(r.buf)], [400])
+        st, h, _ = Reader(new["head"]).response(head=True)
+        self.assertEqual((st, h["content-length"]), (200, "4"))
+        # the partial heads waited (the new one in the epoll set): now whole
+        partial.sendall(req("/b.txt")[20:])
+        self.assertEqual(Reader(partial).response()[::2], (200, b"BBBB"))
+        new["partial"].sendall(req("/a.txt")[9:])
+        self.assertEqual(Reader(new["partial"]).response()[::2], (200, b"AAA"))
+        self.assertEqual(self.s.proc.poll(), None)
 
 
 # --- traversal ----------------------------------------------------------------
