@@ -111,7 +111,7 @@ static ssize_t send_kept(struct sender *tx, int wfd)
 	size_t hl = tx->kept, all = hl + (size_t)sg->len, done;
 	const char *head = sg->mem + sg->off - hl;
 	ssize_t n = write(wfd, head, all);
-	int e = errno;
+	int e;
 
 	tx->kept = 0;
 	if (n == (ssize_t)all) { /* mostly */
@@ -119,6 +119,7 @@ static ssize_t send_kept(struct sender *tx, int wfd)
 		tx->cur_seg = tx->segs.n;
 		return n;
 	}
+	e = errno; /* the write's, kept across buf_append */
 	done = n > 0 ? (size_t)n : 0;
 	if (done < hl && buf_append(&tx->out, head + done, hl - done) < 0)
 		return -1; /* ENOMEM: the connection closes */
