@@ -405,7 +405,6 @@ printf 'server\tscenario\tround\trequests\tbytes\tusec\tcpu_ticks\terrors\n' >"$
 RSS=$OUT/rss.tsv
 printf 'server\tidle_kb\tconns_kb\tconns_open\n' >"$RSS"
 
-# run NAME SCENARIO ROUND CONNS PATH [wrk args]: one round of wrk
 # wrk_on NAME CONNS PATH [WRK OPTION...]: one round's wrk against NAME, on
 # the client CPU (its report.lua RESULT line in its output)
 wrk_on() {
@@ -415,6 +414,7 @@ wrk_on() {
 		-s bench/report.lua "$@" "http://127.0.0.1:${PORT[$name]}$path"
 }
 
+# run NAME SCENARIO ROUND CONNS PATH [wrk args]: one round of wrk
 run() {
 	local name=$1 scen=$2 r=$3 c=$4 path=$5 line t0 t1
 	shift 5

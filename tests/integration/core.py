@@ -56,9 +56,14 @@ class Base(unittest.TestCase):
         (responses, closed_by_server)."""
         with connect(server, timeout) as s:
             s.sendall(data)
-            r = Reader(s, deadline=timeout * 2)
-            closed = r.closed(timeout)
-            return parse_responses(r.buf), closed
+            return self.answers(s, timeout)
+
+    def answers(self, sock, timeout=5):
+        """Read sock until the server closes it (or timeout); return
+        (responses, closed_by_server)."""
+        r = Reader(sock, deadline=timeout * 2)
+        closed = r.closed(timeout)
+        return parse_responses(r.buf), closed
 
     def get(self, server, path="/", **kw):
         rs = parse_responses(raw(server, req(path, headers=("Connection: close",), **kw)))
