@@ -47,12 +47,14 @@ LIMIT_COLS = [
     ("small_ka", "cpu", "612 B keep-alive, CPU/req"),
     ("64k_ka", "cpu", "64 KiB keep-alive, CPU/req"),
 ]  # answers every request on a fresh connection
-# Paired rounds: 612 B on a new connection each, a server and the canned loop
-# loaded at once, each in its own cgroup, the two cgroups swapped every round;
-# recorded as scenario PAIR/partner for both (partner: ours, lwan, canned2).
-PAIR = "small_close_pair"
-# The column of the paired rounds, after this one of LIMIT_COLS.
-PAIR_AFTER = "small_close_cap"
+# Paired rounds: the 612 B page, a server and the canned loop loaded at once,
+# each in its own cgroup, the two cgroups swapped every round; recorded as
+# scenario KEY/partner for both (partner: ours, lwan, canned2). Each column
+# after the capped one of LIMIT_COLS it measures again.
+PAIRS = [  # key, after, title
+    ("small_ka_pair", "small_ka_cap", "612 B keep-alive, paired, {cap} % each, req/s"),
+    ("small_close_pair", "small_close_cap", "612 B new connection, paired, {cap} % each, req/s"),
+]
 
 
 def load(path):
@@ -103,14 +105,15 @@ def ratio_value(groups, key, a, b, what, hz):
     return None if v is None else statistics.median(v)
 
 
-def pair_means(groups, s, hz):
-    """s/canned in the paired rounds, two consecutive rounds (1 and 2, 3 and
-    4, ...: one in each cgroup) taken together, the geometric mean of their
-    two ratios; sorted. None if no pair is complete."""
-    key = f"{PAIR}/{s}"
-    x = per_round(groups.get((s, key), []), key, "tput", hz)
-    y = per_round(groups.get((LIMIT, key), []), key, "tput", hz)
-    r = {int(k): x[k] / y[k] for k in x if k in y and y[k]}
+def pair_means(groups, pair, s, hz, what="tput"):
+    """s/canned in the paired rounds of pair (req/s, or with what="cpu" CPU
+    per request), two consecutive rounds (1 and 2, 3 and 4, ...: one in each
+    cgroup) taken together, the geometric mean of their two ratios; sorted.
+    None if no pair is complete."""
+    key = f"{pair}/{s}"
+    x = per_round(groups.get((s, key), []), key, what, hz)
+    y = per_round(groups.get((LIMIT, key), []), key, what, hz)
+    r = {int(k): x[k] / y[k] for k in x if k in y and x[k] and y[k]}
     v = [math.sqrt(r[k] * r[k + 1]) for k in sorted(r) if k % 2 == 1 and k + 1 in r]
     return sorted(v) or None
 
@@ -249,26 +252,30 @@ def main():
 
     # Against the limit: the canned loop does the least any server can.
     limit_cols = [c for c in LIMIT_COLS if (LIMIT, c[0]) in res]
-    paired = {s: pair_means(groups, s, a.hz) for s in servers + [NOISE]}
-    paired = {s: v for s, v in paired.items() if v}
-    if paired:  # its column after PAIR_AFTER's, or last
-        at = next((n + 1 for n, c in enumerate(limit_cols) if c[0] == PAIR_AFTER),
-                  len(limit_cols))
-        limit_cols.insert(at, (PAIR, "pair", "612 B new connection, paired, "
-                               f"{a.pair_cap} % each, req/s"))
+    paired = {}  # (pair key, server) -> its pair ratios
+    for key, after, title in PAIRS:
+        got = {s: pair_means(groups, key, s, a.hz) for s in servers + [NOISE]}
+        got = {s: v for s, v in got.items() if v}
+        if not got:
+            continue
+        paired.update({(key, s): v for s, v in got.items()})
+        at = next((n + 1 for n, c in enumerate(limit_cols) if c[0] == after),
+                  len(limit_cols))  # after its capped column, or last
+        limit_cols.insert(at, (key, "pair", title.format(cap=a.pair_cap)))
+    pairs_run = [k for k, _, _ in PAIRS if any(p == k for p, _ in paired)]
     if limit_cols:
         p("## Against the limit: ratios server/canned loop "
           "(req/s: >1 wins; CPU per request: <1 wins)\n")
         p("| server | " + " | ".join(t for _, _, t in limit_cols) + " |")
         p("|---|" + "---:|" * len(limit_cols))
         for s in servers + [NOISE]:
-            if s == LIMIT or s in NO_KEEPALIVE or (
-                    s not in paired and not any((s, k) in res for k, _, _ in limit_cols)):
+            if s == LIMIT or s in NO_KEEPALIVE or not any(
+                    (s, k) in res or (k, s) in paired for k, _, _ in limit_cols):
                 continue
             cells = []
             for k, what, _ in limit_cols:
                 if what == "pair":
-                    v = paired.get(s)
+                    v = paired.get((k, s))
                     if v is None:
                         cells.append("—")
                         continue
@@ -282,27 +289,42 @@ def main():
             label = "canned loop against a copy of itself (noise)" if s == NOISE else LABEL[s]
             p(f"| {label} | " + " | ".join(cells) + " |")
         p("\nIn brackets: the middle half of the per-round ratios (of the pair ratios "
-          "in the paired column; first to third quartile, lowest to highest under 4). "
+          "in the paired columns; first to third quartile, lowest to highest under 4). "
           "Where it is wider than the gap to a target, one run cannot tell.")
-        if any((NOISE, k) in res for k, _, _ in limit_cols) or NOISE in paired:
+        if any((NOISE, k) in res or (k, NOISE) in paired for k, _, _ in limit_cols):
             p("The last row is a second copy of the canned loop (the same program, its "
               "own port) measured in the same rounds against the first: its distance "
               "from 1.00× is what the machine's noise alone gives this run; a ratio "
               "closer to a target than that cannot tell the target met or missed.")
         if paired:
             npairs = max(len(v) for v in paired.values())
-            rows = [r for (s, k), g in groups.items()
-                    if s == LIMIT and k.startswith(PAIR + "/") for r in g]
-            rps = statistics.median(int(r["requests"]) / int(r["usec"]) * 1e6 for r in rows)
+            rps = {}  # pair key -> the canned loop's median req/s in its rounds
+            for key in pairs_run:
+                rows = [r for (s, k), g in groups.items()
+                        if s == LIMIT and k.startswith(key + "/") for r in g]
+                rps[key] = statistics.median(int(r["requests"]) / int(r["usec"]) * 1e6
+                                             for r in rows)
             errors = sum(int(r["errors"]) for (s, k), g in groups.items()
-                         if k.startswith(PAIR + "/") for r in g)
-            p(f"\n*Paired* column: new connections again, but the server and the canned "
-              f"loop loaded at once: both on the server's core, each in its own cgroup "
-              f"allowed {a.pair_cap} % of it, each driven by its own `wrk -t1` "
-              f"({a.conns} connections, `Connection: close`), the two started together "
-              f"on the client's core; {a.pair_rounds} rounds of {a.dur} s, each paired "
-              f"server in every round. Loaded at once, the two meet the same machine, "
-              f"which servers loaded one after the other (the capped column) do not. "
+                         if any(k.startswith(key + "/") for key in pairs_run) for r in g)
+            cpu = [f"{statistics.median(v):.2f}× " + {"small_ka_pair": "kept alive",
+                                                      "small_close_pair": "on new connections"}[k]
+                   for k in pairs_run
+                   for v in [pair_means(groups, k, OURS, a.hz, "cpu")] if v]
+            what = " and ".join(
+                {"small_ka_pair": "keep-alive", "small_close_pair": "new connections"}[k]
+                for k in pairs_run)
+            served = ", ".join(
+                f"{rps[k]:,.0f} req/s " + {"small_ka_pair": "kept alive",
+                                           "small_close_pair": "on new connections"}[k]
+                for k in pairs_run)
+            p(f"\n*Paired* columns ({what}): the same scenarios again, but the server and "
+              f"the canned loop loaded at once: both on the server's core, each in its "
+              f"own cgroup allowed {a.pair_cap} % of it, each driven by its own `wrk -t1` "
+              f"({a.conns} connections; `Connection: close` for new connections), the "
+              f"two started together on the client's core; {a.pair_rounds} rounds of "
+              f"{a.dur} s, each paired server in every round. Loaded at once, the two "
+              f"meet the same machine, which servers loaded one after the other (the "
+              f"capped columns) do not. "
               f"Of two copies of one program loaded this way, though, the one in one of "
               f"the two cgroups serves more, steadily (4–8 % when this was set up): so "
               f"the two swap cgroups between one round and the next, two consecutive "
@@ -314,9 +336,12 @@ def main():
               f"and not {a.cap} %: the two `wrk` share one core, on which `wrk` makes at "
               f"most about 12,000 new connections/s in all, so at {a.cap} % each `wrk`, "
               f"not the servers, would be the limit (the canned loop served a median of "
-              f"{rps:,.0f} req/s in these rounds). Only ours, lwan and the canned loop's "
-              f"copy are paired (— for the others), to keep the run short."
-              + (f" {errors:,} errors in these rounds." if errors else ""))
+              f"{served} in these rounds). Only ours, lwan and the canned loop's "
+              f"copy are paired (— for the others), to keep the run short. Both "
+              f"servers of a pair use their whole share, so that a paired req/s ratio "
+              f"is also the inverse of the CPU per request ratio"
+              + (f" (ours, read from /proc the same way: {', '.join(cpu)})" if cpu else "")
+              + "." + (f" {errors:,} errors in these rounds." if errors else ""))
         p("")
 
     p("## Memory (RSS, all processes of the server)\n")

@@ -17,10 +17,11 @@
 # machine. Then, as root, the small-file scenarios again with the servers
 # capped at $CAP % of their CPU (cgroup), where the server, not wrk, is the
 # bottleneck: its capacity ($CAP_ROUNDS rounds each). Then, with the canned
-# loop among the servers, new connections again in pairs: ours (then the
-# canned loop's copy, then lwan) and the canned loop loaded at once, each in
-# its own cgroup allowed $PAIR_CAP %, the two cgroups swapped every round
-# ($PAIR_ROUNDS rounds; PAIR_ROUNDS=0 skips them).
+# loop among the servers, the small file again in pairs ($PAIR_SCENARIOS:
+# keep-alive, new connections): ours (then the canned loop's copy, then lwan)
+# and the canned loop loaded at once, each in its own cgroup allowed
+# $PAIR_CAP %, the two cgroups swapped every round ($PAIR_ROUNDS rounds;
+# PAIR_ROUNDS=0 skips them).
 # Every server runs under the same TCP congestion control, $TCP_CC (reno by
 # default: lwan sets reno on its own sockets, the others take the system's),
 # set for the run with sysctl and restored after; the report names it.
@@ -39,10 +40,12 @@ ROUNDS=${ROUNDS:-5}
 # The capped rounds swing most (a throttled server's rounds, +-15% on these
 # shared machines): more of them, so that their medians mean something.
 CAP_ROUNDS=${CAP_ROUNDS:-9}
-# Paired rounds (new connection each, against the canned loop): an even count,
-# read two by two (one round in each cgroup).
+# Paired rounds (against the canned loop): an even count, read two by two
+# (one round in each cgroup); the scenarios paired, of small_ka (keep-alive)
+# and small_close (a new connection each).
 PAIR_ROUNDS=${PAIR_ROUNDS:-16}
 PAIR_CAP=${PAIR_CAP:-15} # % of one CPU for each of the two servers of a pair
+PAIR_SCENARIOS=${PAIR_SCENARIOS-"small_ka small_close"}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
@@ -90,6 +93,9 @@ case $PAIR_ROUNDS$PAIR_CAP in '' | *[!0-9]*) die "PAIR_ROUNDS and PAIR_CAP: whol
 if [ "$PAIR_CAP" -lt 1 ] || [ "$PAIR_CAP" -gt 99 ]; then
 	die "PAIR_CAP=$PAIR_CAP: not a % of one CPU (1-99)"
 fi
+for s in $PAIR_SCENARIOS; do
+	case $s in small_ka | small_close) ;; *) die "PAIR_SCENARIOS: $s is not small_ka or small_close" ;; esac
+done
 if [ $((PAIR_ROUNDS % 2)) = 1 ]; then # read two by two
 	PAIR_ROUNDS=$((PAIR_ROUNDS + 1))
 	say "PAIR_ROUNDS: made even, $PAIR_ROUNDS"
@@ -439,16 +445,17 @@ record() {
 		$1, $2, $3, $4 / ($6 / 1e6), $5 / $6, $8 }' >&2
 }
 
-# run_pair A B SCENARIO ROUND: one round of new connections (612 B) against A
-# and B at once, one wrk each on the client CPU, started together (A's first
+# run_pair A B SCENARIO ROUND [WRK ARGS]: one round of the 612 B page against
+# A and B at once, one wrk each on the client CPU, started together (A's first
 # in odd rounds, B's in even ones); both recorded under SCENARIO.
 run_pair() {
 	local scen=$3 r=$4 s i line names=("$1" "$2") t0=() t1=()
 	[ $((r % 2)) = 1 ] || names=("$2" "$1")
+	shift 4
 	for s in "${names[@]}"; do t0+=("$(cpu_ticks "${PID[$s]}")"); done
 	WRK_PIDS=()
 	for s in "${names[@]}"; do
-		wrk_on "$s" "$CONNS" / -H 'Connection: close' >"$TMP/pair.$s" 2>&1 &
+		wrk_on "$s" "$CONNS" / "$@" >"$TMP/pair.$s" 2>&1 &
 		WRK_PIDS+=("$!")
 	done
 	for i in 0 1; do
@@ -546,7 +553,8 @@ cap_servers() {
 	cg_move "$CAPDIR" $LOAD_SERVERS
 }
 
-# Paired capacity, 612 B on a new connection each: the canned loop and a
+# Paired capacity, 612 B ($PAIR_SCENARIOS: keep-alive, a new connection
+# each): the canned loop and a
 # partner (ours, the canned loop's copy, lwan: $PAIR_PARTNERS) loaded at once,
 # each in its own cgroup allowed $PAIR_CAP % of the server CPU, one wrk each
 # on the client CPU. Of two identical servers, the one in one of the two
@@ -559,12 +567,12 @@ cap_servers() {
 # every other round.
 PAIR_PARTNERS=
 pair_rounds() {
-	local r s ga gb fwd=() rev=()
+	local r s ga gb scen fwd=() rev=() how=()
 	read -r -a fwd <<<"$PAIR_PARTNERS"
 	for s in "${fwd[@]}"; do rev=("$s" "${rev[@]}"); done
 	cg_new ga "httpd-bench.$$.pair-a" "$PAIR_CAP" &&
 		cg_new gb "httpd-bench.$$.pair-b" "$PAIR_CAP" || return 1
-	say "paired: canned and each of ${fwd[*]} at once, $PAIR_CAP % each ($ga, $gb)"
+	say "paired: canned and each of ${fwd[*]} at once, $PAIR_CAP % each ($ga, $gb): $PAIR_SCENARIOS"
 	for r in $(seq "$PAIR_ROUNDS"); do
 		if [ $((r % 2)) = 1 ]; then
 			cg_move "$ga" canned && cg_move "$gb" "${fwd[@]}"
@@ -572,11 +580,15 @@ pair_rounds() {
 			cg_move "$gb" canned && cg_move "$ga" "${fwd[@]}"
 		fi || die "paired: could not move the servers between $ga and $gb"
 		sleep 0.2 # let the scheduler settle after the move
-		if [ $((r % 2)) = 1 ]; then
-			for s in "${fwd[@]}"; do run_pair canned "$s" "small_close_pair/$s" "$r"; done
-		else
-			for s in "${rev[@]}"; do run_pair canned "$s" "small_close_pair/$s" "$r"; done
-		fi
+		for scen in $PAIR_SCENARIOS; do
+			how=()
+			[ "$scen" = small_close ] && how=(-H 'Connection: close')
+			if [ $((r % 2)) = 1 ]; then
+				for s in "${fwd[@]}"; do run_pair canned "$s" "${scen}_pair/$s" "$r" "${how[@]}"; done
+			else
+				for s in "${rev[@]}"; do run_pair canned "$s" "${scen}_pair/$s" "$r" "${how[@]}"; done
+			fi
+		done
 	done
 }
 
@@ -620,7 +632,7 @@ if [ "$CAP" -gt 0 ] && [ "$CAP" -lt 100 ]; then
 		for s in httpd canned2 lwan; do
 			if [[ " $LOAD_SERVERS " == *" $s "* ]]; then PAIR_PARTNERS="$PAIR_PARTNERS $s"; fi
 		done
-		if [ "$PAIR_ROUNDS" -gt 0 ] && [ -n "$PAIR_PARTNERS" ] &&
+		if [ "$PAIR_ROUNDS" -gt 0 ] && [ -n "$PAIR_PARTNERS" ] && [ -n "$PAIR_SCENARIOS" ] &&
 			[[ " $LOAD_SERVERS " == *" canned "* ]]; then
 			pair_rounds || say "paired: SKIPPED: could not make their two cgroups"
 		fi
