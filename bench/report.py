@@ -51,10 +51,15 @@ LIMIT_COLS = [
 # each in its own cgroup, the two cgroups swapped every round; recorded as
 # scenario KEY/partner for both (partner: ours, lwan, canned2). Each column
 # after the capped one of LIMIT_COLS it measures again.
-PAIRS = [  # key, after, title
-    ("small_ka_pair", "small_ka_cap", "612 B keep-alive, paired, {cap} % each, req/s"),
-    ("small_close_pair", "small_close_cap", "612 B new connection, paired, {cap} % each, req/s"),
+PAIRS = [  # key, after, title, what its rounds are in words
+    ("small_ka_pair", "small_ka_cap", "612 B keep-alive, paired, {cap} % each, req/s",
+     "612 B kept alive"),
+    ("small_close_pair", "small_close_cap",
+     "612 B new connection, paired, {cap} % each, req/s", "612 B on new connections"),
+    ("64k_ka_pair", "64k_ka", "64 KiB keep-alive, paired, {cap} % each, req/s",
+     "64 KiB kept alive"),
 ]
+PAIR_WORDS = {k: w for k, _, _, w in PAIRS}
 
 
 def load(path):
@@ -253,7 +258,7 @@ def main():
     # Against the limit: the canned loop does the least any server can.
     limit_cols = [c for c in LIMIT_COLS if (LIMIT, c[0]) in res]
     paired = {}  # (pair key, server) -> its pair ratios
-    for key, after, title in PAIRS:
+    for key, after, title, _ in PAIRS:
         got = {s: pair_means(groups, key, s, a.hz) for s in servers + [NOISE]}
         got = {s: v for s, v in got.items() if v}
         if not got:
@@ -262,7 +267,7 @@ def main():
         at = next((n + 1 for n, c in enumerate(limit_cols) if c[0] == after),
                   len(limit_cols))  # after its capped column, or last
         limit_cols.insert(at, (key, "pair", title.format(cap=a.pair_cap)))
-    pairs_run = [k for k, _, _ in PAIRS if any(p == k for p, _ in paired)]
+    pairs_run = [k for k, _, _, _ in PAIRS if any(p == k for p, _ in paired)]
     if limit_cols:
         p("## Against the limit: ratios server/canned loop "
           "(req/s: >1 wins; CPU per request: <1 wins)\n")
@@ -306,17 +311,10 @@ def main():
                                              for r in rows)
             errors = sum(int(r["errors"]) for (s, k), g in groups.items()
                          if any(k.startswith(key + "/") for key in pairs_run) for r in g)
-            cpu = [f"{statistics.median(v):.2f}× " + {"small_ka_pair": "kept alive",
-                                                      "small_close_pair": "on new connections"}[k]
-                   for k in pairs_run
+            cpu = [f"{statistics.median(v):.2f}× {PAIR_WORDS[k]}" for k in pairs_run
                    for v in [pair_means(groups, k, OURS, a.hz, "cpu")] if v]
-            what = " and ".join(
-                {"small_ka_pair": "keep-alive", "small_close_pair": "new connections"}[k]
-                for k in pairs_run)
-            served = ", ".join(
-                f"{rps[k]:,.0f} req/s " + {"small_ka_pair": "kept alive",
-                                           "small_close_pair": "on new connections"}[k]
-                for k in pairs_run)
+            what = ", ".join(PAIR_WORDS[k] for k in pairs_run)
+            served = ", ".join(f"{rps[k]:,.0f} req/s {PAIR_WORDS[k]}" for k in pairs_run)
             p(f"\n*Paired* columns ({what}): the same scenarios again, but the server and "
               f"the canned loop loaded at once: both on the server's core, each in its "
               f"own cgroup allowed {a.pair_cap} % of it, each driven by its own `wrk -t1` "

@@ -17,8 +17,9 @@
 # machine. Then, as root, the small-file scenarios again with the servers
 # capped at $CAP % of their CPU (cgroup), where the server, not wrk, is the
 # bottleneck: its capacity ($CAP_ROUNDS rounds each). Then, with the canned
-# loop among the servers, the small file again in pairs ($PAIR_SCENARIOS:
-# keep-alive, new connections): ours (then the canned loop's copy, then lwan)
+# loop among the servers, its scenarios again in pairs ($PAIR_SCENARIOS: the
+# small file kept alive and on new connections, 64 KiB kept alive): ours (then
+# the canned loop's copy, then lwan)
 # and the canned loop loaded at once, each in its own cgroup allowed
 # $PAIR_CAP %, the two cgroups swapped every round ($PAIR_ROUNDS rounds;
 # PAIR_ROUNDS=0 skips them).
@@ -41,11 +42,11 @@ ROUNDS=${ROUNDS:-5}
 # shared machines): more of them, so that their medians mean something.
 CAP_ROUNDS=${CAP_ROUNDS:-9}
 # Paired rounds (against the canned loop): an even count, read two by two
-# (one round in each cgroup); the scenarios paired, of small_ka (keep-alive)
-# and small_close (a new connection each).
+# (one round in each cgroup); the scenarios paired, of small_ka (612 B
+# keep-alive), small_close (612 B, a new connection each) and 64k_ka.
 PAIR_ROUNDS=${PAIR_ROUNDS:-16}
 PAIR_CAP=${PAIR_CAP:-15} # % of one CPU for each of the two servers of a pair
-PAIR_SCENARIOS=${PAIR_SCENARIOS-"small_ka small_close"}
+PAIR_SCENARIOS=${PAIR_SCENARIOS-"small_ka small_close 64k_ka"}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
@@ -94,7 +95,7 @@ if [ "$PAIR_CAP" -lt 1 ] || [ "$PAIR_CAP" -gt 99 ]; then
 	die "PAIR_CAP=$PAIR_CAP: not a % of one CPU (1-99)"
 fi
 for s in $PAIR_SCENARIOS; do
-	case $s in small_ka | small_close) ;; *) die "PAIR_SCENARIOS: $s is not small_ka or small_close" ;; esac
+	case $s in small_ka | small_close | 64k_ka) ;; *) die "PAIR_SCENARIOS: $s is not small_ka, small_close or 64k_ka" ;; esac
 done
 if [ $((PAIR_ROUNDS % 2)) = 1 ]; then # read two by two
 	PAIR_ROUNDS=$((PAIR_ROUNDS + 1))
@@ -445,17 +446,17 @@ record() {
 		$1, $2, $3, $4 / ($6 / 1e6), $5 / $6, $8 }' >&2
 }
 
-# run_pair A B SCENARIO ROUND [WRK ARGS]: one round of the 612 B page against
-# A and B at once, one wrk each on the client CPU, started together (A's first
+# run_pair A B SCENARIO ROUND PATH [WRK ARGS]: one round of PATH against A
+# and B at once, one wrk each on the client CPU, started together (A's first
 # in odd rounds, B's in even ones); both recorded under SCENARIO.
 run_pair() {
-	local scen=$3 r=$4 s i line names=("$1" "$2") t0=() t1=()
+	local scen=$3 r=$4 path=$5 s i line names=("$1" "$2") t0=() t1=()
 	[ $((r % 2)) = 1 ] || names=("$2" "$1")
-	shift 4
+	shift 5
 	for s in "${names[@]}"; do t0+=("$(cpu_ticks "${PID[$s]}")"); done
 	WRK_PIDS=()
 	for s in "${names[@]}"; do
-		wrk_on "$s" "$CONNS" / "$@" >"$TMP/pair.$s" 2>&1 &
+		wrk_on "$s" "$CONNS" "$path" "$@" >"$TMP/pair.$s" 2>&1 &
 		WRK_PIDS+=("$!")
 	done
 	for i in 0 1; do
@@ -553,8 +554,8 @@ cap_servers() {
 	cg_move "$CAPDIR" $LOAD_SERVERS
 }
 
-# Paired capacity, 612 B ($PAIR_SCENARIOS: keep-alive, a new connection
-# each): the canned loop and a
+# Paired capacity ($PAIR_SCENARIOS: 612 B kept alive and on a new connection
+# each, 64 KiB kept alive): the canned loop and a
 # partner (ours, the canned loop's copy, lwan: $PAIR_PARTNERS) loaded at once,
 # each in its own cgroup allowed $PAIR_CAP % of the server CPU, one wrk each
 # on the client CPU. Of two identical servers, the one in one of the two
@@ -567,7 +568,7 @@ cap_servers() {
 # every other round.
 PAIR_PARTNERS=
 pair_rounds() {
-	local r s ga gb scen fwd=() rev=() how=()
+	local r s ga gb scen path fwd=() rev=() how=()
 	read -r -a fwd <<<"$PAIR_PARTNERS"
 	for s in "${fwd[@]}"; do rev=("$s" "${rev[@]}"); done
 	cg_new ga "httpd-bench.$$.pair-a" "$PAIR_CAP" &&
@@ -583,10 +584,12 @@ pair_rounds() {
 		for scen in $PAIR_SCENARIOS; do
 			how=()
 			[ "$scen" = small_close ] && how=(-H 'Connection: close')
+			path=/
+			[ "$scen" = 64k_ka ] && path=/64k.bin
 			if [ $((r % 2)) = 1 ]; then
-				for s in "${fwd[@]}"; do run_pair canned "$s" "${scen}_pair/$s" "$r" "${how[@]}"; done
+				for s in "${fwd[@]}"; do run_pair canned "$s" "${scen}_pair/$s" "$r" "$path" "${how[@]}"; done
 			else
-				for s in "${rev[@]}"; do run_pair canned "$s" "${scen}_pair/$s" "$r" "${how[@]}"; done
+				for s in "${rev[@]}"; do run_pair canned "$s" "${scen}_pair/$s" "$r" "$path" "${how[@]}"; done
 			fi
 		done
 	done
