@@ -19,10 +19,9 @@
 # bottleneck: its capacity ($CAP_ROUNDS rounds each). Then, with the canned
 # loop among the servers, its scenarios again in pairs ($PAIR_SCENARIOS: the
 # small file kept alive and on new connections, 64 KiB kept alive): ours (then
-# the canned loop's copy, then lwan)
-# and the canned loop loaded at once, each in its own cgroup allowed
-# $PAIR_CAP %, the two cgroups swapped every round ($PAIR_ROUNDS rounds;
-# PAIR_ROUNDS=0 skips them).
+# the canned loop's copy, then lwan) and the canned loop loaded at once, each
+# in its own cgroup allowed $PAIR_CAP %, the two cgroups swapped every round
+# ($PAIR_ROUNDS rounds; PAIR_ROUNDS=0 skips them).
 # Every server runs under the same TCP congestion control, $TCP_CC (reno by
 # default: lwan sets reno on its own sockets, the others take the system's),
 # set for the run with sysctl and restored after; the report names it.
@@ -555,8 +554,8 @@ cap_servers() {
 }
 
 # Paired capacity ($PAIR_SCENARIOS: 612 B kept alive and on a new connection
-# each, 64 KiB kept alive): the canned loop and a
-# partner (ours, the canned loop's copy, lwan: $PAIR_PARTNERS) loaded at once,
+# each, 64 KiB kept alive): the canned loop and a partner (ours, the canned
+# loop's copy, lwan: $PAIR_PARTNERS) loaded at once,
 # each in its own cgroup allowed $PAIR_CAP % of the server CPU, one wrk each
 # on the client CPU. Of two identical servers, the one in one of the two
 # cgroups serves 4-8 % more, steadily (measured on cgroup v1): so the canned
