@@ -47,8 +47,8 @@ LIMIT_COLS = [
     ("small_ka", "cpu", "612 B keep-alive, CPU/req"),
     ("64k_ka", "cpu", "64 KiB keep-alive, CPU/req"),
 ]  # answers every request on a fresh connection
-# Paired rounds: the 612 B page, a server and the canned loop loaded at once,
-# each in its own cgroup, the two cgroups swapped every round; recorded as
+# Paired rounds: a scenario of the targets, a server and the canned loop loaded
+# at once, each in its own cgroup, the two cgroups swapped every round; recorded as
 # scenario KEY/partner for both (partner: ours, lwan, canned2). Each column
 # after the capped one of LIMIT_COLS it measures again.
 PAIRS = [  # key, after, title, what its rounds are in words
@@ -258,16 +258,17 @@ def main():
     # Against the limit: the canned loop does the least any server can.
     limit_cols = [c for c in LIMIT_COLS if (LIMIT, c[0]) in res]
     paired = {}  # (pair key, server) -> its pair ratios
+    pairs_run = []  # the pair keys with a column
     for key, after, title, _ in PAIRS:
         got = {s: pair_means(groups, key, s, a.hz) for s in servers + [NOISE]}
         got = {s: v for s, v in got.items() if v}
         if not got:
             continue
         paired.update({(key, s): v for s, v in got.items()})
+        pairs_run.append(key)
         at = next((n + 1 for n, c in enumerate(limit_cols) if c[0] == after),
                   len(limit_cols))  # after its capped column, or last
         limit_cols.insert(at, (key, "pair", title.format(cap=a.pair_cap)))
-    pairs_run = [k for k, _, _, _ in PAIRS if any(p == k for p, _ in paired)]
     if limit_cols:
         p("## Against the limit: ratios server/canned loop "
           "(req/s: >1 wins; CPU per request: <1 wins)\n")

@@ -470,16 +470,23 @@ run_pair() {
 }
 
 # scenario NAME SCENARIO ROUND: one round of it, if it applies to NAME.
+# limit_args SCENARIO: in LIMIT_ARGS, the path and wrk options of a scenario
+# the canned loop answers too (capped or paired the same); fails for others.
+limit_args() {
+	case ${1%_cap} in
+	small_ka) LIMIT_ARGS=(/) ;;
+	small_close) LIMIT_ARGS=(/ -H 'Connection: close') ;;
+	64k_ka) LIMIT_ARGS=(/64k.bin) ;;
+	*) return 1 ;;
+	esac
+}
+
 scenario() {
 	local name=$1 scen=$2 r=$3
-	case $scen in
-	small_ka | small_ka_cap) run "$name" "$scen" "$r" "$CONNS" / ;;
-	small_close | small_close_cap)
-		run "$name" "$scen" "$r" "$CONNS" / -H 'Connection: close' ;;
-	esac
-	case $scen in
-	64k_ka) run "$name" "$scen" "$r" "$CONNS" /64k.bin ;;
-	esac
+	if limit_args "$scen"; then
+		run "$name" "$scen" "$r" "$CONNS" "${LIMIT_ARGS[@]}"
+		return 0
+	fi
 	[ "${name%2}" = canned ] && return 0 # the page and the 64 KiB file only
 	case $scen in
 	big) run "$name" "$scen" "$r" 4 /100m.bin ;;
@@ -567,7 +574,7 @@ cap_servers() {
 # every other round.
 PAIR_PARTNERS=
 pair_rounds() {
-	local r s ga gb scen path fwd=() rev=() how=()
+	local r s ga gb scen fwd=() rev=()
 	read -r -a fwd <<<"$PAIR_PARTNERS"
 	for s in "${fwd[@]}"; do rev=("$s" "${rev[@]}"); done
 	cg_new ga "httpd-bench.$$.pair-a" "$PAIR_CAP" &&
@@ -581,14 +588,11 @@ pair_rounds() {
 		fi || die "paired: could not move the servers between $ga and $gb"
 		sleep 0.2 # let the scheduler settle after the move
 		for scen in $PAIR_SCENARIOS; do
-			how=()
-			[ "$scen" = small_close ] && how=(-H 'Connection: close')
-			path=/
-			[ "$scen" = 64k_ka ] && path=/64k.bin
+			limit_args "$scen"
 			if [ $((r % 2)) = 1 ]; then
-				for s in "${fwd[@]}"; do run_pair canned "$s" "${scen}_pair/$s" "$r" "$path" "${how[@]}"; done
+				for s in "${fwd[@]}"; do run_pair canned "$s" "${scen}_pair/$s" "$r" "${LIMIT_ARGS[@]}"; done
 			else
-				for s in "${rev[@]}"; do run_pair canned "$s" "${scen}_pair/$s" "$r" "$path" "${how[@]}"; done
+				for s in "${rev[@]}"; do run_pair canned "$s" "${scen}_pair/$s" "$r" "${LIMIT_ARGS[@]}"; done
 			fi
 		done
 	done
