@@ -4,11 +4,11 @@
 # binary and inputs whatever else the machine is doing, so a change of a few
 # per cent shows. The kernel's share (most of the cost) is not counted.
 # Beside them, the lines of code (64 bytes, what the CPU fetches and caches)
-# that run on every request: at nearly the same instruction count a server
-# whose request runs over more lines takes longer (docs/performance.md, round
-# 17: a build laid out by a profile ran 122 lines instead of 174 and served
-# 1.5 % more). The canned loop (bench/canned.c, the benchmark's limit) is
-# counted alike.
+# that run on every request: how spread out the code a request runs is, a
+# guide to its layout as the instructions are to its work (docs/performance.md,
+# round 17: a build laid out by a profile ran 122 lines kept alive instead of
+# 174 and served 1.5 % more). The canned loop (bench/canned.c, the benchmark's
+# limit) is counted alike.
 #
 #   bench/instructions.sh              # or: make bench-instr
 #   N=20000 HTTPD_BIN=./httpd bench/instructions.sh
