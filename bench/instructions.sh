@@ -7,8 +7,8 @@
 # that run on every request: how spread out the code a request runs is, a
 # guide to its layout as the instructions are to its work (docs/performance.md,
 # round 17: a build laid out by a profile ran 122 lines kept alive instead of
-# 174 and served 1.5 % more). The canned loop (bench/canned.c, the benchmark's
-# limit) is counted alike.
+# 174 and served about 1 % more). The canned loop (bench/canned.c, the
+# benchmark's limit) is counted alike.
 #
 #   bench/instructions.sh              # or: make bench-instr
 #   N=20000 HTTPD_BIN=./httpd bench/instructions.sh
