@@ -469,7 +469,6 @@ run_pair() {
 	done
 }
 
-# scenario NAME SCENARIO ROUND: one round of it, if it applies to NAME.
 # limit_args SCENARIO: in LIMIT_ARGS, the path and wrk options of a scenario
 # the canned loop answers too (capped or paired the same); fails for others.
 limit_args() {
@@ -481,6 +480,7 @@ limit_args() {
 	esac
 }
 
+# scenario NAME SCENARIO ROUND: one round of it, if it applies to NAME.
 scenario() {
 	local name=$1 scen=$2 r=$3
 	if limit_args "$scen"; then
@@ -574,7 +574,7 @@ cap_servers() {
 # every other round.
 PAIR_PARTNERS=
 pair_rounds() {
-	local r s ga gb scen fwd=() rev=()
+	local r s ga gb scen fwd=() rev=() order=()
 	read -r -a fwd <<<"$PAIR_PARTNERS"
 	for s in "${fwd[@]}"; do rev=("$s" "${rev[@]}"); done
 	cg_new ga "httpd-bench.$$.pair-a" "$PAIR_CAP" &&
@@ -587,13 +587,13 @@ pair_rounds() {
 			cg_move "$gb" canned && cg_move "$ga" "${fwd[@]}"
 		fi || die "paired: could not move the servers between $ga and $gb"
 		sleep 0.2 # let the scheduler settle after the move
+		order=("${fwd[@]}")
+		[ $((r % 2)) = 1 ] || order=("${rev[@]}")
 		for scen in $PAIR_SCENARIOS; do
 			limit_args "$scen"
-			if [ $((r % 2)) = 1 ]; then
-				for s in "${fwd[@]}"; do run_pair canned "$s" "${scen}_pair/$s" "$r" "${LIMIT_ARGS[@]}"; done
-			else
-				for s in "${rev[@]}"; do run_pair canned "$s" "${scen}_pair/$s" "$r" "${LIMIT_ARGS[@]}"; done
-			fi
+			for s in "${order[@]}"; do
+				run_pair canned "$s" "${scen}_pair/$s" "$r" "${LIMIT_ARGS[@]}"
+			done
 		done
 	done
 }
