@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Instructions per request in the server's own process (user space: ours,
 # llhttp and libc), counted by callgrind: unlike req/s, the same for the same
-# binary and inputs whatever else the machine is doing, so a change of a few
-# per cent shows. The kernel's share (most of the cost) is not counted.
+# binary and inputs to a few instructions, so a change of a few per cent
+# shows. On a quiet machine: on a busy one the server's batches grow and what
+# runs once per batch is shared by more requests (round 18: 1,508 instead of
+# 1,571 during a CI run). The kernel's share (most of the cost) is not counted.
 # Beside them, the lines of code (64 bytes, what the CPU fetches and caches)
 # that run on every request: how spread out the code a request runs is, a
 # guide to its layout as the instructions are to its work (docs/performance.md,
