@@ -21,7 +21,9 @@ void fwatch_reset(void);
 uint32_t fwatch_gen(void);
 /* Before trusting watches for a request read at clock `asked`: read the
  * changes reported up to now (one read per batch: not again while
- * `asked` <= the clock of the last one). False when watching is off. */
+ * `asked` <= the clock of the last one; none at all for a request read
+ * before the wait of a whole batch, loop_wait_reads, whose changes the
+ * loop handed over first). False when watching is off. */
 bool fwatch_drain(uint64_t asked, uint64_t now);
 /* Watch HOME (home, on device dev of the file), each directory of rel
  * and the file rel itself (the last component is not followed); then

@@ -34,9 +34,19 @@ struct watcher {
  * linger, cgi, proxy), in ms. */
 extern int loop_timeout_ms[T__COUNT];
 extern int64_t loop_now;         /* ms, monotonic, updated once per wakeup */
-/* Reads of client bytes so far: a clock that orders requests against the
- * file checks made for them (fcache_get). */
+/* Reads of client bytes so far, and one tick per wait: a clock that
+ * orders requests against the file checks made for them (fcache_get). */
 extern uint64_t loop_reads;
+/* The batch's wait, for what it proves about the bytes read in it: its
+ * tick of loop_reads and the time (CLOCK_REALTIME, ns) just before its
+ * epoll_wait, and whether the batch is whole: every ready watcher in it
+ * (fewer events than the most one wait takes) and the clock not gone
+ * back across the wait. In a whole batch, the first watcher (below) has
+ * been handed any event that was pending when the wait began, so what it
+ * reports covers whatever happened before bytes that arrived earlier. */
+extern uint64_t loop_wait_reads;
+extern int64_t loop_wait_ns;
+extern bool loop_whole;
 extern bool loop_stopping;       /* the server is stopping (SIGTERM) */
 extern bool loop_draining;       /* --drain: still serving, every answer closes */
 
@@ -54,6 +64,10 @@ void loop_free_dead(void);
 
 /* epoll wrapper: w->on_event is called with the events. */
 int loop_watch(int fd, struct watcher *w, uint32_t events);
+/* The one watcher handed its event before the others of each batch
+ * (EPOLLIN, level-triggered): fwatch's queue of file changes, read before
+ * any request of the batch is answered. */
+int loop_watch_first(int fd, struct watcher *w);
 void loop_unwatch(int fd);
 /* Free p (malloc'ed) once the current batch of events is handled: events
  * for its watchers may still be in the batch. Its watchers must have been

@@ -96,6 +96,14 @@ int util_base64(struct buf *out, const unsigned char *p, size_t n);
 int64_t util_now_ms(void);
 /* Monotonic microseconds (request durations). */
 int64_t util_now_us(void);
+/* The wall clock (CLOCK_REALTIME) in nanoseconds: the clock of the
+ * kernel's receive timestamps (SO_TIMESTAMPNS). */
+int64_t util_real_ns(void);
+/* A timespec in nanoseconds. */
+static inline int64_t util_ts_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
 /* s[0..n) as the contents of a JSON string (quotes, backslashes and
  * controls escaped; invalid UTF-8 becomes U+FFFD), as far as b takes it. */
 void util_json_escape(struct buf *b, const char *s, size_t n);

@@ -100,10 +100,36 @@ static void conn_close(struct conn *c)
 	if (connio_closed_hook)
 		connio_closed_hook();
 }
+/* read(2) on a socket, with the kernel's receive time of the last bytes
+ * read (SO_TIMESTAMPNS, set on the listening sockets): *early when they
+ * all arrived before the batch's wait began. */
+static ssize_t read_stamped(int fd, char *p, size_t room, bool *early)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = p, .iov_len = room };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b) };
+	ssize_t n = recvmsg(fd, &mh, 0);
+	struct cmsghdr *cm;
+
+	if (n > 0 && (cm = CMSG_FIRSTHDR(&mh)) != NULL && cm->cmsg_level == SOL_SOCKET &&
+	    cm->cmsg_type == SCM_TIMESTAMPNS) {
+		struct timespec ts;
+
+		memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+		*early = util_ts_ns(&ts) < loop_wait_ns;
+	}
+	return n;
+}
+
 /* Read more bytes into the input buffer: >0, 0 at EOF, -1 to wait, -2 on
  * error, -3 when the buffer is at its limit. */
 static ssize_t fill(struct conn *c)
 {
+	bool early = false;
 	size_t room;
 	ssize_t n;
 
@@ -125,7 +151,10 @@ static ssize_t fill(struct conn *c)
 		c->rd.req.base = c->rd.in.data;
 	}
 	room = c->rd.in.cap - c->rd.in.len;
-	n = read(c->fd, c->rd.in.data + c->rd.in.len, room);
+	if (c->fd == c->wfd) /* a socket */
+		n = read_stamped(c->fd, c->rd.in.data + c->rd.in.len, room, &early);
+	else /* inetd mode's pipes */
+		n = read(c->fd, c->rd.in.data + c->rd.in.len, room);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 		c->can_read = errno == EINTR;
 		return -1;
@@ -134,7 +163,10 @@ static ssize_t fill(struct conn *c)
 		c->eof = true;
 		return n < 0 ? -2 : 0;
 	}
-	c->last_read = ++loop_reads;
+	/* Bytes that arrived before the batch's wait count as read before
+	 * it: a file changed before they were sent was reported in that
+	 * wait (fwatch_drain), no read of inotify's queue needed for them. */
+	c->last_read = early ? loop_wait_reads : ++loop_reads;
 	conn_report(c, CW_READ, (size_t)n);
 	/* The head deadline runs from its first byte; a body read gets a
 	 * fresh one for each piece (set by recv_wait: a head read whole at

@@ -6,8 +6,9 @@
  * the requests of one batch share one check (h2o keeps its open files for
  * one loop iteration too; nginx and lighttpd trust theirs for seconds).
  * A file fwatch can watch exactly is not checked while inotify reports no
- * change at all: one read of inotify's queue per batch instead of three
- * fstatat (the file, its .br and .gz names). Bounded in entries, open fds
+ * change at all: instead of three fstatat (the file, its .br and .gz
+ * names), at most one read of inotify's queue per batch, none when every
+ * request of the batch arrived before its wait (fwatch.h). Bounded in entries, open fds
  * and bytes; least recently used entries go first, and an entry still
  * being sent stays until put. */
 #include "fcache.h"

@@ -2,7 +2,12 @@
  * any reported change invalidates every watched entry at once (changes
  * are rare; telling them apart is not worth the bookkeeping). Watches
  * are never removed: their number is bounded (FWATCH_MAX) and a stale
- * one costs at most a needless check. */
+ * one costs at most a needless check. The queue is in the loop's epoll
+ * set, its event handed over before the batch's others: a batch that
+ * brings no event from it proves that nothing changed before its wait,
+ * and so before any bytes that arrived earlier (a request read in an
+ * earlier batch, or whose bytes the kernel stamped before the wait): no
+ * read of the queue for those (one system call per batch saved). */
 #include "fwatch.h"
 
 #include <errno.h>
@@ -15,6 +20,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "loop.h"
+
 #define FWATCH_MAX 4096   /* watches of one process, at most */
 #define FWATCH_DEPTH 16   /* directories beneath HOME on the way */
 
@@ -26,6 +33,7 @@ static int ifd = -1;
 static bool broken;          /* inotify failed once: off for good */
 static uint32_t gen;
 static uint64_t drained_at;
+static bool armed;           /* the queue is in the loop's epoll set */
 static dev_t home_dev;
 
 /* The file systems whose every change inotify sees (no remote writer). */
@@ -49,22 +57,55 @@ static void close_queue(void)
 	if (ifd >= 0)
 		close(ifd);
 	ifd = -1;
+	armed = false;
 	gen++;
 }
 
 static void off(void)
 {
+	if (armed)
+		loop_unwatch(ifd);
 	close_queue();
 	broken = true;
 }
 
 /* A forked worker makes its own queue: the parent's would be shared,
- * each event read by one process only. */
+ * each event read by one process only. (Not out of the epoll set: a
+ * child shares the parent's until it makes its own.) */
 static void forked(void)
 {
 	close_queue();
 	drained_at = 0;
 }
+
+/* Read every change the queue holds (at clock now): true when it is
+ * empty. */
+static bool drain_queue(uint64_t now)
+{
+	char events[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while ((n = read(ifd, events, sizeof(events))) > 0)
+		gen++; /* any change, IN_Q_OVERFLOW and IN_IGNORED alike */
+	if (n < 0 && errno != EAGAIN) {
+		if (errno != EINTR)
+			off();
+		return false; /* not all read: this time, check */
+	}
+	drained_at = now;
+	return true;
+}
+
+/* The queue's event, before the batch's requests are answered. */
+static void queue_event(struct watcher *w, uint32_t events)
+{
+	(void)w;
+	(void)events;
+	if (ifd >= 0)
+		drain_queue(loop_reads);
+}
+
+static struct watcher queue_watcher = { .on_event = queue_event };
 
 __attribute__((constructor)) static void fwatch_atfork(void)
 {
@@ -89,6 +130,8 @@ static bool ready(int home)
 	}
 	home_dev = st.st_dev;
 	drained_at = 0;
+	/* without a loop (tests, tools) each batch reads the queue instead */
+	armed = loop_watch_first(ifd, &queue_watcher) == 0;
 	return true;
 }
 
@@ -105,22 +148,12 @@ uint32_t fwatch_gen(void)
 
 bool fwatch_drain(uint64_t asked, uint64_t now)
 {
-	char events[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	ssize_t n;
-
 	if (ifd < 0)
 		return false;
-	if (drained_at >= asked)
+	/* read after the last drain; or, in a whole batch, before its wait */
+	if (drained_at >= asked || (armed && loop_whole && asked <= loop_wait_reads))
 		return true;
-	while ((n = read(ifd, events, sizeof(events))) > 0)
-		gen++; /* any change, IN_Q_OVERFLOW and IN_IGNORED alike */
-	if (n < 0 && errno != EAGAIN) {
-		if (errno != EINTR)
-			off();
-		return false; /* not all read: this time, check */
-	}
-	drained_at = now;
-	return true;
+	return drain_queue(now);
 }
 
 /* Watch HOME's descendant rel (HOME itself when n == 0): by a path

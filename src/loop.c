@@ -21,6 +21,9 @@ int loop_timeout_ms[T__COUNT] = {
 };
 int64_t loop_now;
 uint64_t loop_reads;
+uint64_t loop_wait_reads;
+int64_t loop_wait_ns;
+bool loop_whole;
 bool loop_stopping;
 bool loop_draining;
 
@@ -48,6 +51,16 @@ int loop_watch(int fd, struct watcher *w, uint32_t events)
 	struct epoll_event ev = { .events = events, .data.ptr = w };
 
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static struct watcher *first;
+
+int loop_watch_first(int fd, struct watcher *w)
+{
+	if (loop_watch(fd, w, EPOLLIN) < 0)
+		return -1;
+	first = w;
+	return 0;
 }
 
 void loop_unwatch(int fd)
@@ -159,15 +172,28 @@ int loop_wait(int64_t d)
 
 	if (d != INT64_MAX)
 		wait = d <= loop_now ? 0 : (int)(d - loop_now);
+	loop_wait_ns = util_real_ns();
+	/* a tick of its own: checks made before the wait stay before the
+	 * reads it stamps (connio.c) */
+	loop_wait_reads = ++loop_reads;
 	n = epoll_wait(epfd, ev, MAX_EVENTS, wait);
 	if (n < 0 && errno != EINTR)
 		return -1;
 	loop_now = util_now_ms();
-	wall = time(NULL);
+	{
+		int64_t t = util_real_ns();
+
+		wall = (time_t)(t / 1000000000);
+		loop_whole = n >= 0 && n < MAX_EVENTS && t >= loop_wait_ns;
+	}
+	for (i = 0; i < n; i++) /* the first watcher's event first */
+		if (ev[i].data.ptr == first)
+			first->on_event(first, ev[i].events);
 	for (i = 0; i < n; i++) {
 		struct watcher *w = ev[i].data.ptr;
 
-		w->on_event(w, ev[i].events);
+		if (w != first)
+			w->on_event(w, ev[i].events);
 	}
 	return 0;
 }

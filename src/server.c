@@ -99,6 +99,10 @@ static int listen_on(const struct addrinfo *ai)
 	 * second (the kernel's first SYN-ACK retransmission), and the head
 	 * timeout runs from then. */
 	setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one));
+	/* Each read tells when its bytes arrived (inherited too): those that
+	 * came before a batch's wait need no read of the file-change queue
+	 * (fwatch.h). Without it every batch reads the queue, as before. */
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	/* A bare port serves IPv4 and IPv6 on one dual-stack socket. */
 	if (ai->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));

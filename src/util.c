@@ -242,6 +242,14 @@ int64_t util_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t util_real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return util_ts_ns(&ts);
+}
+
 int64_t util_now_us(void)
 {
 	struct timespec ts;
