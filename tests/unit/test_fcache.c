@@ -1,4 +1,7 @@
-/* fcache.c: what a hit is checked against, and when (the read clock). */
+/* fcache.c: what a hit is checked against, and when (the read clock);
+ * fwatch.c in the loop: inotify's queue handed over first in each batch,
+ * and no read of it for a request whose bytes came before a whole
+ * batch's wait (the wait reported every change made before them). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fcache.h"
+#include "loop.h"
 
 static char dir[64];
 static int dfd = -1;
@@ -306,16 +311,114 @@ static void test_watched(void **state)
 	assert_int_equal(fcache_checks(), before + 1);
 }
 
+/* A batch that waits for nothing: what is pending is handed over. */
+static void batch(void)
+{
+	assert_int_equal(loop_wait(loop_now), 0);
+}
+
+/* The body of rel for a request read at clock asked (a check, if one
+ * is made, at the clock now). */
+static void expect(uint64_t asked, const char *want)
+{
+	struct fc_entry *e = fcache_get("f.txt", asked, loop_reads);
+
+	assert_string_equal(body(e), want);
+	fcache_put(e);
+}
+
+static void test_covered_by_the_wait(void **state)
+{
+	uint64_t before_wait;
+	unsigned long checks;
+
+	(void)state;
+	batch(); /* what the earlier tests' directories left in the queue */
+	put_file("f.txt", "one");
+	expect(++loop_reads, "one"); /* loaded, watched: the queue is armed */
+	batch(); /* whatever loading it left in the queue */
+	checks = fcache_checks();
+
+	/* a change after the wait: not for a request whose bytes came
+	 * before it (no read of the queue, which holds the change) ... */
+	batch();
+	before_wait = loop_wait_reads;
+	assert_true(loop_whole);
+	put_file("f.txt", "two");
+	expect(before_wait, "one");
+	assert_int_equal(fcache_checks(), checks);
+	/* ... but read for one read after the wait, which sees it */
+	expect(++loop_reads, "two");
+
+	/* a change before the wait: the wait hands it over first, so the
+	 * request whose bytes came before the wait sees it, queue unread */
+	put_file("f.txt", "six");
+	batch();
+	expect(loop_wait_reads, "six");
+
+	/* a batch not whole (the wait's events could not all be taken):
+	 * the queue is read for that request too */
+	batch();
+	put_file("f.txt", "ten");
+	loop_whole = false;
+	expect(loop_wait_reads, "ten");
+}
+
+/* The first watcher's event comes before the others of its batch,
+ * wherever epoll put it among them. */
+static int order[4], norder;
+
+static void note(struct watcher *w, uint32_t events);
+static struct watcher other = { .on_event = note }, first = { .on_event = note };
+
+static void note(struct watcher *w, uint32_t events)
+{
+	(void)events;
+	if (norder < 4)
+		order[norder++] = w == &first ? 1 : 2;
+}
+
+static void test_first_watcher_first(void **state)
+{
+	int a[2], b[2];
+
+	(void)state;
+	assert_int_equal(pipe(a), 0);
+	assert_int_equal(pipe(b), 0);
+	assert_int_equal(loop_watch(a[0], &other, EPOLLIN), 0);
+	assert_int_equal(loop_watch_first(b[0], &first), 0);
+	/* ready in this order: epoll reports the other one first */
+	assert_int_equal(write(a[1], "x", 1), 1);
+	assert_int_equal(write(b[1], "x", 1), 1);
+	norder = 0;
+	batch();
+	assert_int_equal(norder, 2);
+	assert_int_equal(order[0], 1);
+	assert_int_equal(order[1], 2);
+	loop_unwatch(a[0]);
+	loop_unwatch(b[0]);
+	close(a[0]);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+}
+
 int main(void)
 {
+	/* the other watcher first: fwatch's queue, armed in the loop's epoll
+	 * set at the first watch (test_clock), then takes the first place */
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_first_watcher_first),
 		cmocka_unit_test_setup_teardown(test_clock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_variants, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validator_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_entry_survives, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_covered_by_the_wait, setup, teardown),
 	};
 
+	if (loop_init() < 0)
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
