@@ -3,6 +3,7 @@
  * colon, no bare CR or LF: also those of header rules and CORS, which
  * are in force here) and its body lies within what exists (buffer or
  * file), for pipelined requests too. */
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +38,24 @@ static void web_lines(void)
 	webapp_commit(w);
 }
 
+static char dir[] = "/tmp/fuzz-home-XXXXXX";
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 ? -1 : 0;
+}
+
+/* libFuzzer ends with exit(): the home goes with the process. */
+static void remove_home(void)
+{
+	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 static void make_home(void)
 {
-	static char dir[] = "/tmp/fuzz-home-XXXXXX";
 	static const char *files[] = { "index.html", "a.txt", "sub/index.html",
 				       "sub/b.css", "httpd.conf" };
 	char path[256];
@@ -47,6 +63,7 @@ static void make_home(void)
 
 	if (!mkdtemp(dir))
 		abort();
+	atexit(remove_home);
 	snprintf(path, sizeof(path), "%s/sub", dir);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/empty", dir);

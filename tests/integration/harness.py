@@ -1,6 +1,7 @@
 """Start the real ./httpd on 127.0.0.1 (or [::1]) on a free port; talk to it
 with curl and raw sockets. Every wait here is bounded in count and time."""
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -271,6 +272,17 @@ class Reader:
         finally:
             self.sock.settimeout(old)
         return self.eof
+
+
+def temp_dir(owner, prefix="httpd-test-"):
+    """A new temporary directory, removed when owner is done: a TestCase
+    (after the test), or its class (in setUpClass: after the class)."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    if isinstance(owner, type):
+        owner.addClassCleanup(shutil.rmtree, d, True)
+    else:
+        owner.addCleanup(shutil.rmtree, d, True)
+    return d
 
 
 def wait_until(pred, timeout=5, step=0.02):

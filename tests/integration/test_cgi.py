@@ -3,12 +3,11 @@ that scripts never stall the event loop (slow, timed out, crashing, flood)."""
 import os
 import socket
 import stat
-import tempfile
 import threading
 import time
 import unittest
 
-from harness import Server, connect, curl, parse_responses, raw, recv_all
+from harness import Server, connect, curl, parse_responses, raw, recv_all, temp_dir
 
 ENV_SH = """#!/bin/sh
 printf 'Content-Type: text/plain\\r\\n\\r\\n'
@@ -60,7 +59,7 @@ def body_vars(body):
 class Cgi(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.home = tempfile.mkdtemp()
+        cls.home = temp_dir(cls)
         os.mkdir(os.path.join(cls.home, "cgi-bin"))
         with open(os.path.join(cls.home, "index.html"), "w") as f:
             f.write("<p>index</p>\n")
@@ -167,7 +166,7 @@ class Cgi(unittest.TestCase):
             self.assertEqual(r.stdout, str(1 << 20).encode())
 
     def big_file(self, n):
-        path = os.path.join(tempfile.mkdtemp(), "body")
+        path = os.path.join(temp_dir(self), "body")
         with open(path, "wb") as f:
             f.write(os.urandom(n))
         return path
@@ -299,7 +298,7 @@ class Cgi(unittest.TestCase):
             self.assertEqual(self.get(s, "/cgi-bin/length.sh")[2], b"hello")
 
     def test_interpreter_lines_and_directory_index_cgi(self):
-        site = tempfile.mkdtemp()
+        site = temp_dir(self)
         os.mkdir(os.path.join(site, "app"))
         os.mkdir(os.path.join(site, "cgi-bin"))
         os.mkdir(os.path.join(site, "nodex"))

@@ -2,11 +2,10 @@
 echoed back as the body of the answer."""
 import os
 import re
-import tempfile
 import time
 import unittest
 
-from harness import Server, connect, curl, parse_responses, raw, recv_all
+from harness import Server, connect, curl, parse_responses, raw, recv_all, temp_dir
 
 SEP = b"-" * 79 + b"\n"
 
@@ -50,7 +49,7 @@ def dumped(*requests):
 
 class DumpMode(unittest.TestCase):
     def setUp(self):
-        self.home = tempfile.mkdtemp()
+        self.home = temp_dir(self)
 
     def wait_stdout(self, s, want, timeout=5):
         deadline = time.monotonic() + timeout

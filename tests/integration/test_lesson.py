@@ -7,11 +7,11 @@ import resource
 import selectors
 import signal
 import socket
-import tempfile
 import time
 import unittest
 
-from harness import SLOW, Reader, Server, connect, curl, parse_responses, raw, recv_all
+from harness import (SLOW, Reader, Server, connect, curl, parse_responses, raw, recv_all,
+                     temp_dir)
 
 WWW = os.path.join(os.path.dirname(__file__), "..", "..", "www")
 
@@ -121,7 +121,7 @@ def echo(server, data):
 
 class Echo(unittest.TestCase):
     def setUp(self):
-        self.home = tempfile.mkdtemp()
+        self.home = temp_dir(self)
 
     def test_exact_request(self):
         """Method, target, query, headers in order and case, body, client."""
@@ -175,7 +175,7 @@ class Echo(unittest.TestCase):
 
 class Inspector(unittest.TestCase):
     def setUp(self):
-        self.home = tempfile.mkdtemp()
+        self.home = temp_dir(self)
         with open(os.path.join(self.home, "index.html"), "w") as f:
             f.write("<p>hi</p>\n")
 
@@ -274,7 +274,7 @@ def post(s, body, ctype="application/x-www-form-urlencoded", sock=None, reader=N
 
 class Chat(unittest.TestCase):
     def setUp(self):
-        self.home = tempfile.mkdtemp()
+        self.home = temp_dir(self)
 
     def test_talk_and_listen(self):
         with Server(self.home, "--chat") as s:
@@ -387,7 +387,7 @@ class Broadcast(unittest.TestCase):
     """Many listeners; one that never reads."""
 
     def setUp(self):
-        self.home = tempfile.mkdtemp()
+        self.home = temp_dir(self)
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         if soft < 4096 <= hard or (soft < hard and hard == resource.RLIM_INFINITY):
             resource.setrlimit(resource.RLIMIT_NOFILE, (4096, hard))

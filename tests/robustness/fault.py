@@ -14,6 +14,7 @@ import http.server
 import os
 import resource
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -498,80 +499,83 @@ def idle_10k(home, _sha):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     check(hard >= n + 100, f"fd hard limit {hard} too low for {n} connections")
     up, conf = upstream_conf(home)
-    with Server(home, "--idle-timeout", "120", "--header-timeout", "60",
-                "--grace", "1", "-c", conf) as srv:
-        base = baseline_fds(srv)
-        rss0 = rss_kb(srv.proc.pid)
-        req = request()
-        socks = []
-        sel = selectors.DefaultSelector()
-        t0 = time.monotonic()
-        limit = t0 + 90
-        bad = 0
-        while len(socks) < n and time.monotonic() < limit:
-            pend = {}
-            for _ in range(min(batch, n - len(socks))):
-                s = socket.socket()
-                s.setblocking(False)
-                s.connect_ex(("127.0.0.1", srv.port))
-                pend[s] = bytearray()
-                sel.register(s, selectors.EVENT_WRITE)
-            while pend and time.monotonic() < limit:
-                for key, ev in sel.select(timeout=1):
-                    s = key.fileobj
-                    if ev & selectors.EVENT_WRITE:
-                        err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-                        if err:
-                            raise Fail(f"connect failed: {os.strerror(err)}")
-                        s.send(req)  # a few bytes into an empty buffer
-                        sel.modify(s, selectors.EVENT_READ)
-                        continue
-                    b = s.recv(4096)
-                    if not b:
-                        raise Fail("connection closed before its answer")
-                    buf = pend[s]
-                    buf += b
-                    i = buf.find(b"\r\n\r\n")
-                    if i >= 0 and len(buf) >= i + 4 + len(SMALL):
-                        if not buf.startswith(b"HTTP/1.1 200") or \
-                                buf[i + 4:] != SMALL:
-                            bad += 1
-                        sel.unregister(s)
-                        del pend[s]
-                        socks.append(s)
-            check(not pend, f"{len(pend)} connections unanswered")
-        t_open = time.monotonic() - t0
-        sel.close()
-        try:
-            check(len(socks) == n, f"only {len(socks)} of {n} connections set up "
-                  f"in {t_open:.0f} s")
-            check(bad == 0, f"{bad} wrong answers")
-            time.sleep(1)
-            held = srv.socket_count() - base
-            rss1 = rss_kb(srv.proc.pid)
-            check(held >= n, f"server holds {held} of {n} connections (baseline "
-                  f"{base}; open: {fd_desc(srv)})")
-            dt = served_quickly(srv, 1.0, "new client with 10k idle")
-            status, body, dtp = timed_get(srv, "/up/small.txt")
-            check(status == 200 and body == SMALL,
-                  f"proxied with 10k idle: got {status} {body[:40]!r}")
-            check(dtp < 2.0, f"proxied with 10k idle: took {dtp:.2f} s (limit 2 s)")
-            eof = 0
-            for s in socks[:100]:  # still open: nothing to read, no EOF
-                try:
-                    if s.recv(1) == b"":
-                        eof += 1
-                except BlockingIOError:
-                    pass
-            check(eof == 0, f"{eof}/100 sampled idle connections were closed")
-        finally:
-            close_all(socks)
-        back = wait_until(lambda: srv.socket_count() <= base, 15, 0.2)
-        check(back is not None, f"fd count {srv.socket_count()} not back to {base}")
-        served_quickly(srv, 1.0, "client after closing 10k")
-        stop_ok(srv)
-    up.shutdown()
-    up.server_close()
+    try:
+        with Server(home, "--idle-timeout", "120", "--header-timeout", "60",
+                    "--grace", "1", "-c", conf) as srv:
+            base = baseline_fds(srv)
+            rss0 = rss_kb(srv.proc.pid)
+            req = request()
+            socks = []
+            sel = selectors.DefaultSelector()
+            t0 = time.monotonic()
+            limit = t0 + 90
+            bad = 0
+            while len(socks) < n and time.monotonic() < limit:
+                pend = {}
+                for _ in range(min(batch, n - len(socks))):
+                    s = socket.socket()
+                    s.setblocking(False)
+                    s.connect_ex(("127.0.0.1", srv.port))
+                    pend[s] = bytearray()
+                    sel.register(s, selectors.EVENT_WRITE)
+                while pend and time.monotonic() < limit:
+                    for key, ev in sel.select(timeout=1):
+                        s = key.fileobj
+                        if ev & selectors.EVENT_WRITE:
+                            err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                            if err:
+                                raise Fail(f"connect failed: {os.strerror(err)}")
+                            s.send(req)  # a few bytes into an empty buffer
+                            sel.modify(s, selectors.EVENT_READ)
+                            continue
+                        b = s.recv(4096)
+                        if not b:
+                            raise Fail("connection closed before its answer")
+                        buf = pend[s]
+                        buf += b
+                        i = buf.find(b"\r\n\r\n")
+                        if i >= 0 and len(buf) >= i + 4 + len(SMALL):
+                            if not buf.startswith(b"HTTP/1.1 200") or \
+                                    buf[i + 4:] != SMALL:
+                                bad += 1
+                            sel.unregister(s)
+                            del pend[s]
+                            socks.append(s)
+                check(not pend, f"{len(pend)} connections unanswered")
+            t_open = time.monotonic() - t0
+            sel.close()
+            try:
+                check(len(socks) == n, f"only {len(socks)} of {n} connections set up "
+                      f"in {t_open:.0f} s")
+                check(bad == 0, f"{bad} wrong answers")
+                time.sleep(1)
+                held = srv.socket_count() - base
+                rss1 = rss_kb(srv.proc.pid)
+                check(held >= n, f"server holds {held} of {n} connections (baseline "
+                      f"{base}; open: {fd_desc(srv)})")
+                dt = served_quickly(srv, 1.0, "new client with 10k idle")
+                status, body, dtp = timed_get(srv, "/up/small.txt")
+                check(status == 200 and body == SMALL,
+                      f"proxied with 10k idle: got {status} {body[:40]!r}")
+                check(dtp < 2.0, f"proxied with 10k idle: took {dtp:.2f} s (limit 2 s)")
+                eof = 0
+                for s in socks[:100]:  # still open: nothing to read, no EOF
+                    try:
+                        if s.recv(1) == b"":
+                            eof += 1
+                    except BlockingIOError:
+                        pass
+                check(eof == 0, f"{eof}/100 sampled idle connections were closed")
+            finally:
+                close_all(socks)
+            back = wait_until(lambda: srv.socket_count() <= base, 15, 0.2)
+            check(back is not None, f"fd count {srv.socket_count()} not back to {base}")
+            served_quickly(srv, 1.0, "client after closing 10k")
+            stop_ok(srv)
+    finally:
+        up.shutdown()
+        up.server_close()
+        shutil.rmtree(os.path.dirname(conf), True)
     per = (rss1 - rss0) / n
     # issue #17: under 1 KB each (struct conn fits a 976-byte malloc chunk)
     check(per < 1.0, f"{per:.2f} kB RSS per idle connection (bound: under 1 kB)")
