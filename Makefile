@@ -184,18 +184,30 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
+# Each of our sources is compiled once, with coverage for the fuzzer
+# (-fsanitize=fuzzer-no-link); every target links the same objects.
+FUZZ_OBJ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_OBJS := $(filter-out build/fuzz/src/main.o,$(SRCS:%.c=build/fuzz/%.o)) build/fuzz/gen/assets.o
 FUZZ_LL := build/fuzz/llhttp/api.o build/fuzz/llhttp/http.o build/fuzz/llhttp/llhttp.o
-.SECONDARY: $(FUZZ_LL)
+.SECONDARY: $(FUZZ_LL) $(FUZZ_OBJS)
 
 build/fuzz/llhttp/%.o: $(LLHTTP_SRC)/%.c
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -w -c -o $@ $<
+	clang $(CPPFLAGS) -std=c11 $(FUZZ_OBJ_FLAGS) -w -c -o $@ $<
 
-build/fuzz/%: tests/fuzz/%.c $(SRCS) $(FUZZ_LL) build/fuzz/gen/assets.c
+build/fuzz/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -Wall -Wextra -Werror \
-		-o $@ $< $(filter-out src/main.c,$(SRCS)) build/fuzz/gen/assets.c \
-		$(FUZZ_LL) $(LDLIBS)
+	clang $(CPPFLAGS) -std=c11 $(FUZZ_OBJ_FLAGS) -MMD -MP -Wall -Wextra -Werror -c -o $@ $<
+
+build/fuzz/gen/assets.o: build/fuzz/gen/assets.c
+	clang $(CPPFLAGS) -std=c11 $(FUZZ_OBJ_FLAGS) -Wall -Wextra -Werror -c -o $@ $<
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) $(FUZZ_LL)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -std=c11 $(FUZZ_FLAGS) -MMD -MP -Wall -Wextra -Werror \
+		-o $@ $< $(FUZZ_OBJS) $(FUZZ_LL) $(LDLIBS)
+
+-include $(FUZZ_OBJS:.o=.d) $(FUZZ_BINS:=.d)
 
 build/fuzz/gen/assets.c: $(ASSETS) src/embed.sh
 	@mkdir -p $(dir $@)
