@@ -41,7 +41,7 @@ cat >"$wrap" <<EOF
 # exec: the harness' pid is valgrind's, so signals and /proc/PID/fd reach it.
 exec valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect \\
 	--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \\
-	--track-origins=yes --num-callers=30 \\
+	--track-origins=yes --num-callers=30 --vgdb=no \\
 	--log-file="$dir/vg.%p.log" "$real" "\$@"
 EOF
 chmod 755 "$wrap"
@@ -49,29 +49,13 @@ chmod 755 "$wrap"
 echo "valgrind: logs in $dir"
 start=$SECONDS
 suite=${SUITE:-tests/integration/run.py}
-if [ $# -gt 0 ] || [ "${VG_JOBS:-$(nproc)}" -le 1 ]; then
-	HTTPD="$wrap" HTTPD_SLOW=1 python3 "$suite" "$@" >"$dir/suite.out" 2>&1
-	suite_rc=$?
-	summary=$(tail -n 1 "$dir/suite.out")
-else
-	# One test file per run, VG_JOBS at once (one valgrind per core), the
-	# longest files first (96, 68, 46 and 46 s under valgrind on the CI's
-	# kind of machine; the others 4-35 s), so that the cores end together.
-	jobs=${VG_JOBS:-$(nproc)}
-	for f in "$(dirname "$suite")"/test_*.py; do echo "${f##*/}"; done |
-		awk 'BEGIN { n = split("test_busybox.py test_proxy.py test_connections.py " \
-				       "test_production.py", first); for (i = 1; i <= n; i++) rank[first[i]] = i }
-		     { print (($0 in rank) ? rank[$0] : 99), $0 }' | sort -n -k1,1 -k2 | cut -d' ' -f2 >"$dir/order"
-	# shellcheck disable=SC2016 # expanded by that sh, not here
-	HTTPD="$wrap" HTTPD_SLOW=1 xargs -P "$jobs" -I{} sh -c \
-		't=$(date +%s); python3 "$1" "$2" >"$3/suite.$2.out" 2>&1; rc=$?
-		 echo "  $2: $(tail -n 1 "$3/suite.$2.out") ($(($(date +%s) - t)) s)"; exit $rc' \
-		sh "$suite" {} "$dir" <"$dir/order"
-	suite_rc=$?
-	cat "$dir"/suite.*.out >"$dir/suite.out"
-	summary=$(awk '/^integration: / { p += $2; f += $4 }
-		       END { printf "integration: %d passed, %d failed", p, f }' "$dir/suite.out")
-fi
+# The suite runs its files VG_JOBS at a time (one valgrind per core), the
+# longest first (tests/integration/run.py).
+HTTPD="$wrap" HTTPD_SLOW=1 INTEGRATION_JOBS=${VG_JOBS:-$(nproc)} python3 "$suite" "$@" \
+	>"$dir/suite.out" 2>&1
+suite_rc=$?
+summary=$(tail -n 1 "$dir/suite.out")
+grep -E '^test_[a-z_]+\.py: ' "$dir/suite.out" | sed 's/^/  /'
 grep -E '^(FAIL|ERROR):' "$dir/suite.out" | sed 's/^/  suite: /'
 echo "  $summary"
 
