@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # A fresh Debian 12 (bookworm) minbase root filesystem, as a tarball made by
 # debootstrap from the machine's own apt mirror and cached between runs.
 # Sourced (bash) by tests/docker/run.sh (the image's base) and
@@ -11,6 +12,12 @@
 #                                      failure, the reason last on stderr.
 # ROOTFS_RUN names the runner of the long debootstrap step (default timeout;
 # the Docker test passes its bg_run, so a signal reaches its trap at once).
+# One maker at a time per CACHE (flock on CACHE/.lock): a second waits, then
+# finds the first one's tarball.
+#
+# Run as a command, `tests/rootfs.sh CACHE` makes CACHE's tarball if it is not
+# there (installing debootstrap if missing): CI starts it in the background
+# while the suites run, and the Docker test finds it made.
 
 ROOTFS_NAME=debian-bookworm-minbase.tar
 
@@ -28,6 +35,21 @@ rootfs_mirror() {
 }
 
 rootfs_tarball() {
+	local lock rc
+	[ -n "$1" ] || { rootfs_make "$@"; return; }
+	mkdir -p "$1" && exec {lock}>"$1/.lock" || return 1
+	if ! flock -w 1200 "$lock"; then
+		exec {lock}>&-
+		echo "another maker of $1/$ROOTFS_NAME held it for 1200 s" >&2
+		return 1
+	fi
+	rootfs_make "$@"
+	rc=$?
+	exec {lock}>&-
+	return $rc
+}
+
+rootfs_make() {
 	local cache=$1 w=$2 mirror tar
 	ROOTFS_TAR=
 	if [ -n "$cache" ] && [ -s "$cache/$ROOTFS_NAME" ]; then
@@ -61,3 +83,20 @@ rootfs_tarball() {
 	fi
 	ROOTFS_TAR=$tar
 }
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	set -u
+	cache=${1:?usage: tests/rootfs.sh CACHE_DIR}
+	[ "$(id -u)" = 0 ] || { echo "rootfs: needs root (debootstrap)" >&2; exit 1; }
+	if ! command -v debootstrap >/dev/null; then
+		{ timeout 300 apt-get -o DPkg::Lock::Timeout=120 update -qq &&
+		  DEBIAN_FRONTEND=noninteractive timeout 300 \
+			apt-get -o DPkg::Lock::Timeout=120 install -y -qq debootstrap
+		} </dev/null || { echo "rootfs: cannot install debootstrap" >&2; exit 1; }
+	fi
+	w=$(mktemp -d /tmp/httpd-rootfs.XXXXXX) || exit 1
+	trap 'rm -rf --one-file-system "$w"' EXIT
+	t=$SECONDS
+	rootfs_tarball "$cache" "$w" || exit 1
+	echo "rootfs: $cache/$ROOTFS_NAME ready ($((SECONDS - t)) s)"
+fi
