@@ -38,7 +38,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      ?= httpd
 PYTHON   ?= python3
 
-.PHONY: all run test check unit integration browser docker-test asan clean deps \
+.PHONY: all programs run test check unit integration browser docker-test asan clean deps \
         deps-build deps-lint deps-fuzz help fuzz fuzz-smoke screenshot bench bench-instr \
         robustness valgrind lint layers install uninstall install-test fresh-check \
         cluster deploy-check release
@@ -100,7 +100,13 @@ run: deps-build
 	./$(BIN) -f -v -p $(PORT) -h www
 
 # --- tests -------------------------------------------------------------------
+# The programs the suites run are built on every core first; the suites then
+# run one after the other.
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+programs: $(BIN) $(UNIT_BINS)
+
 test: deps
+	$(MAKE) --no-print-directory -j$(NPROC) programs
 	$(MAKE) --no-print-directory check
 
 check: $(BIN) unit integration robustness browser docker-test cluster deploy-check
@@ -170,10 +176,11 @@ layers:
 	tests/layers.sh
 
 # The unit and integration suites again, under ASan + UBSan.
+ASAN_VARS := BUILD=build/asan BIN=build/asan/httpd OPT="-O1 -g" HARDEN= LDFLAGS= \
+	SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 asan:
-	$(MAKE) BUILD=build/asan BIN=build/asan/httpd OPT="-O1 -g" HARDEN= \
-		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer \
-		-fno-sanitize-recover=all" LDFLAGS= unit integration
+	$(MAKE) --no-print-directory $(ASAN_VARS) -j$(NPROC) programs
+	$(MAKE) --no-print-directory $(ASAN_VARS) unit integration
 
 # --- fuzzing (libFuzzer, clang) ----------------------------------------------
 # Each tests/fuzz/fuzz_NAME.c runs for FUZZ_TIME seconds from the seed corpus
@@ -232,8 +239,8 @@ $(FUZZ_RUNS): fuzz-run-%: build/fuzz/fuzz_%
 # The targets built on every core, then run one per core, 30 s each.
 fuzz-smoke:
 	$(MAKE) deps-fuzz
-	$(MAKE) -j$$(nproc) $(FUZZ_BINS)
-	$(MAKE) -j$$(nproc) --no-print-directory --output-sync=target $(FUZZ_RUNS) FUZZ_TIME=30
+	$(MAKE) -j$(NPROC) $(FUZZ_BINS)
+	$(MAKE) -j$(NPROC) --no-print-directory --output-sync=target $(FUZZ_RUNS) FUZZ_TIME=30
 
 clean:
 	rm -rf build $(BIN)
