@@ -116,6 +116,19 @@ static int listen_on(const struct addrinfo *ai)
 	return fd;
 }
 
+/* The signals the loop reads from its signalfd (the supervisor waits for
+ * them), blocked: set is filled with them. */
+static int block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGQUIT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGCHLD);
+	return sigprocmask(SIG_BLOCK, set, NULL);
+}
+
 int server_listen(const char *spec)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
@@ -125,7 +138,13 @@ int server_listen(const char *spec)
 	const char *port;
 	long p;
 	int rc, fd = -1, err = 0;
+	sigset_t set;
 
+	/* From the moment a client can connect, a stop signal waits for the
+	 * loop (its signalfd) to end the server cleanly, rather than kill it
+	 * by its default action before the loop is set up. */
+	if (block_signals(&set) < 0)
+		return -1;
 	if (server_parse_addr(spec, host, sizeof(host), &port) < 0 || nlisten == MAX_LISTEN)
 		goto bad;
 	p = strtol(port, &end, 10);
@@ -229,13 +248,7 @@ static int setup_signals(void)
 	sigset_t set;
 
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGCHLD);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+	if (block_signals(&set) < 0)
 		return -1;
 	sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	return sigfd < 0 ? -1 : loop_watch(sigfd, &sig_watcher, EPOLLIN);
@@ -385,12 +398,7 @@ static int supervise(int live)
 	sigset_t set;
 	int status = 0;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGCHLD);
+	block_signals(&set);
 	while (live > 0) {
 		int sig = sigwaitinfo(&set, NULL), st, i;
 		pid_t pid;
@@ -420,13 +428,7 @@ int server_fork_workers(void)
 
 	if (server_cfg.workers <= 1)
 		return -1;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &set, NULL); /* before fork: no signal is lost */
+	block_signals(&set); /* before fork: no signal is lost */
 	workers = calloc((size_t)server_cfg.workers, sizeof(*workers));
 	if (!workers)
 		return 1;

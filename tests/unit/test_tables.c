@@ -1,6 +1,7 @@
 /* Pure functions on tables: a CGI script's header lines (cgi.c), the
  * dump's and the access log's escaping (dump.c, log.c), listen addresses
- * (server.c) and peer addresses (util.c). */
+ * (server.c) and peer addresses (util.c); and what listening does to the
+ * stop signals (server.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -193,6 +195,33 @@ static void test_parse_addr(void **state)
 	}
 }
 
+/* A client can connect once the port listens, before the loop reads its
+ * signals: a stop signal from then on must wait for the loop (and end the
+ * server cleanly), not kill it by its default action. A CI run's
+ * test_sigint_does_not_drain caught a server dead by SIGINT in that window. */
+static void test_listening_blocks_stop_signals(void **state)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP };
+	sigset_t none, now, term;
+	size_t i;
+
+	(void)state;
+	sigemptyset(&none);
+	assert_int_equal(sigprocmask(SIG_SETMASK, &none, NULL), 0);
+	assert_int_equal(server_listen("127.0.0.1:0"), 0);
+	assert_int_equal(sigprocmask(SIG_SETMASK, NULL, &now), 0);
+	for (i = 0; i < LEN(sigs); i++)
+		if (!sigismember(&now, sigs[i]))
+			fail_msg("signal %d not blocked once listening", sigs[i]);
+	/* one comes: it waits, pending */
+	assert_int_equal(raise(SIGTERM), 0);
+	assert_int_equal(sigpending(&now), 0);
+	assert_true(sigismember(&now, SIGTERM));
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	assert_int_equal(sigtimedwait(&term, NULL, &(struct timespec){ 0 }), SIGTERM);
+}
+
 static void test_peer(void **state)
 {
 	struct sockaddr_in v4 = { .sin_family = AF_INET, .sin_port = htons(1234) };
@@ -240,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_dump_escape),
 		cmocka_unit_test(test_log_escape),
 		cmocka_unit_test(test_parse_addr),
+		cmocka_unit_test(test_listening_blocks_stop_signals),
 		cmocka_unit_test(test_peer),
 	};
 
