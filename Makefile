@@ -23,8 +23,7 @@ SAN      ?=
 # STATIC=1: one static-pie binary, with stack-clash protection and CET as
 # well: the Docker image's (on scratch), and what make bench measures.
 ifeq ($(STATIC),1)
-HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection \
-            -fcf-protection -fPIE
+HARDEN   += -fstack-clash-protection -fcf-protection
 LDFLAGS  := -static-pie -Wl,-z,relro,-z,now
 endif
 CPPFLAGS += -Iinclude -I$(LLHTTP_INC) -D_GNU_SOURCE
@@ -196,11 +195,12 @@ asan:
 FUZZ_TIME ?= 60
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SAN := address,undefined -fno-sanitize-recover=all
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,$(FUZZ_SAN)
 
 # Each of our sources is compiled once, with coverage for the fuzzer
 # (-fsanitize=fuzzer-no-link); every target links the same objects.
-FUZZ_OBJ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_OBJ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
 FUZZ_OBJS := $(filter-out build/fuzz/src/main.o,$(SRCS:%.c=build/fuzz/%.o)) build/fuzz/gen/assets.o
 FUZZ_LL := build/fuzz/llhttp/api.o build/fuzz/llhttp/http.o build/fuzz/llhttp/llhttp.o
 .SECONDARY: $(FUZZ_LL) $(FUZZ_OBJS)

@@ -87,7 +87,7 @@ def run_files(jobs):
                 got = [0, 1, 0]
                 summary = f"stopped after {budget} s" if overrun else "no summary"
             counts = [a + b for a, b in zip(counts, got)]
-            if p.returncode != 0 or got[1] or not m or overrun:
+            if p.returncode != 0 or got[1]:
                 bad.append(name)
             print(f"{name}: {summary} ({time.monotonic() - t0:.0f} s)", flush=True)
     if bad:
