@@ -248,8 +248,9 @@ def main():
               f"Most of a loopback stream's work on the server's core is the kernel's "
               f"delivery to the client (softirq), which /proc charges to the server "
               f"only when it runs inside the server's own system calls: the rounds of "
-              f"ours read {v[0]:,.0f}–{v[-1]:,.0f} µs in this run, so this column does not "
-              f"rank the servers (performance.md, round 22); their GB/s does.\n")
+              f"ours read {v[0]:,.0f}–{v[-1]:,.0f} µs in this run: in this column only "
+              f"differences larger than that spread mean anything (performance.md, "
+              f"round 22).\n")
     if any(s in NO_KEEPALIVE for s in servers):
         p("† busybox httpd has no keep-alive: every request there is on a new "
           "connection, whatever the scenario.  ")
